@@ -1,0 +1,33 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { RedisModule } from './redis/redis.module';
+import { AuthModule } from './auth/auth.module';
+import { CustomersModule } from './customers/customers.module';
+import { SignalsModule } from './signals/signals.module';
+import { HealthModule } from './health/health.module';
+import { MetricsModule } from './health/metrics.module';
+import { loggerOptions } from './common/logging';
+
+/** The whole service. CHURNWATCH_PROCESS decides in main.ts whether it serves HTTP. */
+@Module({})
+export class AppModule {
+  static register(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot(loggerOptions(config)),
+        DatabaseModule,
+        RedisModule,
+        MetricsModule,
+        AuthModule,
+        CustomersModule,
+        SignalsModule,
+        HealthModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,70 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { DomainError, ErrorCode } from './domain-error';
+
+const STATUS: Record<ErrorCode, number> = {
+  validation_failed: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+};
+
+/** Errors thrown by Express's body parser carry a type and a status. */
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  message?: string;
+}
+
+/**
+ * Maps every error to JSON: domain errors by code, Nest HTTP errors as they are, body
+ * parser errors to 400/413, anything else to a 500 with a correlation id that is also logged.
+ */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpExceptionFilter');
+
+  constructor(private readonly jsonBodyLimit: string) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    this.respond(exception, host.switchToHttp().getRequest<Request>(), host.switchToHttp().getResponse<Response>());
+  }
+
+  /** Also used as the Express error handler for errors raised before Nest routing (body parser). */
+  respond(exception: unknown, req: Request, res: Response): void {
+    const [status, body] = this.toResponse(exception, req);
+    if (res.headersSent) return void res.end();
+    res.status(status).json(body);
+  }
+
+  private toResponse(exception: unknown, req: Request): [number, Record<string, unknown>] {
+    if (exception instanceof DomainError) {
+      return [STATUS[exception.code], { code: exception.code, message: exception.message, ...exception.details }];
+    }
+    if (exception instanceof HttpException) {
+      const response = exception.getResponse();
+      return [exception.getStatus(), typeof response === 'string' ? { message: response } : (response as Record<string, unknown>)];
+    }
+    const parser = exception as BodyParserError;
+    if (parser?.type === 'entity.too.large') {
+      return [413, {
+        code: 'payload_too_large',
+        message: `JSON bodies are limited to ${this.jsonBodyLimit}; send large loads as application/x-ndjson or text/csv, which are streamed`,
+      }];
+    }
+    if (parser?.type === 'entity.parse.failed') {
+      const message = `malformed JSON body: ${parser.message}`;
+      return [400, { code: 'validation_failed', message, errors: [{ row: null, field: null, message }] }];
+    }
+    if (parser?.type && parser.status && parser.status < 500) {
+      return [parser.status, { code: 'bad_request', message: parser.message }];
+    }
+    const correlationId = String((req as Request & { id?: unknown }).id ?? randomUUID());
+    this.logger.error({ err: exception, correlationId }, 'Unhandled error');
+    return [500, { code: 'internal_error', message: 'Internal error', correlationId }];
+  }
+}

@@ -1,0 +1,153 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { load as parseYaml } from 'js-yaml';
+import { z } from 'zod';
+
+const byteSize = z
+  .string()
+  .regex(/^\d+(b|kb|mb|gb)$/i, 'expected a size such as 512kb or 10mb');
+
+const schema = z
+  .object({
+    http: z.object({ port: z.number().int().min(0).max(65535), jsonBodyLimit: byteSize }).strict(),
+    process: z.object({ role: z.enum(['api', 'worker', 'all']) }).strict(),
+    database: z
+      .object({
+        url: z.string().url().nullable().default(null),
+        embedded: z.object({ dataDir: z.string().min(1), port: z.number().int().min(0).max(65535) }).strict(),
+        migrateOnStart: z.boolean(),
+        poolSize: z.number().int().min(1).max(200),
+      })
+      .strict(),
+    redis: z
+      .object({
+        url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL'),
+        connectTimeoutMs: z.number().int().positive(),
+      })
+      .strict(),
+    ingest: z
+      .object({
+        futureSkewSeconds: z.number().int().min(0),
+        maxErrors: z.number().int().min(1),
+        copyBatchRows: z.number().int().min(1),
+        defaultCurrency: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as USD'),
+      })
+      .strict(),
+    auth: z.object({ bootstrapAdminKey: z.string().min(20, 'must be at least 20 characters').nullable() }).strict(),
+    logging: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) }).strict(),
+  })
+  .strict();
+
+export type AppConfigShape = z.infer<typeof schema>;
+
+/**
+ * The validated configuration, injected wherever a setting is needed. Nothing outside
+ * this folder reads process.env or the YAML files.
+ */
+export abstract class AppConfig {
+  /** Absolute folder of the project (where config/ and .data/ live). */
+  abstract readonly rootDir: string;
+}
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface AppConfig extends AppConfigShape {}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Environment variables that override a config key (secrets and URLs live here). */
+const ENV_KEYS: ReadonlyArray<[env: string, path: string, kind: 'string' | 'number' | 'boolean']> = [
+  ['PORT', 'http.port', 'number'],
+  ['DATABASE_URL', 'database.url', 'string'],
+  ['REDIS_URL', 'redis.url', 'string'],
+  ['CHURNWATCH_PROCESS', 'process.role', 'string'],
+  ['CHURNWATCH_MIGRATE', 'database.migrateOnStart', 'boolean'],
+  ['CHURNWATCH_BOOTSTRAP_ADMIN_KEY', 'auth.bootstrapAdminKey', 'string'],
+  ['LOG_LEVEL', 'logging.level', 'string'],
+];
+
+export function findRootDir(start = __dirname): string {
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'config', 'default.yaml'))) return dir;
+    if (dirname(dir) === dir) throw new ConfigError(`config/default.yaml not found above ${start}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Reads config/default.yaml, merges config/<NODE_ENV>.yaml and the environment over it,
+ * validates the result and returns it. Throws ConfigError naming the bad key.
+ */
+export function loadConfig(env: Env = process.env, rootDir = env.CHURNWATCH_ROOT ?? findRootDir()): AppConfig {
+  const base = readYaml(join(rootDir, 'config', 'default.yaml'), true);
+  const profile = env.NODE_ENV ? readYaml(join(rootDir, 'config', `${env.NODE_ENV}.yaml`), false) : {};
+  const merged = deepMerge(base, profile);
+  const sources = new Map<string, string>();
+  for (const [name, path, kind] of ENV_KEYS) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    setPath(merged, path, coerce(raw, kind));
+    sources.set(path, name);
+  }
+  const parsed = schema.safeParse(merged);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const key = issue.path.join('.');
+      const from = sources.get(key);
+      return `${key}${from ? ` (from ${from})` : ''}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration: ${lines.join('; ')}`);
+  }
+  const data = parsed.data;
+  data.database.embedded.dataDir = resolve(rootDir, data.database.embedded.dataDir);
+  return Object.freeze(Object.assign(Object.create(AppConfig.prototype), data, { rootDir })) as AppConfig;
+}
+
+function readYaml(file: string, required: boolean): Record<string, unknown> {
+  if (!existsSync(file)) {
+    if (required) throw new ConfigError(`Missing configuration file ${file}`);
+    return {};
+  }
+  try {
+    const doc = parseYaml(readFileSync(file, 'utf8'));
+    if (doc === undefined || doc === null) return {};
+    if (typeof doc !== 'object' || Array.isArray(doc)) throw new Error('top level must be a mapping');
+    return doc as Record<string, unknown>;
+  } catch (err) {
+    throw new ConfigError(`Cannot read ${file}: ${(err as Error).message}`);
+  }
+}
+
+function coerce(raw: string, kind: 'string' | 'number' | 'boolean'): unknown {
+  if (kind === 'number') return /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
+  if (kind === 'boolean') {
+    if (/^(true|1|yes)$/i.test(raw)) return true;
+    if (/^(false|0|no)$/i.test(raw)) return false;
+    return raw;
+  }
+  return raw;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const current = out[key];
+    out[key] = isPlainObject(current) && isPlainObject(value) ? deepMerge(current, value) : value;
+  }
+  return out;
+}
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    if (!isPlainObject(node[key])) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]] = value;
+}

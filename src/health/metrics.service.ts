@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { IngestResult } from '../ingestion/ingest-kind';
+
+/** Prometheus metrics of this process, served at GET /metrics. */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+  private readonly ingestRows = new Counter({
+    name: 'churnwatch_ingest_rows_total',
+    help: 'Rows received by ingestion, by kind and result (accepted, duplicate, updated, rejected)',
+    labelNames: ['kind', 'result'] as const,
+    registers: [this.registry],
+  });
+  private readonly ingestRequests = new Counter({
+    name: 'churnwatch_ingest_requests_total',
+    help: 'Ingestion requests by kind and outcome (stored, rejected)',
+    labelNames: ['kind', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly ingestDuration = new Histogram({
+    name: 'churnwatch_ingest_duration_seconds',
+    help: 'Duration of stored ingestion requests',
+    labelNames: ['kind'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'churnwatch_' });
+  }
+
+  recordIngest(kind: string, result: IngestResult, seconds: number): void {
+    this.ingestRequests.inc({ kind, outcome: 'stored' });
+    this.ingestRows.inc({ kind, result: 'accepted' }, result.accepted);
+    this.ingestRows.inc({ kind, result: 'duplicate' }, result.duplicates);
+    if (result.updated) this.ingestRows.inc({ kind, result: 'updated' }, result.updated);
+    this.ingestDuration.observe({ kind }, seconds);
+  }
+
+  recordRejected(kind: string, errorRows: number): void {
+    this.ingestRequests.inc({ kind, outcome: 'rejected' });
+    this.ingestRows.inc({ kind, result: 'rejected' }, errorRows);
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

@@ -1,0 +1,34 @@
+import { FieldSpec, RowValues } from './field-spec';
+
+export type IngestKindName = 'customers' | 'activity' | 'complaints' | 'spend';
+
+/** Outcome of one ingestion request, as answered over HTTP. */
+export interface IngestResult {
+  accepted: number;
+  duplicates: number;
+  /** Customers and complaints only: known rows whose mutable fields changed. */
+  updated?: number;
+}
+
+/**
+ * Everything that differs between the four ingestion endpoints: their fields, the rules
+ * across fields, the staging table and the set-based merge into the real table.
+ */
+export interface IngestKind {
+  readonly name: IngestKindName;
+  readonly fields: readonly FieldSpec[];
+  /** Postgres type of each staging column (by FieldSpec.column). */
+  readonly columnTypes: Readonly<Record<string, string>>;
+  /** Staging column holding the customer's externalId, checked against customers. */
+  readonly customerRefColumn?: string;
+  /** Rules across fields and defaults; report() marks the row as bad. */
+  refine?(values: RowValues, report: (field: string, message: string) => void, defaults: { currency: string }): void;
+  /**
+   * SQL that merges the staging table into the real one: either a plain INSERT (its row
+   * count is the inserted rows) or a statement answering one row `{inserted, updated}`.
+   * Staged rows not inserted are duplicates.
+   */
+  mergeSql(stage: string): string;
+  /** Whether the answer reports `updated` (the kinds that apply re-sent changes). */
+  readonly reportsUpdates: boolean;
+}

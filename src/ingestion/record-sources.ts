@@ -1,0 +1,122 @@
+import { StringDecoder } from 'node:string_decoder';
+import { Readable } from 'node:stream';
+import { CsvError, parse as parseCsv } from 'csv-parse';
+
+/** Where parsed records go; the sink numbers rows (0-based) in arrival order. */
+export interface RecordSink {
+  add(record: unknown, line?: number): void;
+  /** A row that could not be parsed at all; it still takes a row number. */
+  malformed(message: string, line?: number): void;
+  /** A problem with the request as a whole (no row). */
+  requestError(field: string | null, message: string): void;
+  /** True once enough errors are collected: reading stops, the rest is discarded. */
+  readonly stopped: boolean;
+  /** Resolves when the database has caught up (backpressure). */
+  drain(): Promise<void>;
+}
+
+const MAX_LINE_BYTES = 1024 * 1024;
+
+export async function feedJsonArray(body: unknown, sink: RecordSink): Promise<void> {
+  if (!Array.isArray(body)) {
+    sink.requestError(null, 'the body must be a JSON array of rows');
+    return;
+  }
+  for (const record of body) {
+    sink.add(record);
+    if (sink.stopped) return;
+  }
+  await sink.drain();
+}
+
+/** Newline-delimited JSON; blank lines are skipped, every other line is one row. */
+export async function feedNdjson(stream: Readable, sink: RecordSink): Promise<void> {
+  const decoder = new StringDecoder('utf8');
+  let carry = '';
+  let line = 0;
+  const takeLine = (text: string) => {
+    line++;
+    if (text.trim() === '') return;
+    let record: unknown;
+    try {
+      record = JSON.parse(text);
+    } catch (err) {
+      sink.malformed(`malformed JSON line: ${(err as Error).message}`, line);
+      return;
+    }
+    sink.add(record, line);
+  };
+  for await (const chunk of stream) {
+    carry += typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer);
+    let start = 0;
+    for (let nl = carry.indexOf('\n'); nl >= 0 && !sink.stopped; nl = carry.indexOf('\n', start)) {
+      takeLine(carry.slice(start, nl));
+      start = nl + 1;
+    }
+    carry = carry.slice(start);
+    if (carry.length > MAX_LINE_BYTES) {
+      sink.malformed('line longer than 1 MiB', line + 1);
+      return discardRest(stream);
+    }
+    if (sink.stopped) return discardRest(stream);
+    await sink.drain();
+  }
+  carry += decoder.end();
+  if (carry.length > 0) takeLine(carry);
+  await sink.drain();
+}
+
+/**
+ * CSV with a header row naming the fields (`accountManager.email` for nested ones).
+ * Empty cells are absent values. A malformed line stops the read: after it, row
+ * boundaries cannot be trusted.
+ */
+export async function feedCsv(stream: Readable, sink: RecordSink, requiredColumns: readonly string[]): Promise<void> {
+  let parseError: CsvError | Error | undefined;
+  let headerChecked = false;
+  const parser = parseCsv({
+    columns: true,
+    bom: true,
+    trim: true,
+    skip_empty_lines: true,
+    info: true,
+    max_record_size: MAX_LINE_BYTES,
+  });
+  parser.on('error', (err: Error) => (parseError = err));
+  parser.on('data', ({ record, info }: { record: Record<string, string>; info: { lines: number } }) => {
+    if (!headerChecked) {
+      headerChecked = true;
+      for (const column of requiredColumns) {
+        if (!(column in record)) sink.requestError(column, 'column is missing from the CSV header');
+      }
+    }
+    if (sink.stopped) return;
+    for (const key in record) if (record[key] === '') delete record[key];
+    sink.add(record, info.lines);
+  });
+  for await (const chunk of stream) {
+    parser.write(chunk);
+    if (parseError) break;
+    if (sink.stopped) return discardRest(stream);
+    await sink.drain();
+  }
+  if (!parseError) {
+    parser.end();
+    await new Promise<void>((resolve) => {
+      parser.once('end', resolve);
+      parser.once('error', () => resolve());
+    });
+  }
+  if (parseError) {
+    const lines = (parseError as CsvError & { lines?: number }).lines;
+    sink.malformed(`malformed CSV: ${parseError.message}`, lines);
+    return discardRest(stream);
+  }
+  await sink.drain();
+}
+
+/** Reads and drops the rest of an upload so the client gets the answer, not a reset. */
+async function discardRest(stream: Readable): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  for await (const _ of stream);
+}
