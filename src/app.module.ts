@@ -10,6 +10,7 @@ import { SignalsModule } from './signals/signals.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './health/metrics.module';
 import { loggerOptions } from './common/logging';
+import { DemoModule } from './demo/demo.module';
 
 /** The whole service. CHURNWATCH_PROCESS decides in main.ts whether it serves HTTP. */
 @Module({})
@@ -27,6 +28,7 @@ export class AppModule {
         CustomersModule,
         SignalsModule,
         HealthModule,
+        DemoModule,
       ],
     };
   }

@@ -1,52 +1,27 @@
-import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
-import { EmbeddedPostgres } from './embedded-postgres';
-import { createDataSource } from './data-source';
+import { OpenDatabase, openDatabase } from './open-database';
 
-export const EMBEDDED_POSTGRES = Symbol('EMBEDDED_POSTGRES');
+const OPEN_DATABASE = Symbol('OPEN_DATABASE');
 
 /** Closes the pool first, then the embedded server if this process started it. */
 @Injectable()
 class DatabaseShutdown implements OnApplicationShutdown {
-  constructor(
-    private readonly dataSource: DataSource,
-    @Inject(EMBEDDED_POSTGRES) private readonly embedded: EmbeddedPostgres | null,
-  ) {}
+  constructor(@Inject(OPEN_DATABASE) private readonly database: OpenDatabase) {}
 
-  async onApplicationShutdown(): Promise<void> {
-    if (this.dataSource.isInitialized) await this.dataSource.destroy();
-    await this.embedded?.stop();
+  onApplicationShutdown(): Promise<void> {
+    return this.database.close();
   }
 }
 
 @Global()
 @Module({
   providers: [
-    {
-      provide: EMBEDDED_POSTGRES,
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => {
-        if (config.database.url) return null;
-        const logger = new Logger('EmbeddedPostgres');
-        return new EmbeddedPostgres(config.database.embedded.dataDir, config.database.embedded.port, (m) =>
-          logger.debug(m),
-        );
-      },
-    },
-    {
-      provide: DataSource,
-      inject: [AppConfig, EMBEDDED_POSTGRES],
-      useFactory: async (config: AppConfig, embedded: EmbeddedPostgres | null) => {
-        const url = config.database.url ?? (await embedded!.start());
-        const dataSource = createDataSource(url, config.database.poolSize);
-        await dataSource.initialize();
-        if (config.database.migrateOnStart) await dataSource.runMigrations({ transaction: 'each' });
-        return dataSource;
-      },
-    },
+    { provide: OPEN_DATABASE, inject: [AppConfig], useFactory: (config: AppConfig) => openDatabase(config) },
+    { provide: DataSource, inject: [OPEN_DATABASE], useFactory: (database: OpenDatabase) => database.dataSource },
     DatabaseShutdown,
   ],
-  exports: [DataSource, EMBEDDED_POSTGRES],
+  exports: [DataSource],
 })
 export class DatabaseModule {}

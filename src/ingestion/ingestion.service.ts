@@ -24,8 +24,9 @@ class ErrorList {
     this.count++;
     if (this.items.length < this.max) this.items.push(error);
   }
+  /** One error past the cap: the answer cannot list them all, so reading may stop. */
   get full(): boolean {
-    return this.count >= this.max;
+    return this.count > this.max;
   }
 }
 
@@ -205,10 +206,12 @@ export class IngestionService {
 
   private validationError(errors: ErrorList): DomainError {
     const sorted = [...errors.items].sort((a, b) => (a.row ?? -1) - (b.row ?? -1));
-    return new DomainError('validation_failed', `${errors.count} invalid row(s); nothing was stored`, {
+    const truncated = errors.count > sorted.length;
+    const counted = truncated ? `more than ${sorted.length} errors (reading stopped)` : `${errors.count} error(s)`;
+    return new DomainError('validation_failed', `${counted}; nothing was stored`, {
       errors: sorted,
       errorCount: errors.count,
-      truncated: errors.count > sorted.length,
+      truncated,
     });
   }
 }

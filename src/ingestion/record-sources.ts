@@ -46,7 +46,8 @@ export async function feedNdjson(stream: Readable, sink: RecordSink): Promise<vo
     }
     sink.add(record, line);
   };
-  for await (const chunk of stream) {
+  let stopReading = false;
+  for await (const chunk of chunks(stream)) {
     carry += typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer);
     let start = 0;
     for (let nl = carry.indexOf('\n'); nl >= 0 && !sink.stopped; nl = carry.indexOf('\n', start)) {
@@ -54,13 +55,12 @@ export async function feedNdjson(stream: Readable, sink: RecordSink): Promise<vo
       start = nl + 1;
     }
     carry = carry.slice(start);
-    if (carry.length > MAX_LINE_BYTES) {
-      sink.malformed('line longer than 1 MiB', line + 1);
-      return discardRest(stream);
-    }
-    if (sink.stopped) return discardRest(stream);
+    if (carry.length > MAX_LINE_BYTES) sink.malformed('line longer than 1 MiB', line + 1);
+    stopReading = sink.stopped || carry.length > MAX_LINE_BYTES;
+    if (stopReading) break;
     await sink.drain();
   }
+  if (stopReading) return discardRest(stream);
   carry += decoder.end();
   if (carry.length > 0) takeLine(carry);
   await sink.drain();
@@ -94,12 +94,12 @@ export async function feedCsv(stream: Readable, sink: RecordSink, requiredColumn
     for (const key in record) if (record[key] === '') delete record[key];
     sink.add(record, info.lines);
   });
-  for await (const chunk of stream) {
+  for await (const chunk of chunks(stream)) {
     parser.write(chunk);
-    if (parseError) break;
-    if (sink.stopped) return discardRest(stream);
+    if (parseError || sink.stopped) break;
     await sink.drain();
   }
+  if (sink.stopped && !parseError) return discardRest(stream);
   if (!parseError) {
     parser.end();
     await new Promise<void>((resolve) => {
@@ -115,8 +115,19 @@ export async function feedCsv(stream: Readable, sink: RecordSink, requiredColumn
   await sink.drain();
 }
 
-/** Reads and drops the rest of an upload so the client gets the answer, not a reset. */
+/** Iterates an upload without destroying it when the loop stops early. */
+function chunks(stream: Readable): AsyncIterable<Buffer | string> {
+  return stream.iterator({ destroyOnReturn: false });
+}
+
+/**
+ * Reads and drops the rest of an upload: destroying the request would reset the socket
+ * and the client would never see the 400 that explains why.
+ */
 async function discardRest(stream: Readable): Promise<void> {
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
-  for await (const _ of stream);
+  if (stream.readableEnded) return;
+  await new Promise<void>((resolve) => {
+    stream.once('end', resolve).once('close', resolve).once('error', () => resolve());
+    stream.resume();
+  });
 }

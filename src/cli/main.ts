@@ -1,0 +1,70 @@
+import 'reflect-metadata';
+import { Command, InvalidArgumentError } from 'commander';
+import { loadConfig } from '../config/app-config';
+import { createApiKey, demo, migration, seed, SeedOptions } from './commands';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+}
+
+function isoDate(value: string): Date {
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) throw new InvalidArgumentError('expected an ISO-8601 date');
+  return d;
+}
+
+interface SeedFlags {
+  customers: number;
+  months: number;
+  seed: number;
+  asOf?: Date;
+}
+
+function seedOptions(flags: SeedFlags): SeedOptions {
+  return { customers: flags.customers, months: flags.months, seed: flags.seed, asOf: flags.asOf ?? new Date() };
+}
+
+const program = new Command('churnwatch').description('churnwatch command line');
+// CLI output is for people; the service's JSON logs would drown it.
+const quietConfig = () => loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+
+const apikey = program.command('apikey').description('API keys');
+apikey
+  .command('create')
+  .description('create an API key and print it once')
+  .requiredOption('--role <role>', 'admin | ingest | scheduler | lead | manager')
+  .requiredOption('--name <name>', 'who or what uses the key')
+  .option('--email <email>', "the account manager's email (required for role manager)")
+  .action((opts: { role: string; name: string; email?: string }) => createApiKey(quietConfig(), opts));
+
+program
+  .command('seed')
+  .description('write a synthetic book of business through the ingestion path')
+  .option('--customers <n>', 'number of customers', positiveInt, 2000)
+  .option('--months <n>', 'months of history', positiveInt, 12)
+  .option('--seed <n>', 'random seed', positiveInt, 1)
+  .option('--as-of <date>', 'end of the history (default: now)', isoDate)
+  .action((flags: SeedFlags) => seed(quietConfig(), seedOptions(flags)));
+
+const migrations = program.command('migration').description('database schema');
+for (const action of ['run', 'revert', 'show'] as const) {
+  migrations
+    .command(action)
+    .description({ run: 'apply pending migrations', revert: 'revert the latest migration', show: 'list migrations' }[action])
+    .action(() => migration(quietConfig(), action));
+}
+
+program
+  .command('demo')
+  .description('start the service, seed a demo book once and serve it (Ctrl-C stops)')
+  .option('--customers <n>', 'customers in the demo book', positiveInt, 2000)
+  .option('--months <n>', 'months of history', positiveInt, 12)
+  .option('--seed <n>', 'random seed', positiveInt, 1)
+  .action((flags: SeedFlags) => demo(quietConfig(), seedOptions(flags)));
+
+program.parseAsync(process.argv).catch((err: Error) => {
+  process.stderr.write(`churnwatch: ${err.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,51 @@
+import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { Server } from 'node:http';
+import { Client } from 'pg';
+import { AppModule } from '../../src/app.module';
+import { ApiKeysService } from '../../src/auth/api-keys.service';
+import { ROLES, Role } from '../../src/auth/roles';
+import { AppConfig, loadConfig } from '../../src/config/app-config';
+import { configureHttpApp } from '../../src/http-app';
+import { TestDatabase, createTestDatabase } from './test-database';
+
+export interface TestApp {
+  app: INestApplication;
+  http: Server;
+  config: AppConfig;
+  db: TestDatabase;
+  /** One key per role; managers belong to am1@example.com. */
+  keys: Record<Role, string>;
+  /** Runs SQL against the test database (for assertions on what was stored). */
+  sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+/** The real service (real Postgres, real Redis) on a fresh database, with keys for every role. */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const db = await createTestDatabase();
+  const config = loadConfig({ ...process.env, NODE_ENV: 'test', DATABASE_URL: db.url, CHURNWATCH_MIGRATE: 'false', ...env });
+  const app = await NestFactory.create(AppModule.register(config), { bodyParser: false, logger: false, abortOnError: false });
+  configureHttpApp(app, config);
+  await app.init();
+  const keyService = app.get(ApiKeysService);
+  const keys = {} as Record<Role, string>;
+  for (const role of ROLES) {
+    keys[role] = (await keyService.create({ role, name: `test ${role}`, email: role === 'manager' ? 'am1@example.com' : undefined })).key;
+  }
+  const client = new Client({ connectionString: db.url });
+  await client.connect();
+  return {
+    app,
+    http: app.getHttpServer() as Server,
+    config,
+    db,
+    keys,
+    sql: async <T,>(text: string, params: unknown[] = []) => (await client.query(text, params)).rows as T[],
+    async close() {
+      await client.end();
+      await app.close();
+      await db.drop();
+    },
+  };
+}
