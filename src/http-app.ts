@@ -16,7 +16,6 @@ export function configureHttpApp(app: INestApplication, config: AppConfig): void
   // Body-parser errors happen before Nest routing; answer them in the same format.
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => filter.respond(err, req, res));
   app.useGlobalFilters(filter);
-  app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(
     app,

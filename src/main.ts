@@ -1,8 +1,11 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
+import { Logger } from 'nestjs-pino';
 import { AppConfig, loadConfig } from './config/app-config';
 import { configureHttpApp } from './http-app';
+import { describeStartupError } from './common/startup-error';
+import { stopOnSignals } from './common/shutdown';
 
 /** Starts the service; any start-up failure is one readable line and exit code 1. */
 async function bootstrap(): Promise<void> {
@@ -10,16 +13,19 @@ async function bootstrap(): Promise<void> {
   const module = AppModule.register(config);
   if (config.process.role === 'worker') {
     // No HTTP: queue workers and crons only (they arrive with the scoring issue).
-    const context = await NestFactory.createApplicationContext(module, { bufferLogs: true, abortOnError: false });
-    context.enableShutdownHooks();
+    const context = await NestFactory.createApplicationContext(module, { logger: false, abortOnError: false });
+    context.useLogger(context.get(Logger));
+    stopOnSignals(context);
     return;
   }
-  const app = await NestFactory.create(module, { bodyParser: false, bufferLogs: true, abortOnError: false });
+  // Nest's own logger stays off until pino is attached, so a failed start is our one line.
+  const app = await NestFactory.create(module, { bodyParser: false, logger: false, abortOnError: false });
   configureHttpApp(app, config);
+  stopOnSignals(app);
   await app.listen(config.http.port);
 }
 
-bootstrap().catch((err: Error) => {
-  process.stderr.write(`churnwatch failed to start: ${err.message}\n`);
+bootstrap().catch((err: unknown) => {
+  process.stderr.write(`churnwatch failed to start: ${describeStartupError(err)}\n`);
   process.exit(1);
 });

@@ -9,12 +9,13 @@ import { openDatabase } from '../database/open-database';
 import { SeedService } from '../demo/seed.service';
 import { configureHttpApp } from '../http-app';
 import { CliModule } from './cli.module';
+import { stopOnSignals } from '../common/shutdown';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const note = (line: string) => process.stderr.write(`${line}\n`);
 
 async function withContext<T>(config: AppConfig, fn: (ctx: INestApplicationContext) => Promise<T>): Promise<T> {
-  const ctx = await NestFactory.createApplicationContext(CliModule.register(config), { bufferLogs: true, abortOnError: false });
+  const ctx = await NestFactory.createApplicationContext(CliModule.register(config), { logger: false, abortOnError: false });
   ctx.useLogger(ctx.get(Logger));
   try {
     return await fn(ctx);
@@ -77,7 +78,7 @@ async function appliedMigrations(ds: DataSource): Promise<string[]> {
  * demo book (once), print a key and what to try, and serve until Ctrl-C.
  */
 export async function demo(config: AppConfig, opts: SeedOptions): Promise<void> {
-  const app = await NestFactory.create(AppModule.register(config), { bodyParser: false, bufferLogs: true, abortOnError: false });
+  const app = await NestFactory.create(AppModule.register(config), { bodyParser: false, logger: false, abortOnError: false });
   configureHttpApp(app, config);
   const ds = app.get(DataSource);
   const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM customers`);
@@ -87,6 +88,7 @@ export async function demo(config: AppConfig, opts: SeedOptions): Promise<void> 
     note(`Seeded in ${report.seconds.toFixed(1)} s.`);
   }
   const { key } = await app.get(ApiKeysService).create({ role: 'admin', name: `demo ${new Date().toISOString()}` });
+  stopOnSignals(app);
   await app.listen(config.http.port);
   const counts: Record<string, number>[] = await ds.query(`
     SELECT (SELECT count(*) FROM customers)::int AS customers,

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config/app-config';
+import { describeStartupError } from '../common/startup-error';
 import { createApiKey, demo, migration, seed, SeedOptions } from './commands';
 
 function positiveInt(value: string): number {
@@ -64,7 +65,7 @@ program
   .option('--seed <n>', 'random seed', positiveInt, 1)
   .action((flags: SeedFlags) => demo(quietConfig(), seedOptions(flags)));
 
-program.parseAsync(process.argv).catch((err: Error) => {
-  process.stderr.write(`churnwatch: ${err.message}\n`);
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`churnwatch: ${describeStartupError(err)}\n`);
   process.exit(1);
 });

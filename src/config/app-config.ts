@@ -75,14 +75,22 @@ export function findRootDir(start = __dirname): string {
 
 type Env = Record<string, string | undefined>;
 
+export interface LoadOptions {
+  /** Folder holding config/ (default: found above this file). */
+  rootDir?: string;
+  /** Values merged over the files before the environment (tests, tools). */
+  overrides?: Record<string, unknown>;
+}
+
 /**
  * Reads config/default.yaml, merges config/<NODE_ENV>.yaml and the environment over it,
  * validates the result and returns it. Throws ConfigError naming the bad key.
  */
-export function loadConfig(env: Env = process.env, rootDir = env.CHURNWATCH_ROOT ?? findRootDir()): AppConfig {
+export function loadConfig(env: Env = process.env, options: LoadOptions = {}): AppConfig {
+  const rootDir = options.rootDir ?? findRootDir();
   const base = readYaml(join(rootDir, 'config', 'default.yaml'), true);
   const profile = env.NODE_ENV ? readYaml(join(rootDir, 'config', `${env.NODE_ENV}.yaml`), false) : {};
-  const merged = deepMerge(base, profile);
+  const merged = deepMerge(deepMerge(base, profile), options.overrides ?? {});
   const sources = new Map<string, string>();
   for (const [name, path, kind] of ENV_KEYS) {
     const raw = env[name];

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Socket } from 'node:net';
 import { Client } from 'pg';
@@ -52,10 +52,8 @@ export class EmbeddedPostgres {
         onLog: (m: unknown) => this.log(String(m).trim()),
         onError: (m: unknown) => this.log(String(m).trim()),
       });
-      if (!existsSync(join(this.dataDir, 'PG_VERSION'))) {
-        mkdirSync(this.dataDir, { recursive: true });
-        await server.initialise();
-      }
+      // initialise() creates the folder and, as root, hands it to the postgres user.
+      if (!existsSync(join(this.dataDir, 'PG_VERSION'))) await server.initialise();
       await server.start();
       this.server = server;
     }

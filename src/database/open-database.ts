@@ -4,6 +4,10 @@ import { AppConfig } from '../config/app-config';
 import { createDataSource } from './data-source';
 import { EmbeddedPostgres } from './embedded-postgres';
 
+export class DatabaseUnavailableError extends Error {
+  override name = 'DatabaseUnavailableError';
+}
+
 export interface OpenDatabase {
   dataSource: DataSource;
   /** Set when DATABASE_URL is unset: the embedded server (stopped only if started here). */
@@ -23,7 +27,12 @@ export async function openDatabase(config: AppConfig, migrate = config.database.
   }
   const dataSource = createDataSource(url, config.database.poolSize);
   try {
-    await dataSource.initialize();
+    await dataSource.initialize().catch((err: Error) => {
+      throw new DatabaseUnavailableError(
+        `PostgreSQL is not answering at ${url.replace(/\/\/[^@/]*@/, '//***@')} (${err.message}). ` +
+          'Check DATABASE_URL, or unset it to use the embedded default.',
+      );
+    });
     if (migrate) {
       const ran = await dataSource.runMigrations({ transaction: 'each' });
       if (ran.length) logger.log(`Applied migrations: ${ran.map((m) => m.name).join(', ')}`);

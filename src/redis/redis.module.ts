@@ -1,4 +1,4 @@
-import { Global, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Global, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
 
@@ -14,6 +14,14 @@ export async function connectRedis(url: string, timeoutMs: number): Promise<Redi
     maxRetriesPerRequest: null, // BullMQ requires it; commands wait for a reconnect instead of failing
     retryStrategy: (attempt) => Math.min(attempt * 200, 5000),
   });
+  // Log each distinct connection problem once instead of once per reconnect attempt.
+  const logger = new Logger('Redis');
+  let lastError = '';
+  redis.on('error', (err: Error) => {
+    if (err.message !== lastError) logger.warn(`Redis connection problem: ${err.message}`);
+    lastError = err.message;
+  });
+  redis.on('ready', () => (lastError = ''));
   try {
     await withTimeout(redis.connect().then(() => redis.ping()), timeoutMs);
     return redis;

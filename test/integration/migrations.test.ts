@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DataSource } from 'typeorm';
+import { createDataSource } from '../../src/database/data-source';
+import { MIGRATIONS } from '../../src/database/migrations';
+import { TestDatabase, createTestDatabase } from '../support/test-database';
+
+const TABLES = ['activity_events', 'api_keys', 'complaints', 'customers', 'spend_events'];
+
+describe('migrations', () => {
+  let db: TestDatabase;
+  let ds: DataSource;
+  const tables = async () =>
+    (await ds.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'migrations' ORDER BY 1`)).map(
+      (r: { tablename: string }) => r.tablename,
+    );
+
+  beforeAll(async () => {
+    db = await createTestDatabase(null); // empty, not the migrated template
+    ds = createDataSource(db.url, 1);
+    await ds.initialize();
+  });
+  afterAll(async () => {
+    await ds?.destroy();
+    await db?.drop();
+  });
+
+  it('run on an empty database and create every table with its indexes', async () => {
+    expect(await tables()).toEqual([]);
+    const ran = await ds.runMigrations({ transaction: 'each' });
+    expect(ran.map((m) => m.name)).toEqual(MIGRATIONS.map((m) => m.name));
+    expect(await tables()).toEqual(TABLES);
+    const indexes = (await ds.query(`SELECT indexname FROM pg_indexes WHERE schemaname = 'public'`)).map((r: { indexname: string }) => r.indexname);
+    expect(indexes).toEqual(expect.arrayContaining(['ix_activity_customer_time', 'ix_complaints_customer_time', 'ix_spend_customer_time', 'uq_customers_external_id']));
+    expect(await ds.runMigrations()).toEqual([]); // idempotent
+  });
+
+  it('revert walks back to an empty schema and can be applied again', async () => {
+    for (let i = 0; i < MIGRATIONS.length; i++) await ds.undoLastMigration({ transaction: 'each' });
+    expect(await tables()).toEqual([]);
+    expect(await ds.query(`SELECT count(*)::int AS n FROM migrations`)).toEqual([{ n: 0 }]);
+    await ds.runMigrations({ transaction: 'each' });
+    expect(await tables()).toEqual(TABLES);
+  });
+
+  it('keeps money exact and enforces the churn-date rule in the schema', async () => {
+    await ds.query(`INSERT INTO customers (external_id, name, monthly_revenue, currency, signup_at, account_manager_email)
+                    VALUES ('m1', 'M', 12345678901234.5678, 'USD', now(), 'a@b.c')`);
+    expect(await ds.query(`SELECT monthly_revenue FROM customers WHERE external_id = 'm1'`)).toEqual([{ monthly_revenue: '12345678901234.5678' }]);
+    await expect(ds.query(`UPDATE customers SET status = 'churned' WHERE external_id = 'm1'`)).rejects.toThrow(/ck_customers_churn_date/);
+  });
+});

@@ -1,0 +1,87 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectRedis } from '../../src/redis/redis.module';
+import { activityRow, customerRow } from '../support/factories';
+import { encode, post } from '../support/formats';
+import { TestApp, startTestApp } from '../support/test-app';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('operations endpoints', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t?.close());
+
+  it('answers liveness and readiness without a key', async () => {
+    expect((await request(t.http).get('/health')).body).toEqual({ status: 'ok' });
+    const ready = await request(t.http).get('/health/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toEqual({ status: 'ready', checks: { postgres: 'up', redis: 'up' } });
+  });
+
+  it('counts ingested rows in Prometheus metrics', async () => {
+    const customer = customerRow();
+    await post(t.http, '/v1/customers', t.keys.ingest, encode([customer], 'json'), 'json').expect(200);
+    const rows = [activityRow(customer.externalId), activityRow(customer.externalId)];
+    await post(t.http, '/v1/signals/activity', t.keys.ingest, encode(rows, 'ndjson'), 'ndjson').expect(200);
+    await post(t.http, '/v1/signals/activity', t.keys.ingest, encode(rows, 'ndjson'), 'ndjson').expect(200);
+    await post(t.http, '/v1/signals/activity', t.keys.ingest, encode([activityRow('nobody')], 'json'), 'json').expect(400);
+    const metrics = await request(t.http).get('/metrics');
+    expect(metrics.status).toBe(200);
+    expect(metrics.text).toContain('churnwatch_ingest_rows_total{kind="activity",result="accepted"} 2');
+    expect(metrics.text).toContain('churnwatch_ingest_rows_total{kind="activity",result="duplicate"} 2');
+    expect(metrics.text).toContain('churnwatch_ingest_requests_total{kind="activity",outcome="rejected"} 1');
+    expect(metrics.text).toMatch(/churnwatch_process_resident_memory_bytes \d+/);
+  });
+
+  it('serves OpenAPI docs describing the ingestion endpoints', async () => {
+    const ui = await request(t.http).get('/docs/');
+    expect(ui.status).toBe(200);
+    expect(ui.text).toMatch(/swagger/i);
+    const spec = await request(t.http).get('/docs/openapi.json');
+    const paths = spec.body.paths;
+    expect(Object.keys(paths)).toEqual(expect.arrayContaining(['/v1/customers', '/v1/signals/activity', '/v1/signals/complaints', '/v1/signals/spend', '/health/ready']));
+    const body = paths['/v1/signals/complaints'].post.requestBody.content;
+    expect(Object.keys(body)).toEqual(['application/json', 'application/x-ndjson', 'text/csv']);
+    expect(body['application/json'].schema.items.properties.severity.enum).toEqual(['low', 'medium', 'high', 'critical']);
+  });
+});
+
+describe('Redis', () => {
+  it('fails start-up with one line saying how to get one when none answers', async () => {
+    const port = await freePort();
+    await expect(connectRedis(`redis://127.0.0.1:${port}`, 500)).rejects.toThrow(
+      new RegExp(`^Redis is not answering at redis://127.0.0.1:${port}\\. Start one .* or set REDIS_URL`),
+    );
+  });
+
+  it('turns readiness to 503 when Redis goes away', async () => {
+    const port = await freePort();
+    const redis: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 300));
+    const t = await startTestApp({ REDIS_URL: `redis://127.0.0.1:${port}` });
+    try {
+      expect((await request(t.http).get('/health/ready')).status).toBe(200);
+      redis.kill('SIGKILL');
+      await once(redis, 'exit');
+      const res = await request(t.http).get('/health/ready');
+      expect(res.status).toBe(503);
+      expect(res.body.checks).toEqual({ postgres: 'up', redis: 'down' });
+    } finally {
+      redis.kill('SIGKILL');
+      await t.close();
+    }
+  });
+});
