@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express, { NextFunction, Request, Response } from 'express';
+import type { Server } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from './config/app-config';
 import { HttpExceptionFilter } from './common/http-exception.filter';
@@ -11,6 +12,7 @@ import { HttpExceptionFilter } from './common/http-exception.filter';
  */
 export function configureHttpApp(app: INestApplication, config: AppConfig): void {
   app.useLogger(app.get(Logger));
+  (app.getHttpServer() as Server).requestTimeout = config.http.requestTimeoutSeconds * 1000;
   const filter = new HttpExceptionFilter(config.http.jsonBodyLimit);
   app.use(express.json({ limit: config.http.jsonBodyLimit, type: 'application/json' }));
   // Body-parser errors happen before Nest routing; answer them in the same format.

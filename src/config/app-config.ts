@@ -9,7 +9,9 @@ const byteSize = z
 
 const schema = z
   .object({
-    http: z.object({ port: z.number().int().min(0).max(65535), jsonBodyLimit: byteSize }).strict(),
+    http: z
+      .object({ port: z.number().int().min(0).max(65535), jsonBodyLimit: byteSize, requestTimeoutSeconds: z.number().int().min(0) })
+      .strict(),
     process: z.object({ role: z.enum(['api', 'worker', 'all']) }).strict(),
     database: z
       .object({
@@ -29,7 +31,7 @@ const schema = z
       .object({
         futureSkewSeconds: z.number().int().min(0),
         maxErrors: z.number().int().min(1),
-        copyBatchRows: z.number().int().min(1),
+        mergeBatchRows: z.number().int().min(1),
         defaultCurrency: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as USD'),
       })
       .strict(),

@@ -24,7 +24,7 @@ export const CUSTOMERS: IngestKind = {
     { path: 'churnedAt', column: 'churned_at', type: 'timestamp', notFuture: true },
   ],
   columnTypes: {
-    external_id: 'text', name: 'text', email: 'text', segment: 'text', plan: 'text', monthly_revenue: 'numeric',
+    external_id: 'text COLLATE "C"', name: 'text', email: 'text', segment: 'text', plan: 'text', monthly_revenue: 'numeric',
     currency: 'text', signup_at: 'timestamptz', renewal_at: 'timestamptz', account_manager_email: 'text',
     account_manager_name: 'text', status: 'text', churned_at: 'timestamptz',
   },
@@ -47,5 +47,6 @@ export const CUSTOMERS: IngestKind = {
       WHERE (${MUTABLE.map((c) => `t.${c}`).join(', ')}) IS DISTINCT FROM (${MUTABLE.map((c) => `EXCLUDED.${c}`).join(', ')})
       RETURNING (xmax = 0) AS inserted
     )
-    SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated FROM merged`,
+    SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated, 0 AS unknown
+      FROM merged`,
 };

@@ -1,8 +1,10 @@
-import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
-import { Writable } from 'node:stream';
+import { once } from 'node:events';
+import { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 
 const NEEDS_ESCAPE = /[\\\t\n\r]/;
+const LINES_PER_WRITE = 2000;
 
 /** One value in COPY text format. */
 function copyField(value: string | null): string {
@@ -11,48 +13,20 @@ function copyField(value: string | null): string {
   return value.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 }
 
-/**
- * Buffers rows and writes them to a COPY FROM STDIN stream in batches; `drain()` lets the
- * reader wait when Postgres is behind, which keeps memory flat whatever the upload size.
- */
-export class CopyWriter {
-  private lines: string[] = [];
-  private blocked = false;
-  private error?: Error;
+/** One row as a line of COPY text. */
+export function copyLine(values: ReadonlyArray<string | null>): string {
+  let line = copyField(values[0]);
+  for (let i = 1; i < values.length; i++) line += '\t' + copyField(values[i]);
+  return line + '\n';
+}
 
-  constructor(
-    private readonly copy: Writable,
-    private readonly batchRows: number,
-  ) {
-    // Postgres may reject the COPY while the reader is busy; keep the error for the next call.
-    copy.on('error', (err: Error) => (this.error = err));
+/** Streams prepared COPY lines into a table, respecting the server's backpressure. */
+export async function copyLines(client: PoolClient, table: string, columns: readonly string[], lines: readonly string[]): Promise<void> {
+  const copy = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
+  const done = finished(copy);
+  for (let i = 0; i < lines.length; i += LINES_PER_WRITE) {
+    if (!copy.write(lines.slice(i, i + LINES_PER_WRITE).join(''))) await Promise.race([once(copy, 'drain'), done]);
   }
-
-  write(values: ReadonlyArray<string | null>): void {
-    if (this.error) throw this.error;
-    let line = copyField(values[0]);
-    for (let i = 1; i < values.length; i++) line += '\t' + copyField(values[i]);
-    this.lines.push(line + '\n');
-    if (this.lines.length >= this.batchRows) this.flush();
-  }
-
-  async drain(): Promise<void> {
-    if (this.error) throw this.error;
-    if (!this.blocked) return;
-    await once(this.copy, 'drain');
-    this.blocked = false;
-  }
-
-  async end(): Promise<void> {
-    this.flush();
-    this.copy.end();
-    await finished(this.copy);
-  }
-
-  private flush(): void {
-    if (this.lines.length === 0) return;
-    const chunk = this.lines.join('');
-    this.lines = [];
-    if (!this.copy.write(chunk)) this.blocked = true;
-  }
+  copy.end();
+  await done;
 }

@@ -41,6 +41,8 @@ export interface ValidationContext {
 
 const DEFAULT_MAX_LENGTH = 500;
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(?:(Z)|([+-])(\d{2}):?(\d{2})?)?)?$/i;
+const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{3})?Z$/;
+const CANONICAL_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const DECIMAL = /^\d{1,14}(?:\.\d{1,4})?$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const NUMERIC_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
@@ -63,6 +65,14 @@ function daysInMonth(year: number, month: number): number {
 
 /** Parses an ISO-8601 date or date-time with offset; returns epoch ms or an error text. */
 export function parseTimestamp(raw: string): number | string {
+  if (CANONICAL_UTC.test(raw)) {
+    // Fast path for what most senders (and toISOString) produce; a third of ingest CPU otherwise.
+    const month = Number(raw.slice(5, 7));
+    const day = Number(raw.slice(8, 10));
+    if (month < 1 || month > 12 || day < 1 || day > daysInMonth(Number(raw.slice(0, 4)), month)) return 'is not a real calendar date';
+    const ms = Number(raw.slice(11, 13)) > 23 ? NaN : Date.parse(raw); // Date.parse takes 24:00
+    return Number.isNaN(ms) ? 'is not a real time of day' : ms;
+  }
   const m = TIMESTAMP.exec(raw);
   if (!m) return 'must be an ISO-8601 timestamp such as 2026-03-01T12:00:00Z';
   const [, y, mo, d, h, mi, s = '00', frac = '', zulu, sign, oh, om = '00'] = m;
@@ -96,10 +106,12 @@ function checkValue(spec: FieldSpec, value: unknown, ctx: ValidationContext): st
     }
     case 'timestamp': {
       if (typeof value !== 'string') return { error: 'must be an ISO-8601 timestamp string' };
-      const ms = parseTimestamp(value.trim());
+      const text = value.trim();
+      const ms = parseTimestamp(text);
       if (typeof ms === 'string') return { error: ms };
       if (spec.notFuture && ms > ctx.latestAllowed) return { error: 'is in the future' };
-      return new Date(ms).toISOString();
+      // Canonical UTC with milliseconds, so values compare correctly as text (see refine()).
+      return CANONICAL_MS.test(text) ? text : new Date(ms).toISOString();
     }
     case 'number':
     case 'integer': {

@@ -24,8 +24,8 @@ export interface IngestKind {
   /** Rules across fields and defaults; report() marks the row as bad. */
   refine?(values: RowValues, report: (field: string, message: string) => void, defaults: { currency: string }): void;
   /**
-   * SQL that merges the staging table into the real one: either a plain INSERT (its row
-   * count is the inserted rows) or a statement answering one row `{inserted, updated}`.
+   * SQL that merges one staged batch into the real table and answers one row
+   * `{inserted, updated, unknown}` (unknown: rows naming a customer that does not exist).
    * Staged rows not inserted are duplicates.
    */
   mergeSql(stage: string): string;

@@ -1,44 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
-import { PoolClient } from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { DomainError } from '../common/domain-error';
 import { pgPool } from '../database/data-source';
 import { MetricsService } from '../health/metrics.service';
-import { CopyWriter } from './copy-writer';
-import { RowError, RowValues, ValidationContext, validateRecord } from './field-spec';
+import { BatchMerger, ErrorList } from './batch-merger';
+import { copyLine } from './copy-writer';
+import { RowValues, ValidationContext, validateRecord } from './field-spec';
 import { IngestKind, IngestResult } from './ingest-kind';
 import { RecordSink, feedCsv, feedJsonArray, feedNdjson } from './record-sources';
 
 type Feed = (sink: RecordSink) => Promise<void>;
-const STAGE = 'ingest_stage';
 
-/** Collects at most `max` errors but counts them all. */
-class ErrorList {
-  readonly items: RowError[] = [];
-  count = 0;
-  constructor(private readonly max: number) {}
-  add(error: RowError): void {
-    this.count++;
-    if (this.items.length < this.max) this.items.push(error);
-  }
-  /** One error past the cap: the answer cannot list them all, so reading may stop. */
-  get full(): boolean {
-    return this.count > this.max;
-  }
-}
-
-/** Validates each record and streams the good ones into the staging table. */
+/** Validates each record and hands the good ones, as COPY lines, to the batch merger. */
 class StagingSink implements RecordSink {
   rows = 0;
-  staged = 0;
   private readonly columns: string[];
 
   constructor(
     private readonly kind: IngestKind,
-    private readonly writer: CopyWriter,
+    private readonly merger: BatchMerger,
     readonly errors: ErrorList,
     private readonly ctx: ValidationContext,
     private readonly defaults: { currency: string },
@@ -62,8 +44,7 @@ class StagingSink implements RecordSink {
     if (bad || !values) return;
     const out: (string | null)[] = [String(row), line === undefined ? null : String(line)];
     for (const column of this.columns) out.push(values[column]);
-    this.writer.write(out);
-    this.staged++;
+    this.merger.push(copyLine(out));
   }
 
   malformed(message: string, line?: number): void {
@@ -75,17 +56,18 @@ class StagingSink implements RecordSink {
     this.errors.add({ row: null, field, message });
   }
 
-  drain(): Promise<void> {
-    return this.writer.drain();
+  async drain(): Promise<void> {
+    if (this.merger.full) await this.merger.flush();
   }
 }
 
 /**
  * The one ingestion path (HTTP JSON, NDJSON, CSV, and the demo seeder): every request
- * is one transaction. Rows are validated as they stream in and COPY'd into a temporary
- * staging table; unknown customers are found with one anti-join; then one set-based
- * statement merges the stage into the real table, where the externalId key turns
- * re-sent rows into counted duplicates. Any error rolls the whole request back.
+ * is one transaction. Rows are validated as they stream in, COPY'd into a temporary
+ * staging table a batch at a time, and each batch is merged into the real table by one
+ * set-based statement that also resolves customer ids and counts unknown customers;
+ * the externalId key turns re-sent rows into counted duplicates. Any error rolls the
+ * whole request back.
  */
 @Injectable()
 export class IngestionService {
@@ -133,21 +115,22 @@ export class IngestionService {
     try {
       await client.query('BEGIN');
       await client.query(`SET LOCAL work_mem = '64MB'`);
-      await client.query(this.stageDdl(kind));
-      const { sink, staged } = await this.stage(client, kind, feed, textual).catch((err: unknown) => {
-        broken = true; // a COPY may still be open on this connection: discard it, never reuse
-        throw err;
+      const errors = new ErrorList(this.config.ingest.maxErrors);
+      const merger = new BatchMerger(client, kind, errors, this.config.ingest.mergeBatchRows);
+      await merger.open();
+      const sink = new StagingSink(kind, merger, errors, this.validationContext(textual), {
+        currency: this.config.ingest.defaultCurrency,
       });
-      await this.checkCustomers(client, kind, sink.errors, staged);
-      if (sink.errors.count > 0) throw this.validationError(sink.errors);
-      if (staged > 10_000) await client.query(`ANALYZE ${STAGE}`);
-      // Kinds that only insert answer with the row count; upserts answer {inserted, updated}.
-      const merged = await client.query<{ inserted: string; updated: string }>(kind.mergeSql(STAGE));
+      await feed(sink)
+        .then(() => merger.finish())
+        .catch((err: unknown) => {
+          broken = true; // a COPY or merge may still be running on this connection: never reuse it
+          throw err;
+        });
+      if (errors.count > 0) throw this.validationError(errors);
       await client.query('COMMIT');
-      const counts = merged.rows[0] ?? { inserted: merged.rowCount ?? 0, updated: 0 };
-      const inserted = Number(counts.inserted);
-      const result: IngestResult = { accepted: inserted, duplicates: staged - inserted };
-      if (kind.reportsUpdates) result.updated = Number(counts.updated);
+      const result: IngestResult = { accepted: merger.inserted, duplicates: merger.staged - merger.inserted };
+      if (kind.reportsUpdates) result.updated = merger.updated;
       this.metrics.recordIngest(kind.name, result, Number(process.hrtime.bigint() - started) / 1e9);
       return result;
     } catch (err) {
@@ -159,49 +142,8 @@ export class IngestionService {
     }
   }
 
-  private stageDdl(kind: IngestKind): string {
-    const columns = kind.fields.map((f) => `${f.column} ${kind.columnTypes[f.column]}`);
-    return `CREATE TEMP TABLE ${STAGE} (row_no bigint NOT NULL, line_no bigint, ${columns.join(', ')}) ON COMMIT DROP`;
-  }
-
-  private async stage(client: PoolClient, kind: IngestKind, feed: Feed, textual: boolean) {
-    const columns = ['row_no', 'line_no', ...kind.fields.map((f) => f.column)].join(', ');
-    const copy = client.query(copyFrom(`COPY ${STAGE} (${columns}) FROM STDIN`));
-    const writer = new CopyWriter(copy, this.config.ingest.copyBatchRows);
-    const ctx: ValidationContext = {
-      latestAllowed: Date.now() + this.config.ingest.futureSkewSeconds * 1000,
-      textual,
-    };
-    const sink = new StagingSink(kind, writer, new ErrorList(this.config.ingest.maxErrors), ctx, {
-      currency: this.config.ingest.defaultCurrency,
-    });
-    try {
-      await feed(sink);
-    } finally {
-      await writer.end();
-    }
-    return { sink, staged: sink.staged };
-  }
-
-  /** One anti-join for the whole request: rows naming a customer that does not exist. */
-  private async checkCustomers(client: PoolClient, kind: IngestKind, errors: ErrorList, staged: number): Promise<void> {
-    if (!kind.customerRefColumn || staged === 0 || errors.full) return;
-    const column = kind.customerRefColumn;
-    const { rows } = await client.query<{ row_no: string; line_no: string | null; ref: string; total: string }>(
-      `SELECT s.row_no, s.line_no, s.${column} AS ref, count(*) OVER () AS total
-         FROM ${STAGE} s
-        WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.external_id = s.${column})
-        ORDER BY s.row_no
-        LIMIT $1`,
-      [this.config.ingest.maxErrors],
-    );
-    if (rows.length === 0) return;
-    for (const r of rows) {
-      const error: RowError = { row: Number(r.row_no), field: 'customerId', message: `unknown customer '${r.ref}'` };
-      if (r.line_no !== null) error.line = Number(r.line_no);
-      errors.add(error);
-    }
-    errors.count += Number(rows[0].total) - rows.length;
+  private validationContext(textual: boolean): ValidationContext {
+    return { latestAllowed: Date.now() + this.config.ingest.futureSkewSeconds * 1000, textual };
   }
 
   private validationError(errors: ErrorList): DomainError {

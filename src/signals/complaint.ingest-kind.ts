@@ -1,5 +1,5 @@
 import { IngestKind } from '../ingestion/ingest-kind';
-import { customerRefField, externalIdField } from './signal-fields';
+import { ID_TYPE, customerRefField, externalIdField } from './signal-fields';
 
 /** `POST /v1/signals/complaints`: re-sending an externalId applies status and resolution changes. */
 export const COMPLAINTS: IngestKind = {
@@ -15,7 +15,7 @@ export const COMPLAINTS: IngestKind = {
     { path: 'satisfaction', column: 'satisfaction', type: 'integer', min: 1, max: 5, description: 'Post-resolution rating, 1..5' },
   ],
   columnTypes: {
-    external_id: 'text', customer_ext: 'text', opened_at: 'timestamptz', severity: 'text', category: 'text',
+    external_id: ID_TYPE, customer_ext: ID_TYPE, opened_at: 'timestamptz', severity: 'text', category: 'text',
     status: 'text', resolved_at: 'timestamptz', satisfaction: 'smallint',
   },
   customerRefColumn: 'customer_ext',
@@ -26,11 +26,13 @@ export const COMPLAINTS: IngestKind = {
   },
   reportsUpdates: true,
   mergeSql: (stage) => `
-    WITH merged AS (
+    WITH s AS MATERIALIZED (
+      SELECT s.*, c.id AS customer_id FROM ${stage} s LEFT JOIN customers c ON c.external_id = s.customer_ext
+    ), merged AS (
       INSERT INTO complaints AS t (external_id, customer_id, opened_at, severity, category, status, resolved_at, satisfaction)
-      SELECT DISTINCT ON (s.external_id) s.external_id, c.id, s.opened_at, s.severity, s.category, s.status, s.resolved_at, s.satisfaction
-        FROM ${stage} s JOIN customers c ON c.external_id = s.customer_ext
-       ORDER BY s.external_id, s.row_no DESC
+      SELECT DISTINCT ON (external_id) external_id, customer_id, opened_at, severity, category, status, resolved_at, satisfaction
+        FROM s WHERE customer_id IS NOT NULL
+       ORDER BY external_id, row_no DESC
       ON CONFLICT (external_id) DO UPDATE SET
         status = EXCLUDED.status, resolved_at = EXCLUDED.resolved_at,
         satisfaction = COALESCE(EXCLUDED.satisfaction, t.satisfaction), updated_at = now()
@@ -38,5 +40,7 @@ export const COMPLAINTS: IngestKind = {
             (EXCLUDED.status, EXCLUDED.resolved_at, COALESCE(EXCLUDED.satisfaction, t.satisfaction))
       RETURNING (xmax = 0) AS inserted
     )
-    SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated FROM merged`,
+    SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated,
+           (SELECT count(*) FROM s WHERE customer_id IS NULL) AS unknown
+      FROM merged`,
 };

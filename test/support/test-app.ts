@@ -22,9 +22,9 @@ export interface TestApp {
 }
 
 /** The real service (real Postgres, real Redis) on a fresh database, with keys for every role. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, overrides: Record<string, unknown> = {}): Promise<TestApp> {
   const db = await createTestDatabase();
-  const config = loadConfig({ ...process.env, NODE_ENV: 'test', DATABASE_URL: db.url, CHURNWATCH_MIGRATE: 'false', ...env });
+  const config = loadConfig({ ...process.env, NODE_ENV: 'test', DATABASE_URL: db.url, CHURNWATCH_MIGRATE: 'false', ...env }, { overrides });
   const app = await NestFactory.create(AppModule.register(config), { bodyParser: false, logger: false, abortOnError: false });
   configureHttpApp(app, config);
   await app.init();

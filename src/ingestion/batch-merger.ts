@@ -1,0 +1,109 @@
+import { PoolClient } from 'pg';
+import { RowError } from './field-spec';
+import { IngestKind } from './ingest-kind';
+import { copyLines } from './copy-writer';
+
+export const STAGE = 'ingest_stage';
+
+/** Collects at most `max` errors but counts them all. */
+export class ErrorList {
+  readonly items: RowError[] = [];
+  count = 0;
+  constructor(private readonly max: number) {}
+  add(error: RowError): void {
+    this.count++;
+    if (this.items.length < this.max) this.items.push(error);
+  }
+  /** One error past the cap: the answer cannot list them all, so reading may stop. */
+  get full(): boolean {
+    return this.count > this.max;
+  }
+}
+
+/**
+ * Moves validated rows into the real table in batches, inside the request's one
+ * transaction. While Postgres merges batch k, Node goes on parsing and validating batch
+ * k+1 into memory: the two cores work at once, and memory is bounded by one batch.
+ */
+export class BatchMerger {
+  readonly columns: string[];
+  staged = 0;
+  inserted = 0;
+  updated = 0;
+  private lines: string[] = [];
+  private merging: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly client: PoolClient,
+    private readonly kind: IngestKind,
+    private readonly errors: ErrorList,
+    private readonly batchRows: number,
+  ) {
+    this.columns = ['row_no', 'line_no', ...kind.fields.map((f) => f.column)];
+  }
+
+  /** Creates the staging table; its rows live only until the batch is merged. */
+  async open(): Promise<void> {
+    const columns = this.kind.fields.map((f) => `${f.column} ${this.kind.columnTypes[f.column]}`);
+    await this.client.query(
+      `CREATE TEMP TABLE ${STAGE} (row_no bigint NOT NULL, line_no bigint, ${columns.join(', ')}) ON COMMIT DROP`,
+    );
+  }
+
+  push(line: string): void {
+    this.lines.push(line);
+    this.staged++;
+  }
+
+  get full(): boolean {
+    return this.lines.length >= this.batchRows;
+  }
+
+  /** Waits for the previous merge, stages the buffered batch and starts merging it. */
+  async flush(): Promise<void> {
+    const lines = this.lines;
+    this.lines = [];
+    await this.merging;
+    if (lines.length === 0) return;
+    await this.client.query(`TRUNCATE ${STAGE}`);
+    await copyLines(this.client, STAGE, this.columns, lines);
+    this.merging = this.mergeStage();
+    this.merging.catch(() => undefined); // surfaces at the next await of this.merging
+  }
+
+  async finish(): Promise<void> {
+    await this.flush();
+    await this.merging;
+  }
+
+  private async mergeStage(): Promise<void> {
+    if (this.errors.count > 0) {
+      // The request will be rolled back: only look for more errors worth reporting.
+      if (!this.errors.full) await this.reportUnknownCustomers();
+      return;
+    }
+    const merged = await this.client.query<{ inserted: string; updated: string; unknown: string }>(this.kind.mergeSql(STAGE));
+    const counts = merged.rows[0];
+    this.inserted += Number(counts.inserted);
+    this.updated += Number(counts.updated);
+    if (Number(counts.unknown) > 0) await this.reportUnknownCustomers();
+  }
+
+  private async reportUnknownCustomers(): Promise<void> {
+    const column = this.kind.customerRefColumn;
+    if (!column) return;
+    const { rows } = await this.client.query<{ row_no: string; line_no: string | null; ref: string; total: string }>(
+      `SELECT s.row_no, s.line_no, s.${column} AS ref, count(*) OVER () AS total
+         FROM ${STAGE} s
+        WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.external_id = s.${column})
+        ORDER BY s.row_no
+        LIMIT 1000`,
+    );
+    for (const r of rows) {
+      const error: RowError = { row: Number(r.row_no), field: 'customerId', message: `unknown customer '${r.ref}'` };
+      if (r.line_no !== null) error.line = Number(r.line_no);
+      this.errors.add(error);
+    }
+    if (rows.length > 0) this.errors.count += Number(rows[0].total) - rows.length;
+  }
+}
