@@ -1,9 +1,10 @@
 import { PoolClient } from 'pg';
 import { RowError } from './field-spec';
 import { IngestKind } from './ingest-kind';
-import { copyLines } from './copy-writer';
+import { copyChunks } from './copy-writer';
 
 export const STAGE = 'ingest_stage';
+const LINES_PER_CHUNK = 1000;
 
 /** Collects at most `max` errors but counts them all. */
 export class ErrorList {
@@ -30,7 +31,10 @@ export class BatchMerger {
   staged = 0;
   inserted = 0;
   updated = 0;
-  private lines: string[] = [];
+  /** The batch as flat COPY text chunks; `pending` holds the lines not yet joined. */
+  private chunks: string[] = [];
+  private pending: string[] = [];
+  private batchSize = 0;
   private merging: Promise<void> = Promise.resolve();
 
   constructor(
@@ -51,24 +55,36 @@ export class BatchMerger {
   }
 
   push(line: string): void {
-    this.lines.push(line);
+    // Lines are built by concatenation (ropes holding every field); joining them into
+    // flat chunks early keeps a batch at its byte size instead of several times that.
+    this.pending.push(line);
+    if (this.pending.length === LINES_PER_CHUNK) this.seal();
+    this.batchSize++;
     this.staged++;
   }
 
   get full(): boolean {
-    return this.lines.length >= this.batchRows;
+    return this.batchSize >= this.batchRows;
   }
 
   /** Waits for the previous merge, stages the buffered batch and starts merging it. */
   async flush(): Promise<void> {
-    const lines = this.lines;
-    this.lines = [];
+    this.seal();
+    const chunks = this.chunks;
+    this.chunks = [];
+    this.batchSize = 0;
     await this.merging;
-    if (lines.length === 0) return;
+    if (chunks.length === 0) return;
     await this.client.query(`TRUNCATE ${STAGE}`);
-    await copyLines(this.client, STAGE, this.columns, lines);
+    await copyChunks(this.client, STAGE, this.columns, chunks);
     this.merging = this.mergeStage();
     this.merging.catch(() => undefined); // surfaces at the next await of this.merging
+  }
+
+  private seal(): void {
+    if (this.pending.length === 0) return;
+    this.chunks.push(this.pending.join(''));
+    this.pending = [];
   }
 
   async finish(): Promise<void> {

@@ -4,7 +4,6 @@ import { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 
 const NEEDS_ESCAPE = /[\\\t\n\r]/;
-const LINES_PER_WRITE = 2000;
 
 /** One value in COPY text format. */
 function copyField(value: string | null): string {
@@ -20,12 +19,12 @@ export function copyLine(values: ReadonlyArray<string | null>): string {
   return line + '\n';
 }
 
-/** Streams prepared COPY lines into a table, respecting the server's backpressure. */
-export async function copyLines(client: PoolClient, table: string, columns: readonly string[], lines: readonly string[]): Promise<void> {
+/** Streams prepared COPY text into a table, respecting the server's backpressure. */
+export async function copyChunks(client: PoolClient, table: string, columns: readonly string[], chunks: readonly string[]): Promise<void> {
   const copy = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
   const done = finished(copy);
-  for (let i = 0; i < lines.length; i += LINES_PER_WRITE) {
-    if (!copy.write(lines.slice(i, i + LINES_PER_WRITE).join(''))) await Promise.race([once(copy, 'drain'), done]);
+  for (const chunk of chunks) {
+    if (!copy.write(chunk)) await Promise.race([once(copy, 'drain'), done]);
   }
   copy.end();
   await done;
