@@ -47,6 +47,5 @@ export const CUSTOMERS: IngestKind = {
       WHERE (${MUTABLE.map((c) => `t.${c}`).join(', ')}) IS DISTINCT FROM (${MUTABLE.map((c) => `EXCLUDED.${c}`).join(', ')})
       RETURNING (xmax = 0) AS inserted
     )
-    SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated, 0 AS unknown
-      FROM merged`,
+    SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated FROM merged`,
 };

@@ -71,13 +71,14 @@ export class BatchMerger {
   async flush(): Promise<void> {
     this.seal();
     const chunks = this.chunks;
+    const batchSize = this.batchSize;
     this.chunks = [];
     this.batchSize = 0;
     await this.merging;
     if (chunks.length === 0) return;
     await this.client.query(`TRUNCATE ${STAGE}`);
     await copyChunks(this.client, STAGE, this.columns, chunks);
-    this.merging = this.mergeStage();
+    this.merging = this.mergeStage(batchSize);
     this.merging.catch(() => undefined); // surfaces at the next await of this.merging
   }
 
@@ -92,17 +93,19 @@ export class BatchMerger {
     await this.merging;
   }
 
-  private async mergeStage(): Promise<void> {
+  private async mergeStage(batchSize: number): Promise<void> {
     if (this.errors.count > 0) {
       // The request will be rolled back: only look for more errors worth reporting.
       if (!this.errors.full) await this.reportUnknownCustomers();
       return;
     }
-    const merged = await this.client.query<{ inserted: string; updated: string; unknown: string }>(this.kind.mergeSql(STAGE));
-    const counts = merged.rows[0];
+    const merged = await this.client.query<{ inserted: string; updated: string }>(this.kind.mergeSql(STAGE));
+    const counts = merged.rows[0] ?? { inserted: merged.rowCount ?? 0, updated: 0 };
     this.inserted += Number(counts.inserted);
     this.updated += Number(counts.updated);
-    if (Number(counts.unknown) > 0) await this.reportUnknownCustomers();
+    // Rows left out were duplicates or named unknown customers; only then is the
+    // (anti-join) check worth its cost.
+    if (Number(counts.inserted) + Number(counts.updated) < batchSize) await this.reportUnknownCustomers();
   }
 
   private async reportUnknownCustomers(): Promise<void> {

@@ -24,9 +24,10 @@ export interface IngestKind {
   /** Rules across fields and defaults; report() marks the row as bad. */
   refine?(values: RowValues, report: (field: string, message: string) => void, defaults: { currency: string }): void;
   /**
-   * SQL that merges one staged batch into the real table and answers one row
-   * `{inserted, updated, unknown}` (unknown: rows naming a customer that does not exist).
-   * Staged rows not inserted are duplicates.
+   * SQL that merges one staged batch into the real table, leaving out rows that name
+   * an unknown customer: either a plain INSERT (its row count is the inserted rows) or
+   * a statement answering one row `{inserted, updated}`. Staged rows not inserted are
+   * duplicates, once unknown customers are ruled out.
    */
   mergeSql(stage: string): string;
   /** Whether the answer reports `updated` (the kinds that apply re-sent changes). */

@@ -143,7 +143,8 @@ export class IngestionService {
   }
 
   private validationContext(textual: boolean): ValidationContext {
-    return { latestAllowed: Date.now() + this.config.ingest.futureSkewSeconds * 1000, textual };
+    const latestAllowed = Date.now() + this.config.ingest.futureSkewSeconds * 1000;
+    return { latestAllowed, latestAllowedIso: new Date(latestAllowed).toISOString(), textual };
   }
 
   private validationError(errors: ErrorList): DomainError {

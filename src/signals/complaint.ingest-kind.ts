@@ -26,13 +26,11 @@ export const COMPLAINTS: IngestKind = {
   },
   reportsUpdates: true,
   mergeSql: (stage) => `
-    WITH s AS MATERIALIZED (
-      SELECT s.*, c.id AS customer_id FROM ${stage} s LEFT JOIN customers c ON c.external_id = s.customer_ext
-    ), merged AS (
+    WITH merged AS (
       INSERT INTO complaints AS t (external_id, customer_id, opened_at, severity, category, status, resolved_at, satisfaction)
-      SELECT DISTINCT ON (external_id) external_id, customer_id, opened_at, severity, category, status, resolved_at, satisfaction
-        FROM s WHERE customer_id IS NOT NULL
-       ORDER BY external_id, row_no DESC
+      SELECT DISTINCT ON (s.external_id) s.external_id, c.id, s.opened_at, s.severity, s.category, s.status, s.resolved_at, s.satisfaction
+        FROM ${stage} s JOIN customers c ON c.external_id = s.customer_ext
+       ORDER BY s.external_id, s.row_no DESC
       ON CONFLICT (external_id) DO UPDATE SET
         status = EXCLUDED.status, resolved_at = EXCLUDED.resolved_at,
         satisfaction = COALESCE(EXCLUDED.satisfaction, t.satisfaction), updated_at = now()
@@ -40,7 +38,5 @@ export const COMPLAINTS: IngestKind = {
             (EXCLUDED.status, EXCLUDED.resolved_at, COALESCE(EXCLUDED.satisfaction, t.satisfaction))
       RETURNING (xmax = 0) AS inserted
     )
-    SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated,
-           (SELECT count(*) FROM s WHERE customer_id IS NULL) AS unknown
-      FROM merged`,
+    SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated FROM merged`,
 };

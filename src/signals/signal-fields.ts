@@ -23,21 +23,14 @@ export const customerRefField: FieldSpec = {
 export const ID_TYPE = 'text COLLATE "C"';
 
 /**
- * The merge of an insert-only signal kind: resolve customer ids, insert rows whose
- * externalId is new, and count inserted rows and rows naming an unknown customer.
+ * The merge of an insert-only signal kind: resolve customer ids and insert rows whose
+ * externalId is new. Its row count is the inserted rows; rows naming an unknown
+ * customer are left out, and the merger looks for them only when the count falls short.
  */
 export function insertSignalsSql(stage: string, table: string, columns: readonly string[]): string {
-  const list = columns.join(', ');
+  const select = columns.map((c) => (c === 'customer_id' ? 'c.id' : `s.${c}`)).join(', ');
   return `
-    WITH s AS MATERIALIZED (
-      SELECT ${columns.map((c) => (c === 'customer_id' ? 'c.id AS customer_id' : `s.${c}`)).join(', ')}
-        FROM ${stage} s LEFT JOIN customers c ON c.external_id = s.customer_ext
-    ), ins AS (
-      INSERT INTO ${table} (${list})
-      SELECT ${list} FROM s WHERE customer_id IS NOT NULL
-      ON CONFLICT (external_id) DO NOTHING
-      RETURNING 1
-    )
-    SELECT (SELECT count(*) FROM ins) AS inserted, 0 AS updated,
-           (SELECT count(*) FROM s WHERE customer_id IS NULL) AS unknown`;
+    INSERT INTO ${table} (${columns.join(', ')})
+    SELECT ${select} FROM ${stage} s JOIN customers c ON c.external_id = s.customer_ext
+    ON CONFLICT (external_id) DO NOTHING`;
 }

@@ -39,7 +39,8 @@ describe('validateRecord', () => {
   const now = Date.parse('2026-06-01T00:00:00Z');
   const check = (record: unknown, textual = false) => {
     const errors: Array<[string | null, string]> = [];
-    const values = validateRecord(fields, record, { latestAllowed: now, textual }, (f, m) => errors.push([f, m]));
+    const ctx = { latestAllowed: now, latestAllowedIso: new Date(now).toISOString(), textual };
+    const values = validateRecord(fields, record, ctx, (f, m) => errors.push([f, m]));
     return { values, errors };
   };
 
@@ -70,6 +71,14 @@ describe('validateRecord', () => {
       ['level', 'must be one of low, high'],
       ['owner', 'must be an object'],
     ]);
+  });
+
+  it('checks canonical timestamps on the fast path like any other', () => {
+    expect(check({ id: 'a', at: '2026-05-31T23:59:59.999Z' }).values?.at).toBe('2026-05-31T23:59:59.999Z');
+    expect(check({ id: 'a', at: '2026-06-01T00:00:00.001Z' }).errors).toEqual([['at', 'is in the future']]);
+    expect(check({ id: 'a', at: '2026-04-31T10:00:00.000Z' }).errors).toEqual([['at', 'is not a real calendar date']]);
+    expect(check({ id: 'a', at: '2026-04-30T10:60:00.000Z' }).errors).toEqual([['at', 'is not a real time of day']]);
+    expect(check({ id: 'a', at: '2026-05-01T10:00:00Z' }).values?.at).toBe('2026-05-01T10:00:00.000Z');
   });
 
   it('rejects rows that are not objects', () => {
