@@ -31,8 +31,8 @@ export class BatchMerger {
   staged = 0;
   inserted = 0;
   updated = 0;
-  /** The batch as flat COPY text chunks; `pending` holds the lines not yet joined. */
-  private chunks: string[] = [];
+  /** The batch as encoded COPY text chunks; `pending` holds the lines not yet joined. */
+  private chunks: Buffer[] = [];
   private pending: string[] = [];
   private batchSize = 0;
   private merging: Promise<void> = Promise.resolve();
@@ -55,8 +55,9 @@ export class BatchMerger {
   }
 
   push(line: string): void {
-    // Lines are built by concatenation (ropes holding every field); joining them into
-    // flat chunks early keeps a batch at its byte size instead of several times that.
+    // Lines are built by concatenation (ropes holding every field); encoding them into
+    // buffers early keeps a batch at its byte size, off the garbage-collected heap
+    // (whose growth heuristics would otherwise inflate memory several times over).
     this.pending.push(line);
     if (this.pending.length === LINES_PER_CHUNK) this.seal();
     this.batchSize++;
@@ -84,7 +85,7 @@ export class BatchMerger {
 
   private seal(): void {
     if (this.pending.length === 0) return;
-    this.chunks.push(this.pending.join(''));
+    this.chunks.push(Buffer.from(this.pending.join(''), 'utf8'));
     this.pending = [];
   }
 

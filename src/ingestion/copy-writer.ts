@@ -20,7 +20,7 @@ export function copyLine(values: ReadonlyArray<string | null>): string {
 }
 
 /** Streams prepared COPY text into a table, respecting the server's backpressure. */
-export async function copyChunks(client: PoolClient, table: string, columns: readonly string[], chunks: readonly string[]): Promise<void> {
+export async function copyChunks(client: PoolClient, table: string, columns: readonly string[], chunks: readonly Buffer[]): Promise<void> {
   const copy = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
   const done = finished(copy);
   for (const chunk of chunks) {

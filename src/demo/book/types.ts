@@ -1,0 +1,69 @@
+/** Public row and result shapes of the book generator (re-exported by `../book-generator`). */
+
+export interface BookOptions {
+  customers: number;
+  months: number;
+  seed: number;
+  asOf: Date;
+}
+
+export interface CustomerRow {
+  externalId: string;
+  name: string;
+  email?: string;
+  segment: string;
+  plan: string;
+  monthlyRevenue: string;
+  currency: string;
+  signupAt: string;
+  renewalAt?: string;
+  accountManager: { email: string; name: string };
+  status: 'active' | 'churned';
+  churnedAt?: string;
+}
+
+export interface ActivityRow {
+  externalId: string;
+  customerId: string;
+  type: string;
+  occurredAt: string;
+  quantity: number;
+}
+
+export interface ComplaintRow {
+  externalId: string;
+  customerId: string;
+  openedAt: string;
+  severity: 'low' | 'medium' | 'high' | 'critical';
+  category: string;
+  status: 'open' | 'resolved';
+  resolvedAt?: string;
+  satisfaction?: number;
+}
+
+export interface SpendRow {
+  externalId: string;
+  customerId: string;
+  occurredAt: string;
+  amount: string;
+  kind: 'invoice' | 'payment' | 'refund';
+  currency: string;
+}
+
+export interface CustomerTruth {
+  externalId: string;
+  churnedAt: Date | null;
+  pattern: 'stable' | 'declining-churn' | 'silent-churn' | 'declining-stays';
+}
+
+export interface GeneratedCustomer {
+  customer: CustomerRow;
+  activity: ActivityRow[];
+  complaints: ComplaintRow[];
+  spend: SpendRow[];
+  truth: CustomerTruth;
+}
+
+export type Severity = ComplaintRow['severity'];
+export type Pattern = CustomerTruth['pattern'];
+export type AccountManager = CustomerRow['accountManager'];
