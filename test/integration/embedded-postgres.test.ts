@@ -1,7 +1,7 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Socket, createServer } from 'node:net';
+import { Socket } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,15 +9,8 @@ import { AppModule } from '../../src/app.module';
 import { loadConfig } from '../../src/config/app-config';
 import { configureHttpApp } from '../../src/http-app';
 import { customerRow } from '../support/factories';
+import { freePort } from '../support/net';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function answers(port: number): Promise<boolean> {
   return new Promise((resolve) => {

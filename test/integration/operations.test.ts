@@ -1,21 +1,13 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis } from '../../src/redis/redis.module';
 import { activityRow, customerRow } from '../support/factories';
 import { encode, post } from '../support/formats';
+import { freePort } from '../support/net';
 import { TestApp, startTestApp } from '../support/test-app';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('operations endpoints', () => {
   let t: TestApp;

@@ -1,23 +1,15 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerRow } from '../support/factories';
+import { freePort } from '../support/net';
 import { TestDatabase, createTestDatabase } from '../support/test-database';
 
 // These run the built service (npm test builds first) as an operator would.
 const MAIN = join(__dirname, '../../dist/src/main.js');
 const ADMIN_KEY = 'process-test-admin-key-000001';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function startService(env: Record<string, string>) {
   const child = spawn(process.execPath, [MAIN], { env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });

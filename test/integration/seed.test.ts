@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { INestApplicationContext } from '@nestjs/common';
@@ -9,6 +8,7 @@ import { CliModule } from '../../src/cli/cli.module';
 import { loadConfig } from '../../src/config/app-config';
 import { generateBook } from '../../src/demo/book-generator';
 import { SeedService } from '../../src/demo/seed.service';
+import { freePort } from '../support/net';
 import { TestDatabase, createTestDatabase } from '../support/test-database';
 import { Client } from 'pg';
 
@@ -70,12 +70,7 @@ describe('npm run demo', () => {
   afterAll(() => db?.drop());
 
   it('migrates, seeds, prints a working key and serves until SIGTERM', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = s.address() as { port: number };
-        s.close(() => resolve(port));
-      });
-    });
+    const port = await freePort();
     const cli = join(__dirname, '../../dist/src/cli/main.js');
     const child = spawn(process.execPath, [cli, 'demo', '--customers', '60', '--months', '3'], {
       env: { ...process.env, DATABASE_URL: db.url, PORT: String(port) },

@@ -1,0 +1,12 @@
+import { createServer } from 'node:net';
+
+/** A TCP port nothing listens on right now (for servers started by a test). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.once('error', reject);
+  });
+}
