@@ -1,6 +1,10 @@
 /** Fast whole-second ISO timestamps and money amounts, as strings for the rows. */
 import type { BookContext } from './context';
-import { DAY, SEC } from './time';
+import * as time from './time';
+
+// A module-local copy: `iso` runs for every complaint and spend row, and an imported binding
+// is re-read through its module object on every use (through a getter under vitest).
+const { DAY, SEC } = time;
 
 // Small tables (they stay in CPU cache): a timestamp is dayPrefix + "HH:MM:" + "SS.000Z".
 
@@ -9,14 +13,12 @@ function pad2(n: number): string {
 }
 
 /** "HH:MM:" for every minute of a day */
-const HOUR_MINUTE: readonly string[] = Array.from(
+export const HOUR_MINUTE: readonly string[] = Array.from(
   { length: 1440 },
   (_, m) => `${pad2(Math.floor(m / 60))}:${pad2(m % 60)}:`,
 );
 /** "SS.000Z" for every second of a minute */
 const SECOND_SUFFIX: readonly string[] = Array.from({ length: 60 }, (_, s) => `${pad2(s)}.000Z`);
-/** "HH:MM:00.000Z" for every minute of a day (activity happens on whole minutes) */
-export const MINUTE_SUFFIX: readonly string[] = HOUR_MINUTE.map((hm) => `${hm}00.000Z`);
 
 /** "YYYY-MM-DDT" for every day from `baseDay` to `endDay` (epoch day numbers, inclusive). */
 export function dayPrefixes(baseDay: number, endDay: number): string[] {

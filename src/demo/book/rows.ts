@@ -1,14 +1,17 @@
 /** Helpers shared by the activity, complaint and spend row generators. */
 
-/** "-a-<n>" style externalId suffixes, shared across customers. */
-export const activitySuffixes: string[] = [];
-export const complaintSuffixes: string[] = [];
-export const spendSuffixes: string[] = [];
-export function rowSuffix(cache: string[], kind: string, n: number): string {
-  const v = cache[n];
-  if (v !== undefined) return v;
-  for (let i = cache.length; i <= n; i++) cache.push(`-${kind}-${i}`);
-  return cache[n] as string;
+/**
+ * "-a-<n>" style externalId suffixes of one row kind (`a`, `c`, `s`): returns a function
+ * of n whose cache is shared across customers (create one per kind, at module level).
+ */
+export function rowSuffixes(kind: string): (n: number) => string {
+  const cache: string[] = [];
+  return (n) => {
+    const v = cache[n];
+    if (v !== undefined) return v;
+    for (let i = cache.length; i <= n; i++) cache.push(`-${kind}-${i}`);
+    return cache[n] as string;
+  };
 }
 
 /** Insertion sort by `at` (stable; the lists are short and nearly sorted). */
