@@ -40,12 +40,15 @@ apikey
   .option('--email <email>', "the account manager's email (required for role manager)")
   .action((opts: { role: string; name: string; email?: string }) => createApiKey(quietConfig(), opts));
 
-program
-  .command('seed')
-  .description('write a synthetic book of business through the ingestion path')
-  .option('--customers <n>', 'number of customers', positiveInt, 2000)
-  .option('--months <n>', 'months of history', positiveInt, 12)
-  .option('--seed <n>', 'random seed', positiveInt, 1)
+/** The generator's options, shared by seed and demo. */
+function bookOptions(command: Command): Command {
+  return command
+    .option('--customers <n>', 'number of customers', positiveInt, 2000)
+    .option('--months <n>', 'months of history', positiveInt, 12)
+    .option('--seed <n>', 'random seed', positiveInt, 1);
+}
+
+bookOptions(program.command('seed').description('write a synthetic book of business through the ingestion path'))
   .option('--as-of <date>', 'end of the history (default: now)', isoDate)
   .action((flags: SeedFlags) => seed(quietConfig(), seedOptions(flags)));
 
@@ -57,12 +60,7 @@ for (const action of ['run', 'revert', 'show'] as const) {
     .action(() => migration(quietConfig(), action));
 }
 
-program
-  .command('demo')
-  .description('start the service, seed a demo book once and serve it (Ctrl-C stops)')
-  .option('--customers <n>', 'customers in the demo book', positiveInt, 2000)
-  .option('--months <n>', 'months of history', positiveInt, 12)
-  .option('--seed <n>', 'random seed', positiveInt, 1)
+bookOptions(program.command('demo').description('start the service, seed a demo book once and serve it (Ctrl-C stops)'))
   .action((flags: SeedFlags) => demo(quietConfig(), seedOptions(flags)));
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -1,4 +1,4 @@
-import { Pool, PoolClient } from 'pg';
+import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { MIGRATIONS } from './migrations';
@@ -19,20 +19,4 @@ export function createDataSource(url: string, poolSize = 10): DataSource {
 /** The node-postgres pool behind a DataSource, for COPY streams and long transactions. */
 export function pgPool(dataSource: DataSource): Pool {
   return (dataSource.driver as PostgresDriver).master as Pool;
-}
-
-/** Runs fn inside BEGIN/COMMIT on one pooled connection; rolls back on any error. */
-export async function withTransaction<T>(dataSource: DataSource, fn: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pgPool(dataSource).connect();
-  try {
-    await client.query('BEGIN');
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
 }

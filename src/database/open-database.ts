@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { redactUrl } from '../common/redact-url';
 import { createDataSource } from './data-source';
 import { EmbeddedPostgres } from './embedded-postgres';
 
@@ -29,7 +30,7 @@ export async function openDatabase(config: AppConfig, migrate = config.database.
   try {
     await dataSource.initialize().catch((err: Error) => {
       throw new DatabaseUnavailableError(
-        `PostgreSQL is not answering at ${url.replace(/\/\/[^@/]*@/, '//***@')} (${err.message}). ` +
+        `PostgreSQL is not answering at ${redactUrl(url)} (${err.message}). ` +
           'Check DATABASE_URL, or unset it to use the embedded default.',
       );
     });

@@ -3,7 +3,7 @@ import { RowError } from './field-spec';
 import { IngestKind } from './ingest-kind';
 import { copyChunks } from './copy-writer';
 
-export const STAGE = 'ingest_stage';
+const STAGE = 'ingest_stage';
 const LINES_PER_CHUNK = 1000;
 
 /** Collects at most `max` errors but counts them all. */
@@ -27,7 +27,7 @@ export class ErrorList {
  * k+1 into memory: the two cores work at once, and memory is bounded by one batch.
  */
 export class BatchMerger {
-  readonly columns: string[];
+  private readonly columns: string[];
   staged = 0;
   inserted = 0;
   updated = 0;

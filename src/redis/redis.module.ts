@@ -1,6 +1,7 @@
 import { Global, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
+import { redactUrl } from '../common/redact-url';
 
 export class RedisUnavailableError extends Error {
   override name = 'RedisUnavailableError';
@@ -39,10 +40,6 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     const timer = setTimeout(() => reject(new Error('timeout')), ms);
     promise.then(resolve, reject).finally(() => clearTimeout(timer));
   });
-}
-
-function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
 }
 
 @Injectable()
