@@ -3,7 +3,8 @@ import { Client } from 'pg';
 
 /** Server-level URL of the real Postgres used by integration tests. */
 export const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-export const TEMPLATE_DB = 'churnwatch_test_template';
+/** Override to run two test sessions side by side without dropping each other's template. */
+export const TEMPLATE_DB = process.env.CHURNWATCH_TEST_TEMPLATE ?? 'churnwatch_test_template';
 
 export function databaseUrl(name: string): string {
   const url = new URL(ADMIN_URL);
