@@ -11,6 +11,10 @@ import { HealthModule } from './health/health.module';
 import { MetricsModule } from './health/metrics.module';
 import { loggerOptions } from './common/logging';
 import { DemoModule } from './demo/demo.module';
+import { ScheduleModule } from '@nestjs/schedule';
+import { JobsModule } from './jobs/jobs.module';
+import { ModelModule } from './model/model.module';
+import { ScoringModule } from './scoring/scoring.module';
 
 /** The whole service. CHURNWATCH_PROCESS decides in main.ts whether it serves HTTP. */
 @Module({})
@@ -28,6 +32,10 @@ export class AppModule {
         CustomersModule,
         SignalsModule,
         HealthModule,
+        ScheduleModule.forRoot(),
+        JobsModule,
+        ModelModule,
+        ScoringModule,
         DemoModule,
       ],
     };

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { load as parseYaml } from 'js-yaml';
 import { z } from 'zod';
+import { modelSchema, queueSchema, scoringSchema, tiersSchema } from './scoring-config.schema';
 
 const byteSize = z
   .string()
@@ -36,6 +37,10 @@ const schema = z
       })
       .strict(),
     auth: z.object({ bootstrapAdminKey: z.string().min(20, 'must be at least 20 characters').nullable() }).strict(),
+    queue: queueSchema,
+    scoring: scoringSchema,
+    tiers: tiersSchema,
+    model: modelSchema,
     logging: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) }).strict(),
   })
   .strict();
@@ -66,6 +71,7 @@ const ENV_KEYS: ReadonlyArray<[env: string, path: string, kind: 'string' | 'numb
   ['CHURNWATCH_MIGRATE', 'database.migrateOnStart', 'boolean'],
   ['CHURNWATCH_BOOTSTRAP_ADMIN_KEY', 'auth.bootstrapAdminKey', 'string'],
   ['LOG_LEVEL', 'logging.level', 'string'],
+  ['CHURNWATCH_QUEUE_PREFIX', 'queue.prefix', 'string'],
 ];
 
 export function findRootDir(start = __dirname): string {

@@ -1,7 +1,10 @@
-import { Controller, Post, Req } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Param, Post, Req } from '@nestjs/common';
+import { ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { Roles } from '../auth/auth.decorators';
+import { CurrentPrincipal, Roles, managerScope } from '../auth/auth.decorators';
+import type { Principal } from '../auth/roles';
+import { DomainError } from '../common/domain-error';
+import { CustomerPage, CustomerReadRepository } from './customer-read.repository';
 import { IngestEndpoint } from '../ingestion/ingest-openapi';
 import { IngestResult } from '../ingestion/ingest-kind';
 import { IngestionService } from '../ingestion/ingestion.service';
@@ -10,12 +13,28 @@ import { CUSTOMERS } from './customer.ingest-kind';
 @ApiTags('customers')
 @Controller('v1/customers')
 export class CustomersController {
-  constructor(private readonly ingestion: IngestionService) {}
+  constructor(
+    private readonly ingestion: IngestionService,
+    private readonly reads: CustomerReadRepository,
+  ) {}
 
   @Post()
   @Roles('ingest')
   @IngestEndpoint(CUSTOMERS, 'Create or update customers (upsert by externalId)')
   upsert(@Req() req: Request): Promise<IngestResult> {
     return this.ingestion.ingestRequest(CUSTOMERS, req);
+  }
+
+  @Get(':id')
+  @Roles('lead', 'manager')
+  @ApiOperation({
+    summary: "A customer by externalId: profile, latest score (higher = more likely to churn) with drivers and what changed, score history",
+    description: "A manager's key sees only that manager's customers; any other answers 404.",
+  })
+  @ApiNotFoundResponse({ description: 'No such customer (or not yours)' })
+  async get(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<CustomerPage> {
+    const page = await this.reads.page(id, managerScope(principal));
+    if (!page) throw new DomainError('not_found', `No customer '${id}'`);
+    return page;
   }
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { IngestionModule } from '../ingestion/ingestion.module';
 import { CustomersController } from './customers.controller';
+import { CustomerReadRepository } from './customer-read.repository';
 
-@Module({ imports: [IngestionModule], controllers: [CustomersController] })
+@Module({ imports: [IngestionModule], controllers: [CustomersController], providers: [CustomerReadRepository] })
 export class CustomersModule {}

@@ -36,6 +36,8 @@ export class BatchMerger {
   private pending: string[] = [];
   private batchSize = 0;
   private merging: Promise<void> = Promise.resolve();
+  /** Newest signal time among merged batches (signal kinds only). */
+  private newestAt: Date | null = null;
 
   constructor(
     private readonly client: PoolClient,
@@ -92,6 +94,20 @@ export class BatchMerger {
   async finish(): Promise<void> {
     await this.flush();
     await this.merging;
+    await this.recordFreshness();
+  }
+
+  /**
+   * Last statement before commit, so concurrent loads of one kind hold the freshness
+   * row's lock only for an instant.
+   */
+  private async recordFreshness(): Promise<void> {
+    if (!this.kind.freshness || this.newestAt === null || this.errors.count > 0) return;
+    await this.client.query(
+      `INSERT INTO signal_freshness (kind, newest_at) VALUES ($1, $2)
+       ON CONFLICT (kind) DO UPDATE SET newest_at = greatest(signal_freshness.newest_at, excluded.newest_at), updated_at = now()`,
+      [this.kind.freshness.kind, this.newestAt],
+    );
   }
 
   private async mergeStage(batchSize: number): Promise<void> {
@@ -101,6 +117,11 @@ export class BatchMerger {
       return;
     }
     const merged = await this.client.query<{ inserted: string; updated: string }>(this.kind.mergeSql(STAGE));
+    if (this.kind.freshness) {
+      const { rows } = await this.client.query<{ newest: Date | null }>(`SELECT max(${this.kind.freshness.column}) AS newest FROM ${STAGE}`);
+      const newest = rows[0]?.newest ?? null;
+      if (newest && (this.newestAt === null || newest > this.newestAt)) this.newestAt = newest;
+    }
     const counts = merged.rows[0] ?? { inserted: merged.rowCount ?? 0, updated: 0 };
     this.inserted += Number(counts.inserted);
     this.updated += Number(counts.updated);

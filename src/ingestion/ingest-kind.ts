@@ -30,6 +30,8 @@ export interface IngestKind {
    * duplicates, once unknown customers are ruled out.
    */
   mergeSql(stage: string): string;
+  /** Signal kinds: the staging column whose newest value is recorded in signal_freshness. */
+  readonly freshness?: { kind: 'activity' | 'complaints' | 'spend'; column: string };
   /** Whether the answer reports `updated` (the kinds that apply re-sent changes). */
   readonly reportsUpdates: boolean;
 }

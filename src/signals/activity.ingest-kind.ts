@@ -16,6 +16,7 @@ export const ACTIVITY: IngestKind = {
   refine(values) {
     values.quantity ??= '1';
   },
+  freshness: { kind: 'activity', column: 'occurred_at' },
   reportsUpdates: false,
   mergeSql: (stage) => insertSignalsSql(stage, 'activity_events', ['external_id', 'customer_id', 'type', 'occurred_at', 'quantity']),
 };

@@ -24,6 +24,7 @@ export const COMPLAINTS: IngestKind = {
     // Canonical ISO strings in UTC compare correctly as text.
     if (values.resolved_at && values.opened_at && values.resolved_at < values.opened_at) report('resolvedAt', 'is before openedAt');
   },
+  freshness: { kind: 'complaints', column: 'opened_at' },
   reportsUpdates: true,
   mergeSql: (stage) => `
     WITH merged AS (

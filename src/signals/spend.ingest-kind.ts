@@ -17,6 +17,7 @@ export const SPEND: IngestKind = {
   refine(values, _report, defaults) {
     values.currency ??= defaults.currency;
   },
+  freshness: { kind: 'spend', column: 'occurred_at' },
   reportsUpdates: false,
   mergeSql: (stage) => insertSignalsSql(stage, 'spend_events', ['external_id', 'customer_id', 'occurred_at', 'amount', 'kind', 'currency']),
 };

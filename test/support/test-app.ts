@@ -24,7 +24,11 @@ export interface TestApp {
 /** The real service (real Postgres, real Redis) on a fresh database, with keys for every role. */
 export async function startTestApp(env: Record<string, string> = {}, overrides: Record<string, unknown> = {}): Promise<TestApp> {
   const db = await createTestDatabase();
-  const config = loadConfig({ ...process.env, NODE_ENV: 'test', DATABASE_URL: db.url, CHURNWATCH_MIGRATE: 'false', ...env }, { overrides });
+  // Each test database gets its own queues, so workers of parallel test files never meet.
+  const config = loadConfig(
+    { ...process.env, NODE_ENV: 'test', DATABASE_URL: db.url, CHURNWATCH_MIGRATE: 'false', CHURNWATCH_QUEUE_PREFIX: db.name, ...env },
+    { overrides },
+  );
   const app = await NestFactory.create(AppModule.register(config), { bodyParser: false, logger: false, abortOnError: false });
   configureHttpApp(app, config);
   await app.init();

@@ -1,0 +1,101 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+/** A customer's profile, latest score and score history, as read by the customer page. */
+export interface CustomerPage {
+  customer: {
+    externalId: string;
+    name: string;
+    email: string | null;
+    segment: string | null;
+    plan: string | null;
+    monthlyRevenue: string;
+    currency: string;
+    signupAt: string;
+    renewalAt: string | null;
+    accountManager: { email: string; name: string | null };
+    status: 'active' | 'churned';
+    churnedAt: string | null;
+  };
+  score: {
+    probability: number;
+    previousProbability: number | null;
+    tier: string | null;
+    drivers: unknown[];
+    changes: unknown[];
+    actions: unknown[];
+    valueAtRisk: string;
+    scoredAt: string;
+    asOf: string;
+    runId: number;
+    modelVersion: number;
+  } | null;
+  history: Array<{ probability: number; tier: string | null; scoredAt: string; runId: number; modelVersion: number }>;
+}
+
+const HISTORY_LIMIT = 100;
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+@Injectable()
+export class CustomerReadRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** null when there is no such customer, or it is not the given manager's. */
+  async page(externalId: string, managerEmail: string | null): Promise<CustomerPage | null> {
+    const rows: any[] = await this.dataSource.query(
+      `SELECT c.*, s.probability, s.previous_probability, s.tier, s.drivers, s.changes, s.value_at_risk,
+              s.scored_at, s.as_of, s.run_id, s.model_id
+         FROM customers c LEFT JOIN customer_scores s ON s.customer_id = c.id
+        WHERE c.external_id = $1 AND ($2::text IS NULL OR c.account_manager_email = $2)`,
+      [externalId, managerEmail],
+    );
+    const r = rows[0];
+    if (!r) return null;
+    const history: any[] = await this.dataSource.query(
+      `SELECT probability, tier, scored_at, run_id, model_id FROM score_history
+        WHERE customer_id = $1 AND role = 'champion' ORDER BY run_id DESC LIMIT ${HISTORY_LIMIT}`,
+      [r.id],
+    );
+    return {
+      customer: {
+        externalId: r.external_id,
+        name: r.name,
+        email: r.email,
+        segment: r.segment,
+        plan: r.plan,
+        monthlyRevenue: r.monthly_revenue,
+        currency: r.currency.trim(),
+        signupAt: r.signup_at.toISOString(),
+        renewalAt: iso(r.renewal_at),
+        accountManager: { email: r.account_manager_email, name: r.account_manager_name },
+        status: r.status,
+        churnedAt: iso(r.churned_at),
+      },
+      score:
+        r.probability === null
+          ? null
+          : {
+              probability: r.probability,
+              previousProbability: r.previous_probability,
+              tier: r.tier,
+              drivers: r.drivers,
+              changes: r.changes,
+              actions: [],
+              valueAtRisk: r.value_at_risk,
+              scoredAt: r.scored_at.toISOString(),
+              asOf: r.as_of.toISOString(),
+              runId: Number(r.run_id),
+              modelVersion: Number(r.model_id),
+            },
+      history: history.map((h) => ({
+        probability: h.probability,
+        tier: h.tier,
+        scoredAt: h.scored_at.toISOString(),
+        runId: Number(h.run_id),
+        modelVersion: Number(h.model_id),
+      })),
+    };
+  }
+}

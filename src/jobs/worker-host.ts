@@ -1,0 +1,93 @@
+import { Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { Job, Worker } from 'bullmq';
+import { AppConfig } from '../config/app-config';
+import { JOB_HANDLER } from './job-handler.decorator';
+import { JOB_QUEUE, JobName, JobOutcome, QueueName } from './job-catalogue';
+import { bullConnection } from './job-queue.service';
+
+type Handler = (payload: unknown, job: Job) => Promise<JobOutcome>;
+
+/** Listeners told when a job has failed for the last time (e.g. to fail its run). */
+export type FinalFailureListener = (name: JobName, payload: unknown, error: Error) => Promise<void>;
+
+/**
+ * Runs the queue workers in `worker` and `all` processes. Handlers are discovered by
+ * @JobHandler; a job without a handler, or with two, stops start-up.
+ */
+@Injectable()
+export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Jobs');
+  private readonly workers: Worker[] = [];
+  private readonly handlers = new Map<JobName, Handler>();
+  private readonly failureListeners: FinalFailureListener[] = [];
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly reflector: Reflector,
+  ) {}
+
+  onFinalFailure(listener: FinalFailureListener): void {
+    this.failureListeners.push(listener);
+  }
+
+  onApplicationBootstrap(): void {
+    this.collectHandlers();
+    if (this.config.process.role === 'api') return;
+    for (const queue of new Set(Object.values(JOB_QUEUE))) this.workers.push(this.startWorker(queue));
+  }
+
+  private collectHandlers(): void {
+    for (const wrapper of this.discovery.getProviders()) {
+      const instance = wrapper.instance as Record<string, unknown> | undefined;
+      if (!instance || typeof instance !== 'object') continue;
+      const prototype = Object.getPrototypeOf(instance) as object;
+      for (const method of this.scanner.getAllMethodNames(prototype)) {
+        const name = this.reflector.get<JobName | undefined>(JOB_HANDLER, instance[method] as () => unknown);
+        if (!name) continue;
+        if (this.handlers.has(name)) throw new Error(`Job ${name} has two handlers`);
+        this.handlers.set(name, (instance[method] as Handler).bind(instance));
+      }
+    }
+    const missing = Object.values(JobName).filter((name) => !this.handlers.has(name));
+    if (missing.length > 0) throw new Error(`No handler for job(s): ${missing.join(', ')}`);
+  }
+
+  private startWorker(queue: QueueName): Worker {
+    const { queue: q } = this.config;
+    const worker = new Worker(queue, (job: Job) => this.run(job), {
+      connection: bullConnection(this.config),
+      prefix: q.prefix,
+      concurrency: q.concurrency,
+      lockDuration: q.lockDurationMs,
+      stalledInterval: q.stalledIntervalMs,
+      maxStalledCount: q.attempts,
+    });
+    worker.on('failed', (job, err) => void this.failed(job, err));
+    worker.on('error', (err) => this.logger.warn(`Worker ${queue}: ${err.message}`));
+    return worker;
+  }
+
+  private async run(job: Job): Promise<JobOutcome> {
+    const handler = this.handlers.get(job.name as JobName);
+    if (!handler) throw new Error(`No handler for job ${job.name}`);
+    return handler(job.data, job);
+  }
+
+  private async failed(job: Job | undefined, err: Error): Promise<void> {
+    if (!job) return;
+    const final = job.attemptsMade >= (job.opts.attempts ?? 1);
+    this.logger.warn(`Job ${job.name} ${job.id} failed (attempt ${job.attemptsMade}${final ? ', final' : ''}): ${err.message}`);
+    if (!final) return;
+    for (const listener of this.failureListeners) {
+      await listener(job.name as JobName, job.data, err).catch((e: Error) => this.logger.error(`Failure listener: ${e.message}`));
+    }
+  }
+
+  /** Before any module closes its connections: close() waits for active jobs, so SIGTERM drains in-flight chunks. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close()));
+  }
+}

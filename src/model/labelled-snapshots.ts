@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { FEATURE_KEYS } from '../features/feature-catalog';
+import { FeaturesRepository } from '../features/features.repository';
+
+const DAY_MS = 86_400_000;
+/** Customers per feature query while building a snapshot (bounds one statement's memory). */
+const SNAPSHOT_CHUNK = 50_000;
+
+/** Feature rows of every customer alive at `asOf`, labelled churned-within-horizon. */
+export interface LabelledSnapshot {
+  asOf: Date;
+  rows: number;
+  /** row-major rows × FEATURE_KEYS.length */
+  values: Float64Array;
+  labels: Uint8Array;
+  positives: number;
+}
+
+/**
+ * Builds point-in-time training and evaluation sets. Features use only signals at or
+ * before `asOf`; the label is whether the customer churned in (asOf, asOf + horizon],
+ * which is only known for as-of dates at least `horizon` in the past.
+ */
+@Injectable()
+export class LabelledSnapshots {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly features: FeaturesRepository,
+  ) {}
+
+  async build(asOf: Date, horizonDays: number): Promise<LabelledSnapshot> {
+    const bounds: Array<{ lo: string | null; hi: string | null }> = await this.dataSource.query(`SELECT min(id) AS lo, max(id) AS hi FROM customers`);
+    const lo = Number(bounds[0]?.lo ?? 1);
+    const hi = Number(bounds[0]?.hi ?? 0);
+    const width = FEATURE_KEYS.length;
+    const horizonEnd = asOf.getTime() + horizonDays * DAY_MS;
+    const parts: Float64Array[] = [];
+    const labels: number[] = [];
+    for (let from = lo; from <= hi; from += SNAPSHOT_CHUNK) {
+      const batch = await this.features.compute(asOf, { fromId: from, toId: Math.min(hi, from + SNAPSHOT_CHUNK - 1) });
+      parts.push(batch.values);
+      for (let i = 0; i < batch.ids.length; i++) {
+        const churned = batch.churnedAtMs[i] as number;
+        labels.push(Number.isFinite(churned) && churned <= horizonEnd ? 1 : 0);
+      }
+    }
+    const values = new Float64Array(labels.length * width);
+    let offset = 0;
+    for (const part of parts) {
+      values.set(part, offset);
+      offset += part.length;
+    }
+    const y = Uint8Array.from(labels);
+    return { asOf, rows: y.length, values, labels: y, positives: y.reduce((s, v) => s + v, 0) };
+  }
+}
+
+/** Rows of several snapshots stacked into one design matrix. */
+export function stackSnapshots(snapshots: LabelledSnapshot[]): { values: Float64Array; labels: Uint8Array; rows: number } {
+  const rows = snapshots.reduce((s, x) => s + x.rows, 0);
+  const values = new Float64Array(rows * FEATURE_KEYS.length);
+  const labels = new Uint8Array(rows);
+  let r = 0;
+  for (const s of snapshots) {
+    values.set(s.values, r * FEATURE_KEYS.length);
+    labels.set(s.labels, r);
+    r += s.rows;
+  }
+  return { values, labels, rows };
+}

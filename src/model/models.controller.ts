@@ -1,0 +1,98 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { Roles } from '../auth/auth.decorators';
+import { ZodPipe } from '../common/zod-pipe';
+import { ModelRecord } from './model.repository';
+import { ModelRegistry } from './model-registry.service';
+import { TrainingService } from './training.service';
+
+const trainBody = z
+  .object({
+    horizonDays: z.number().int().min(1).max(730).optional(),
+    asOf: z.string().datetime({ offset: true }).optional(),
+  })
+  .strict();
+const activateBody = z.object({ force: z.boolean().default(false) }).strict();
+
+/** A model version as answered over HTTP. */
+export function toModelView(m: ModelRecord) {
+  return {
+    id: m.id,
+    source: m.source,
+    status: m.status,
+    active: m.role === 'active',
+    challenger: m.role === 'challenger',
+    horizonDays: m.horizonDays,
+    metrics: m.metrics,
+    training: m.training,
+    features: m.spec?.features ?? null,
+    intercept: m.spec?.intercept ?? null,
+    error: m.error,
+    createdAt: m.createdAt.toISOString(),
+    finishedAt: m.finishedAt?.toISOString() ?? null,
+    activatedAt: m.activatedAt?.toISOString() ?? null,
+  };
+}
+
+@ApiTags('models')
+@Controller('v1/models')
+export class ModelsController {
+  constructor(
+    private readonly registry: ModelRegistry,
+    private readonly training: TrainingService,
+  ) {}
+
+  @Post('train')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Train a model version on labelled history',
+    description:
+      'Fits on snapshots before the evaluation date (asOf − horizonDays) and evaluates on that later slice. Answers 202 {id}; GET /v1/models/:id shows it when ready.',
+  })
+  @ApiBody({ schema: { type: 'object', properties: { horizonDays: { type: 'integer' }, asOf: { type: 'string', format: 'date-time' } } } })
+  train(@Body(new ZodPipe(trainBody)) body: z.infer<typeof trainBody>): Promise<{ id: number }> {
+    return this.training.request({ horizonDays: body.horizonDays, asOf: body.asOf ? new Date(body.asOf) : undefined });
+  }
+
+  @Get()
+  @Roles('lead')
+  @ApiOperation({ summary: 'Model versions, newest first, with metrics and which is active or challenger' })
+  async list() {
+    await this.registry.active();
+    return (await this.registry.list()).map(toModelView);
+  }
+
+  @Get(':id')
+  @Roles('lead')
+  @ApiOperation({ summary: 'One model version: weights, metrics (AUC, PR AUC, Brier, precision and lift at top 10 %, calibration)' })
+  async get(@Param('id', ParseIntPipe) id: number) {
+    return toModelView(await this.registry.get(id));
+  }
+
+  @Post(':id/activate')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Make a version the active (scoring) model',
+    description: 'Both models are evaluated on the candidate’s evaluation slice; a worse candidate answers 409 unless {"force": true}.',
+  })
+  @ApiBody({ required: false, schema: { type: 'object', properties: { force: { type: 'boolean' } } } })
+  async activate(@Param('id', ParseIntPipe) id: number, @Body(new ZodPipe(activateBody)) body: z.infer<typeof activateBody>) {
+    const { model, comparison } = await this.registry.activate(id, body.force);
+    return { ...toModelView(model), comparison };
+  }
+
+  @Post(':id/challenger')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Score this version in the shadow of every run (stored, never alerting)' })
+  async challenger(@Param('id', ParseIntPipe) id: number) {
+    return toModelView(await this.registry.markChallenger(id));
+  }
+
+  @Delete('challenger')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Stop shadow scoring' })
+  async clearChallenger(): Promise<void> {
+    await this.registry.clearChallenger();
+  }
+}

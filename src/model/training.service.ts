@@ -1,0 +1,113 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { FEATURE_KEYS } from '../features/feature-catalog';
+import { JobHandler } from '../jobs/job-handler.decorator';
+import { JobName, JobOutcome, JobPayloads, jobIds } from '../jobs/job-catalogue';
+import { JobQueue } from '../jobs/job-queue.service';
+import { evaluate, shuffledLabels, type EvaluationMetrics } from './evaluation';
+import { fitLogistic, toSpec } from './irls';
+import { LabelledSnapshots, stackSnapshots } from './labelled-snapshots';
+import { predictBatch } from './logistic-model';
+import { projectFeatures } from './model-input';
+import { ModelRecord, ModelRepository, TrainingInfo } from './model.repository';
+import { ModelRegistry } from './model-registry.service';
+
+const DAY_MS = 86_400_000;
+
+export interface TrainRequest {
+  horizonDays?: number;
+  /** "Now" for the training: the evaluation slice ends here (default: the current time). */
+  asOf?: Date;
+}
+
+/**
+ * Fits a logistic model on labelled snapshots and evaluates it on a later slice:
+ * snapshots at E − H − k·spacing (k = 0..snapshots−1) for fitting, the slice at
+ * E = asOf − H for evaluation. Every fitting label is settled by E, so nothing the
+ * evaluation measures was seen in fitting.
+ */
+@Injectable()
+export class TrainingService {
+  private readonly logger = new Logger('Training');
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly models: ModelRepository,
+    private readonly registry: ModelRegistry,
+    private readonly snapshots: LabelledSnapshots,
+    private readonly queue: JobQueue,
+  ) {}
+
+  /** Records a version in `training` state and queues the work; answers its id. */
+  async request(req: TrainRequest): Promise<{ id: number }> {
+    const horizonDays = req.horizonDays ?? this.config.model.training.horizonDays;
+    const id = await this.models.insertTraining(horizonDays);
+    const asOf = (req.asOf ?? new Date()).toISOString();
+    try {
+      await this.queue.add(JobName.ModelTrain, { modelId: id, asOf }, jobIds.train(id));
+    } catch (err) {
+      await this.models.failTraining(id, `could not queue the training: ${(err as Error).message}`);
+      throw err;
+    }
+    return { id };
+  }
+
+  @JobHandler(JobName.ModelTrain)
+  async handleTrain(payload: JobPayloads[JobName.ModelTrain]): Promise<JobOutcome> {
+    const model = await this.models.get(payload.modelId);
+    if (!model || model.status !== 'training') return 'skipped';
+    await this.train(model.id, new Date(payload.asOf));
+    return 'done';
+  }
+
+  /** Trains version `id` (already recorded) in this process; the CLI calls it directly. */
+  async train(id: number, asOf: Date): Promise<ModelRecord> {
+    try {
+      const model = await this.registry.get(id);
+      const { spec, training, metrics } = await this.fitAndEvaluate(model.horizonDays ?? this.config.model.training.horizonDays, asOf);
+      await this.models.finishTraining(id, spec, training, metrics);
+      this.logger.log(`Model ${id} trained: AUC ${metrics.auc.toFixed(3)} on ${metrics.rows} customers`);
+    } catch (err) {
+      await this.models.failTraining(id, (err as Error).message);
+      throw err;
+    }
+    return this.registry.get(id);
+  }
+
+  private async fitAndEvaluate(horizonDays: number, asOf: Date) {
+    const { snapshots: count, spacingDays, l2 } = this.config.model.training;
+    const evaluationAsOf = new Date(asOf.getTime() - horizonDays * DAY_MS);
+    const trainDates = Array.from({ length: count }, (_, k) => new Date(evaluationAsOf.getTime() - (horizonDays + k * spacingDays) * DAY_MS));
+    const fitting = [];
+    for (const date of trainDates) fitting.push(await this.snapshots.build(date, horizonDays));
+    const train = stackSnapshots(fitting);
+    const positives = train.labels.reduce((s, v) => s + v, 0);
+    if (positives === 0 || positives === train.rows) {
+      throw new Error(`Cannot train: the ${train.rows} labelled rows before ${evaluationAsOf.toISOString()} are all one class`);
+    }
+    const width = FEATURE_KEYS.length;
+    const fit = fitLogistic(train.values, train.labels, train.rows, width, { l2 });
+    const spec = toSpec(fit, [...FEATURE_KEYS]);
+
+    const slice = await this.snapshots.build(evaluationAsOf, horizonDays);
+    const metrics = evaluate(predictBatch(spec, slice.values, slice.rows).probabilities, slice.labels);
+    const shuffled = fitLogistic(train.values, shuffledLabels(train.labels, 1), train.rows, width, { l2 });
+    const shuffledAuc = evaluate(predictBatch(toSpec(shuffled, [...FEATURE_KEYS]), slice.values, slice.rows).probabilities, slice.labels).auc;
+
+    const training: TrainingInfo = {
+      horizonDays,
+      trainAsOf: trainDates.map((d) => d.toISOString()),
+      evaluationAsOf: evaluationAsOf.toISOString(),
+      trainRows: train.rows,
+      trainPositives: positives,
+      iterations: fit.iterations,
+      shuffledAuc,
+    };
+    const active = await this.registry.active();
+    if (active.spec) {
+      const { probabilities } = predictBatch(active.spec, projectFeatures(active.spec, slice.values, slice.rows), slice.rows);
+      training.comparedWith = { modelId: active.id, metrics: evaluate(probabilities, slice.labels) as EvaluationMetrics };
+    }
+    return { spec, training, metrics };
+  }
+}

@@ -1,0 +1,38 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { HISTOGRAM_BINS, psi, ScoreDistribution, sumCounts } from './drift';
+
+/**
+ * Closes a run when its last chunk is written, in that chunk's transaction: the score
+ * distribution summed from the chunks, and its drift (PSI) against the previous
+ * successful run of the same kind (full runs compare with full runs).
+ */
+@Injectable()
+export class RunFinalizer {
+  private readonly logger = new Logger('ScoringRuns');
+
+  async finish(db: EntityManager, runId: number): Promise<void> {
+    const chunks: Array<{ histogram: number[] | null; probability_sum: number | null; customers_scored: number | null; tier_counts: Record<string, number> | null }> =
+      await db.query(`SELECT histogram, probability_sum, customers_scored, tier_counts FROM scoring_chunks WHERE run_id = $1`, [runId]);
+    const counts = sumCounts(chunks.map((c) => c.histogram ?? []));
+    const count = chunks.reduce((s, c) => s + (c.customers_scored ?? 0), 0);
+    const sum = chunks.reduce((s, c) => s + (c.probability_sum ?? 0), 0);
+    const tiers: Record<string, number> = {};
+    for (const c of chunks) for (const [tier, k] of Object.entries(c.tier_counts ?? {})) tiers[tier] = (tiers[tier] ?? 0) + k;
+    const distribution: ScoreDistribution = { bins: HISTOGRAM_BINS, counts, count, mean: count > 0 ? sum / count : 0, tiers };
+
+    const previous: Array<{ distribution: ScoreDistribution }> = await db.query(
+      `SELECT distribution FROM scoring_runs
+        WHERE id < $1 AND status = 'succeeded' AND distribution IS NOT NULL
+          AND full_run = (SELECT full_run FROM scoring_runs WHERE id = $1)
+        ORDER BY id DESC LIMIT 1`,
+      [runId],
+    );
+    const drift = previous[0] ? psi(previous[0].distribution.counts, counts) : null;
+    await db.query(
+      `UPDATE scoring_runs SET status = 'succeeded', finished_at = now(), distribution = $2, drift = $3 WHERE id = $1`,
+      [runId, JSON.stringify(distribution), drift],
+    );
+    this.logger.log(`Run ${runId} succeeded: ${count} customers scored${drift === null ? '' : `, drift (PSI) ${drift.toFixed(4)}`}`);
+  }
+}

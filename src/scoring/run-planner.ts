@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { JobHandler } from '../jobs/job-handler.decorator';
+import { JobName, JobOutcome, JobPayloads, jobIds } from '../jobs/job-catalogue';
+import { JobQueue } from '../jobs/job-queue.service';
+import { RunScope, ScoringRunsRepository } from './scoring-runs.repository';
+
+const SIGNAL_KINDS = ['activity', 'complaints', 'spend'] as const;
+const HOUR_MS = 3_600_000;
+
+/** SQL filter of a run's customers, with its parameters starting at $3. */
+export function scopeFilter(scope: RunScope): { sql: string; params: unknown[] } {
+  if (scope.kind === 'segment') return { sql: `AND segment = $3`, params: [scope.segment] };
+  if (scope.kind === 'customers') return { sql: `AND id = ANY($3::bigint[])`, params: [scope.ids] };
+  return { sql: '', params: [] };
+}
+
+/**
+ * First job of a run: splits its customers (those signed up and not churned at the run's
+ * as-of instant, the same population the feature query scores) into id ranges of chunkSize customers each
+ * (balanced by count, whatever gaps the ids have), records signal freshness and which
+ * kinds are stale, and queues one job per chunk.
+ */
+@Injectable()
+export class RunPlanner {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly dataSource: DataSource,
+    private readonly runs: ScoringRunsRepository,
+    private readonly queue: JobQueue,
+  ) {}
+
+  @JobHandler(JobName.ScoringPlan)
+  async handlePlan({ runId }: JobPayloads[JobName.ScoringPlan]): Promise<JobOutcome> {
+    const run = await this.runs.get(runId);
+    if (!run || run.status !== 'queued') return 'skipped';
+    if (run.chunksTotal === null) await this.plan(runId, run.scope, run.asOf);
+    // Re-queueing after a crash between the two steps is harmless: job ids are deterministic.
+    const chunks: Array<{ chunk_no: number }> = await this.dataSource.query(
+      `SELECT chunk_no FROM scoring_chunks WHERE run_id = $1 AND status <> 'done' ORDER BY chunk_no`,
+      [runId],
+    );
+    await this.queue.addBulk(
+      JobName.ScoringChunk,
+      chunks.map((c) => ({ payload: { runId, chunkNo: c.chunk_no }, jobId: jobIds.chunk(runId, c.chunk_no) })),
+    );
+    if (chunks.length === 0) {
+      await this.dataSource.query(
+        `UPDATE scoring_runs SET status = 'succeeded', started_at = now(), finished_at = now() WHERE id = $1 AND chunks_total = 0`,
+        [runId],
+      );
+    }
+    return 'done';
+  }
+
+  private async plan(runId: number, scope: RunScope, asOf: Date): Promise<void> {
+    const { sql, params } = scopeFilter(scope);
+    const freshness = await this.freshness();
+    const stale = SIGNAL_KINDS.filter((kind) => {
+      const newest = freshness[kind];
+      return newest === null || asOf.getTime() - new Date(newest).getTime() > this.config.scoring.staleAfterHours[kind] * HOUR_MS;
+    });
+    await this.dataSource.transaction(async (db) => {
+      const inserted: Array<{ chunks: string; customers: string | null }> = await db.query(
+        `WITH numbered AS (
+           SELECT id, (row_number() OVER (ORDER BY id) - 1) / $1 AS g FROM customers
+            WHERE signup_at <= $2 AND (churned_at IS NULL OR churned_at > $2) ${sql}
+         ), chunks AS (
+           INSERT INTO scoring_chunks (run_id, chunk_no, from_id, to_id)
+           SELECT ${runId}, g, min(id), max(id) FROM numbered GROUP BY g
+           RETURNING 1
+         )
+         SELECT (SELECT count(*) FROM chunks) AS chunks, (SELECT count(*) FROM numbered) AS customers`,
+        [this.config.scoring.chunkSize, asOf, ...params],
+      );
+      await db.query(
+        `UPDATE scoring_runs SET chunks_total = $2, customers_total = $3, freshness = $4, stale = $5 WHERE id = $1`,
+        [runId, Number(inserted[0]?.chunks ?? 0), Number(inserted[0]?.customers ?? 0), JSON.stringify(freshness), stale],
+      );
+    });
+  }
+
+  private async freshness(): Promise<Record<string, string | null>> {
+    const rows: Array<{ kind: string; newest_at: Date }> = await this.dataSource.query(`SELECT kind, newest_at FROM signal_freshness`);
+    const out: Record<string, string | null> = { activity: null, complaints: null, spend: null };
+    for (const r of rows) out[r.kind] = r.newest_at.toISOString();
+    return out;
+  }
+}

@@ -1,0 +1,68 @@
+import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { Roles } from '../auth/auth.decorators';
+import { ZodPipe } from '../common/zod-pipe';
+import { RunView, toRunView } from './run-view';
+import { ScoringRunsService } from './scoring-runs.service';
+
+const runRequest = z
+  .object({
+    segment: z.string().min(1).max(200).optional(),
+    customerIds: z.array(z.string().min(1).max(200)).min(1).max(10_000).optional(),
+    asOf: z
+      .string()
+      .datetime({ offset: true })
+      .refine((v) => new Date(v).getTime() <= Date.now(), 'must not be in the future')
+      .optional(),
+  })
+  .strict();
+
+const listQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(20),
+  before: z.coerce.number().int().positive().optional(),
+});
+
+@ApiTags('scoring')
+@Controller('v1/scoring-runs')
+export class ScoringRunsController {
+  constructor(private readonly runs: ScoringRunsService) {}
+
+  @Post()
+  @HttpCode(202)
+  @Roles('scheduler')
+  @ApiOperation({
+    summary: 'Queue a scoring run of everyone ({}), a segment or a list of customers (by externalId)',
+    description: 'Answers 202 with the queued run. While a full run is queued or running, another full-run trigger answers 409 with its id.',
+  })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      properties: {
+        segment: { type: 'string' },
+        asOf: { type: 'string', format: 'date-time', description: 'Score as of this past instant (default now): reruns and backtests' },
+        customerIds: { type: 'array', items: { type: 'string' }, maxItems: 10000 } },
+    },
+  })
+  async trigger(@Body(new ZodPipe(runRequest)) body: z.infer<typeof runRequest>): Promise<RunView> {
+    const { asOf, ...request } = body;
+    return toRunView(await this.runs.trigger(request, { trigger: 'api', asOf: asOf ? new Date(asOf) : undefined }));
+  }
+
+  @Get()
+  @Roles('scheduler', 'lead')
+  @ApiOperation({ summary: 'Recent scoring runs, newest first (page with ?before=<id of the last one>)' })
+  @ApiQuery({ name: 'limit', required: false })
+  @ApiQuery({ name: 'before', required: false })
+  async list(@Query(new ZodPipe(listQuery)) query: z.infer<typeof listQuery>): Promise<RunView[]> {
+    return (await this.runs.list(query.limit, query.before ?? null)).map(toRunView);
+  }
+
+  @Get(':id')
+  @Roles('scheduler', 'lead')
+  @ApiOperation({ summary: 'One run with its progress (0..1), counts, drift, staleness and model versions' })
+  @ApiOkResponse({ description: 'The run' })
+  async get(@Param('id', ParseIntPipe) id: number): Promise<RunView> {
+    return toRunView(await this.runs.get(id));
+  }
+}

@@ -1,0 +1,122 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { DomainError } from '../common/domain-error';
+import { JobName, JobPayloads, jobIds } from '../jobs/job-catalogue';
+import { JobQueue } from '../jobs/job-queue.service';
+import { WorkerHost } from '../jobs/worker-host';
+import { ModelRegistry } from '../model/model-registry.service';
+import { ONE_FULL_RUN, ONE_RUN_PER_TICK, RunRecord, RunScope, ScoringRunsRepository, UNIQUE_VIOLATION } from './scoring-runs.repository';
+
+/** What a trigger asks for: everyone (no fields), a segment, or customers by externalId. */
+export interface RunRequest {
+  segment?: string;
+  customerIds?: string[];
+}
+
+export interface TriggerOptions {
+  trigger: 'api' | 'cron' | 'cli';
+  /** One run per key (a cron tick), however many processes fire it. */
+  triggerKey?: string;
+  asOf?: Date;
+}
+
+/**
+ * Creating runs. A run is recorded (queued) and a plan job is queued; workers do the
+ * rest. The database, not this process, enforces one queued-or-running full run.
+ */
+@Injectable()
+export class ScoringRunsService implements OnModuleInit {
+  private readonly logger = new Logger('ScoringRuns');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly runs: ScoringRunsRepository,
+    private readonly registry: ModelRegistry,
+    private readonly queue: JobQueue,
+    private readonly workers: WorkerHost,
+  ) {}
+
+  onModuleInit(): void {
+    this.workers.onFinalFailure(async (name, payload, error) => {
+      if (name !== JobName.ScoringChunk && name !== JobName.ScoringPlan) return;
+      const { runId } = payload as JobPayloads[JobName.ScoringChunk];
+      await this.runs.fail(runId, error.message);
+    });
+  }
+
+  async trigger(request: RunRequest, options: TriggerOptions): Promise<RunRecord> {
+    const scope = await this.resolveScope(request);
+    const [model, challenger] = await Promise.all([this.registry.active(), this.registry.challenger()]);
+    let run: RunRecord;
+    try {
+      run = await this.runs.insert({
+        scope,
+        trigger: options.trigger,
+        triggerKey: options.triggerKey ?? null,
+        asOf: options.asOf ?? new Date(),
+        modelId: model.id,
+        challengerModelId: challenger?.id ?? null,
+      });
+    } catch (err) {
+      throw await this.explainConflict(err, options.triggerKey);
+    }
+    try {
+      await this.queue.add(JobName.ScoringPlan, { runId: run.id }, jobIds.plan(run.id));
+    } catch (err) {
+      // Otherwise a queued run nobody will plan would block every later full run.
+      await this.runs.fail(run.id, `could not queue the run: ${(err as Error).message}`);
+      throw err;
+    }
+    this.logger.log(`Run ${run.id} queued (${scope.kind}, ${options.trigger})`);
+    return run;
+  }
+
+  async get(id: number): Promise<RunRecord> {
+    const run = await this.runs.get(id);
+    if (!run) throw new DomainError('not_found', `No scoring run ${id}`);
+    return run;
+  }
+
+  list(limit: number, beforeId: number | null): Promise<RunRecord[]> {
+    return this.runs.list(limit, beforeId);
+  }
+
+  private async explainConflict(err: unknown, triggerKey: string | undefined): Promise<unknown> {
+    const pg = err as { code?: string; constraint?: string };
+    if (pg.code !== UNIQUE_VIOLATION) return err;
+    if (pg.constraint === ONE_RUN_PER_TICK && triggerKey) {
+      const existing = await this.runs.byTriggerKey(triggerKey);
+      return new DomainError('conflict', `This schedule tick already made run ${existing?.id}`, { id: existing?.id ?? null });
+    }
+    if (pg.constraint === ONE_FULL_RUN) {
+      const running = await this.runs.activeFullRun();
+      return new DomainError('conflict', `A full scoring run is already ${running?.status ?? 'queued'}: ${running?.id}`, {
+        id: running?.id ?? null,
+      });
+    }
+    return err;
+  }
+
+  private async resolveScope(request: RunRequest): Promise<RunScope> {
+    if (request.customerIds && request.segment !== undefined) {
+      throw new DomainError('validation_failed', 'Give either segment or customerIds, not both', {
+        errors: [{ field: 'customerIds', message: 'not allowed together with segment' }],
+      });
+    }
+    if (request.segment !== undefined) return { kind: 'segment', segment: request.segment };
+    if (!request.customerIds) return { kind: 'all' };
+    const wanted = [...new Set(request.customerIds)];
+    const rows: Array<{ id: string; external_id: string }> = await this.dataSource.query(
+      `SELECT id, external_id FROM customers WHERE external_id = ANY($1::text[])`,
+      [wanted],
+    );
+    const found = new Set(rows.map((r) => r.external_id));
+    const unknown = wanted.filter((id) => !found.has(id));
+    if (unknown.length > 0) {
+      throw new DomainError('validation_failed', `Unknown customer(s): ${unknown.slice(0, 20).join(', ')}`, {
+        errors: unknown.slice(0, 100).map((id) => ({ field: 'customerIds', message: `unknown customer '${id}'` })),
+      });
+    }
+    return { kind: 'customers', customerIds: wanted, ids: rows.map((r) => Number(r.id)).sort((a, b) => a - b) };
+  }
+}
