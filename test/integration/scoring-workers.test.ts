@@ -1,0 +1,112 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import request from 'supertest';
+import { Client } from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SeedService } from '../../src/demo/seed.service';
+import { runScores, waitForRun } from '../support/scoring';
+import { TestApp, startTestApp } from '../support/test-app';
+
+// Worker processes are the built service (npm test builds first) in worker mode.
+const MAIN = join(__dirname, '../../dist/src/main.js');
+const AS_OF = new Date(Date.now() - 3_600_000).toISOString();
+
+describe('scoring runs shared by worker processes', () => {
+  let t: TestApp;
+  const workers: ChildProcess[] = [];
+
+  const startWorker = (): ChildProcess => {
+    const child = spawn(process.execPath, [MAIN], {
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        CHURNWATCH_PROCESS: 'worker',
+        CHURNWATCH_MIGRATE: 'false',
+        DATABASE_URL: t.db.url,
+        CHURNWATCH_QUEUE_PREFIX: t.config.queue.prefix,
+      },
+      stdio: 'ignore',
+    });
+    workers.push(child);
+    return child;
+  };
+  const stopWorkers = async () => {
+    await Promise.all(
+      workers.splice(0).map(async (w) => {
+        if (w.exitCode === null && w.signalCode === null) {
+          w.kill('SIGTERM');
+          await once(w, 'exit');
+        }
+      }),
+    );
+  };
+  const trigger = async () => {
+    const res = await request(t.http).post('/v1/scoring-runs').set('Authorization', `Bearer ${t.keys.scheduler}`).send({ asOf: AS_OF });
+    expect(res.status).toBe(202);
+    return res.body.id as number;
+  };
+
+  beforeAll(async () => {
+    // API only: every chunk is scored by the spawned worker processes.
+    t = await startTestApp({ CHURNWATCH_PROCESS: 'api' });
+    await t.app.get(SeedService).seed({ customers: 400, months: 8, seed: 5, asOf: new Date(AS_OF) });
+  });
+  afterEach(stopWorkers);
+  afterAll(async () => {
+    await stopWorkers();
+    await t?.close();
+  });
+
+  let reference: Map<string, number>;
+
+  it('a run with 2 worker processes gives exactly the scores of a run with 1', async () => {
+    startWorker();
+    const one = await waitForRun(t, await trigger());
+    expect(one.status).toBe('succeeded');
+    expect(one.chunks.total).toBeGreaterThan(4);
+    await stopWorkers();
+
+    startWorker();
+    startWorker();
+    const two = await waitForRun(t, await trigger());
+    expect(two.status).toBe('succeeded');
+    reference = await runScores(t, one.id);
+    expect(reference.size).toBe(one.customersScored);
+    expect(await runScores(t, two.id)).toEqual(reference);
+  });
+
+  it("a killed worker's chunk is retried by another worker to the same result", async () => {
+    const lock = new Client({ connectionString: t.db.url });
+    await lock.connect();
+    try {
+      // Hold the worker inside its first chunk's write, then kill it there.
+      await lock.query(`BEGIN; LOCK TABLE customer_scores IN SHARE MODE`);
+      const victim = startWorker();
+      const runId = await trigger();
+      for (let i = 0; ; i++) {
+        const [row] = await t.sql<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO customer_scores%'`,
+          [t.db.name],
+        );
+        if (row!.n > 0) break;
+        if (i > 300) throw new Error('the worker never reached its write');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      victim.kill('SIGKILL');
+      await once(victim, 'exit');
+      await lock.query('ROLLBACK');
+
+      startWorker();
+      const run = await waitForRun(t, runId);
+      expect(run.status).toBe('succeeded');
+      const [{ attempts }] = await t.sql<{ attempts: number }>(`SELECT max(attempts) AS attempts FROM scoring_chunks WHERE run_id = $1`, [runId]);
+      expect(attempts).toBeGreaterThanOrEqual(2);
+      expect(await runScores(t, runId)).toEqual(reference);
+      const [{ n }] = await t.sql<{ n: number }>(`SELECT count(*)::int AS n FROM score_history WHERE run_id = $1`, [runId]);
+      expect(n).toBe(reference.size);
+    } finally {
+      await lock.end();
+    }
+  });
+});
