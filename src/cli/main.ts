@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config/app-config';
 import { describeStartupError } from '../common/startup-error';
 import { createApiKey, demo, migration, seed, SeedOptions } from './commands';
+import { ModelEvaluateFlags, runModelEvaluate } from '../model/evaluate-csv';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -62,6 +63,20 @@ for (const action of ['run', 'revert', 'show'] as const) {
 
 bookOptions(program.command('demo').description('start the service, seed a demo book once and serve it (Ctrl-C stops)'))
   .action((flags: SeedFlags) => demo(quietConfig(), seedOptions(flags)));
+
+const model = program.command('model').description('churn models');
+// Pure computation on a CSV: no configuration, database or Redis needed.
+model
+  .command('evaluate')
+  .description('backtest the logistic model on a CSV feature table (stratified split); the last line is the metrics as JSON')
+  .requiredOption('--csv <file>', 'the feature table')
+  .requiredOption('--label <column>', 'the 0/1 churn column (1/0, true/false, yes/no)')
+  .option('--exclude <columns>', 'comma-separated columns to drop, e.g. ids')
+  .option('--test-fraction <f>', 'share of rows held out (default 0.3)')
+  .option('--seed <n>', 'split seed (default 1)')
+  .action((flags: ModelEvaluateFlags) => {
+    process.exitCode = runModelEvaluate(flags);
+  });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`churnwatch: ${describeStartupError(err)}\n`);
