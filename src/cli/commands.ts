@@ -10,6 +10,7 @@ import { SeedService } from '../demo/seed.service';
 import { configureHttpApp } from '../http-app';
 import { CliModule } from './cli.module';
 import { stopOnSignals } from '../common/shutdown';
+import { printScoreReport, runAndWait } from './scoring-commands';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const note = (line: string) => process.stderr.write(`${line}\n`);
@@ -90,6 +91,11 @@ export async function demo(config: AppConfig, opts: SeedOptions): Promise<void> 
   const { key } = await app.get(ApiKeysService).create({ role: 'admin', name: `demo ${new Date().toISOString()}` });
   stopOnSignals(app);
   await app.listen(config.http.port);
+  note('Scoring every customer (a run of chunk jobs on the BullMQ queue)...');
+  const run = await runAndWait(app, {});
+  note(`Run ${run.id} ${run.status}: ${run.customersScored} customers in ${((Date.parse(run.finishedAt ?? '') - Date.parse(run.createdAt)) / 1000).toFixed(1)} s with model version ${run.modelVersion}.`);
+  out('');
+  await printScoreReport(ds, config.tiers);
   const counts: Record<string, number>[] = await ds.query(`
     SELECT (SELECT count(*) FROM customers)::int AS customers,
            (SELECT count(*) FROM customers WHERE status = 'churned')::int AS churned,
@@ -111,6 +117,8 @@ export async function demo(config: AppConfig, opts: SeedOptions): Promise<void> 
   out(`  curl -s -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' \\`);
   out(`    -d '[{"externalId":"demo-1","customerId":"${sample[0]?.external_id ?? 'CUSTOMER-ID'}","type":"login","occurredAt":"${new Date().toISOString()}"}]' \\`);
   out(`    ${base}/v1/signals/activity`);
+  out(`  curl -s -H 'Authorization: Bearer ${key}' ${base}/v1/customers/${sample[0]?.external_id ?? 'CUSTOMER-ID'}`);
+  out(`  curl -s -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' -d '{}' ${base}/v1/scoring-runs`);
   out('');
   out('Ctrl-C stops the service (and the embedded database).');
 }

@@ -4,6 +4,7 @@ import { loadConfig } from '../config/app-config';
 import { describeStartupError } from '../common/startup-error';
 import { createApiKey, demo, migration, seed, SeedOptions } from './commands';
 import { ModelEvaluateFlags, runModelEvaluate } from '../model/evaluate-csv';
+import { score, trainModel } from './scoring-commands';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -77,6 +78,24 @@ model
   .action((flags: ModelEvaluateFlags) => {
     process.exitCode = runModelEvaluate(flags);
   });
+
+model
+  .command('train')
+  .description('fit and evaluate a model version on labelled history (as POST /v1/models/train, in this process)')
+  .option('--horizon-days <n>', 'label: churned within this many days after each snapshot', positiveInt)
+  .option('--as-of <date>', 'treat this instant as now (default: now)', isoDate)
+  .option('--activate', 'make it the active model (refused if worse than the active one, unless --force)', false)
+  .option('--force', 'activate even when worse than the active model', false)
+  .action((flags: { horizonDays?: number; asOf?: Date; activate: boolean; force: boolean }) => trainModel(quietConfig(), flags));
+
+program
+  .command('score')
+  .description('run a scoring run (everyone, a segment or listed customers) with workers in this process and print it')
+  .option('--segment <segment>', 'only this segment')
+  .option('--customers <ids>', 'comma-separated customer externalIds')
+  .action((flags: { segment?: string; customers?: string }) =>
+    score(quietConfig(), { segment: flags.segment, customerIds: flags.customers?.split(',').map((s) => s.trim()).filter(Boolean) }),
+  );
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`churnwatch: ${describeStartupError(err)}\n`);

@@ -52,6 +52,12 @@ export class TrainingService {
     return { id };
   }
 
+  /** Records and trains a version in this process (the CLI's `model train`). */
+  async trainNow(req: TrainRequest): Promise<ModelRecord> {
+    const id = await this.models.insertTraining(req.horizonDays ?? this.config.model.training.horizonDays);
+    return this.train(id, req.asOf ?? new Date());
+  }
+
   @JobHandler(JobName.ModelTrain)
   async handleTrain(payload: JobPayloads[JobName.ModelTrain]): Promise<JobOutcome> {
     const model = await this.models.get(payload.modelId);

@@ -12,7 +12,7 @@ const ADMIN_KEY = 'process-test-admin-key-000001';
 
 
 function startService(env: Record<string, string>) {
-  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'info', CHURNWATCH_QUEUE_PREFIX: `process-test-${process.pid}`, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));

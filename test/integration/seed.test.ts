@@ -73,7 +73,7 @@ describe('npm run demo', () => {
     const port = await freePort();
     const cli = join(__dirname, '../../dist/src/cli/main.js');
     const child = spawn(process.execPath, [cli, 'demo', '--customers', '60', '--months', '3'], {
-      env: { ...process.env, DATABASE_URL: db.url, PORT: String(port) },
+      env: { ...process.env, DATABASE_URL: db.url, PORT: String(port), CHURNWATCH_QUEUE_PREFIX: db.name },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exited = once(child, 'exit');
@@ -82,6 +82,10 @@ describe('npm run demo', () => {
     try {
       for (let i = 0; i < 300 && !stdout.includes('Ctrl-C stops'); i++) await new Promise((r) => setTimeout(r, 100));
       expect(stdout).toMatch(/book {9}60 customers/);
+      // the demo scored the book and printed the tiers and the top 10 with their drivers
+      expect(stdout).toMatch(/Customers per tier[^\n]*\n {2}critical +>= 0\.70 +\d+/);
+      const top = stdout.slice(stdout.indexOf('Top 10 at-risk customers:'));
+      expect(top.match(/^ +\d+ % /gm)).toHaveLength(10);
       const key = /admin key {4}(\S+)/.exec(stdout)?.[1];
       expect(key).toBeDefined();
       const sample = /"customerId":"([^"]+)"/.exec(stdout)![1];
