@@ -9,18 +9,33 @@ export function bullConnection(config: AppConfig): Redis {
   return new Redis(config.redis.url, { maxRetriesPerRequest: null, connectTimeout: config.redis.connectTimeoutMs });
 }
 
+/**
+ * Closes a BullMQ queue or worker: gracefully while Redis answers; when it does not,
+ * dropping the connection instead, since a graceful close would wait for Redis forever
+ * and keep SIGTERM from exiting.
+ */
+export async function closeBull(closable: { close(): Promise<void> }, connection: Redis): Promise<void> {
+  if (connection.status === 'ready') {
+    await closable.close();
+    return;
+  }
+  connection.disconnect();
+  void closable.close().catch(() => undefined);
+}
+
 /** Typed producer side of the queues. */
 @Injectable()
 export class JobQueue implements OnApplicationShutdown {
-  private readonly queues = new Map<QueueName, Queue>();
+  private readonly queues = new Map<QueueName, { queue: Queue; connection: Redis }>();
 
   constructor(private readonly config: AppConfig) {}
 
   queue(name: QueueName): Queue {
-    let queue = this.queues.get(name);
-    if (!queue) {
-      queue = new Queue(name, {
-        connection: bullConnection(this.config),
+    let entry = this.queues.get(name);
+    if (!entry) {
+      const connection = bullConnection(this.config);
+      const queue = new Queue(name, {
+        connection,
         prefix: this.config.queue.prefix,
         defaultJobOptions: {
           attempts: this.config.queue.attempts,
@@ -29,9 +44,10 @@ export class JobQueue implements OnApplicationShutdown {
           removeOnFail: { count: 5000 },
         },
       });
-      this.queues.set(name, queue);
+      entry = { queue, connection };
+      this.queues.set(name, entry);
     }
-    return queue;
+    return entry.queue;
   }
 
   async add<J extends JobName>(name: J, payload: JobPayloads[J], jobId: string, options: JobsOptions = {}): Promise<void> {
@@ -44,7 +60,7 @@ export class JobQueue implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    await Promise.all([...this.queues.values()].map((q) => closeBull(q.queue, q.connection)));
     this.queues.clear();
   }
 }

@@ -4,7 +4,8 @@ import { Job, Worker } from 'bullmq';
 import { AppConfig } from '../config/app-config';
 import { JOB_HANDLER } from './job-handler.decorator';
 import { JOB_QUEUE, JobName, JobOutcome, QueueName } from './job-catalogue';
-import { bullConnection } from './job-queue.service';
+import Redis from 'ioredis';
+import { bullConnection, closeBull } from './job-queue.service';
 
 type Handler = (payload: unknown, job: Job) => Promise<JobOutcome>;
 
@@ -18,7 +19,7 @@ export type FinalFailureListener = (name: JobName, payload: unknown, error: Erro
 @Injectable()
 export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Jobs');
-  private readonly workers: Worker[] = [];
+  private readonly workers: Array<{ worker: Worker; connection: Redis }> = [];
   private readonly handlers = new Map<JobName, Handler>();
   private readonly failureListeners: FinalFailureListener[] = [];
 
@@ -55,10 +56,11 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
     if (missing.length > 0) throw new Error(`No handler for job(s): ${missing.join(', ')}`);
   }
 
-  private startWorker(queue: QueueName): Worker {
+  private startWorker(queue: QueueName): { worker: Worker; connection: Redis } {
     const { queue: q } = this.config;
+    const connection = bullConnection(this.config);
     const worker = new Worker(queue, (job: Job) => this.run(job), {
-      connection: bullConnection(this.config),
+      connection,
       prefix: q.prefix,
       concurrency: q.concurrency,
       lockDuration: q.lockDurationMs,
@@ -67,7 +69,7 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
     });
     worker.on('failed', (job, err) => void this.failed(job, err));
     worker.on('error', (err) => this.logger.warn(`Worker ${queue}: ${err.message}`));
-    return worker;
+    return { worker, connection };
   }
 
   private async run(job: Job): Promise<JobOutcome> {
@@ -88,6 +90,6 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
 
   /** Before any module closes its connections: close() waits for active jobs, so SIGTERM drains in-flight chunks. */
   async beforeApplicationShutdown(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.close()));
+    await Promise.all(this.workers.map((w) => closeBull(w.worker, w.connection)));
   }
 }

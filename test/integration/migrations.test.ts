@@ -4,7 +4,19 @@ import { createDataSource } from '../../src/database/data-source';
 import { MIGRATIONS } from '../../src/database/migrations';
 import { TestDatabase, createTestDatabase } from '../support/test-database';
 
-const TABLES = ['activity_events', 'api_keys', 'complaints', 'customers', 'spend_events'];
+const TABLES = [
+  'activity_events',
+  'api_keys',
+  'complaints',
+  'customer_scores',
+  'customers',
+  'models',
+  'score_history',
+  'scoring_chunks',
+  'scoring_runs',
+  'signal_freshness',
+  'spend_events',
+];
 
 describe('migrations', () => {
   let db: TestDatabase;
@@ -30,7 +42,7 @@ describe('migrations', () => {
     expect(ran.map((m) => m.name)).toEqual(MIGRATIONS.map((m) => m.name));
     expect(await tables()).toEqual(TABLES);
     const indexes = (await ds.query(`SELECT indexname FROM pg_indexes WHERE schemaname = 'public'`)).map((r: { indexname: string }) => r.indexname);
-    expect(indexes).toEqual(expect.arrayContaining(['ix_activity_customer_time', 'ix_complaints_customer_time', 'ix_spend_customer_time', 'uq_customers_external_id']));
+    expect(indexes).toEqual(expect.arrayContaining(['ix_activity_customer_time', 'ix_complaints_customer_time', 'ix_spend_customer_time', 'uq_customers_external_id', 'uq_scoring_runs_one_full', 'uq_models_role']));
     expect(await ds.runMigrations()).toEqual([]); // idempotent
   });
 
