@@ -1,6 +1,4 @@
-import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Logger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../app.module';
 import { ApiKeysService } from '../auth/api-keys.service';
@@ -8,22 +6,12 @@ import { AppConfig } from '../config/app-config';
 import { openDatabase } from '../database/open-database';
 import { SeedService } from '../demo/seed.service';
 import { configureHttpApp } from '../http-app';
-import { CliModule } from './cli.module';
+import { withContext } from './context';
 import { stopOnSignals } from '../common/shutdown';
 import { printScoreReport, runAndWait } from './scoring-commands';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const note = (line: string) => process.stderr.write(`${line}\n`);
-
-async function withContext<T>(config: AppConfig, fn: (ctx: INestApplicationContext) => Promise<T>): Promise<T> {
-  const ctx = await NestFactory.createApplicationContext(CliModule.register(config), { logger: false, abortOnError: false });
-  ctx.useLogger(ctx.get(Logger));
-  try {
-    return await fn(ctx);
-  } finally {
-    await ctx.close();
-  }
-}
 
 export async function createApiKey(config: AppConfig, opts: { role: string; name: string; email?: string }): Promise<void> {
   await withContext(config, async (ctx) => {

@@ -1,8 +1,6 @@
 import { INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { Logger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
-import { AppModule } from '../app.module';
+import { withContext } from './context';
 import { AppConfig } from '../config/app-config';
 import { ModelRegistry } from '../model/model-registry.service';
 import { TrainingService } from '../model/training.service';
@@ -12,17 +10,6 @@ import { RunRequest, ScoringRunsService } from '../scoring/scoring-runs.service'
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const note = (line: string) => process.stderr.write(`${line}\n`);
-
-/** The whole service without HTTP; `all` runs the queue workers in this process too. */
-async function withService<T>(config: AppConfig, fn: (ctx: INestApplicationContext) => Promise<T>): Promise<T> {
-  const ctx = await NestFactory.createApplicationContext(AppModule.register(config), { logger: false, abortOnError: false });
-  ctx.useLogger(ctx.get(Logger));
-  try {
-    return await fn(ctx);
-  } finally {
-    await ctx.close();
-  }
-}
 
 /** Triggers a run and waits for it, printing progress; resolves with the finished run. */
 export async function runAndWait(ctx: INestApplicationContext, request: RunRequest, onProgress?: (run: RunView) => void): Promise<RunView> {
@@ -37,7 +24,7 @@ export async function runAndWait(ctx: INestApplicationContext, request: RunReque
 }
 
 export async function score(config: AppConfig, request: RunRequest): Promise<void> {
-  await withService(config, async (ctx) => {
+  await withContext(config, async (ctx) => {
     let last = -1;
     const run = await runAndWait(ctx, request, (r) => {
       if (r.progress !== last) note(`  run ${r.id}: ${r.status}, ${Math.round(r.progress * 100)} %`);
@@ -45,11 +32,11 @@ export async function score(config: AppConfig, request: RunRequest): Promise<voi
     });
     out(JSON.stringify(run));
     if (run.status === 'failed') process.exitCode = 1;
-  });
+  }, true);
 }
 
 export async function trainModel(config: AppConfig, opts: { horizonDays?: number; asOf?: Date; activate: boolean; force: boolean }): Promise<void> {
-  await withService(config, async (ctx) => {
+  await withContext(config, async (ctx) => {
     note('Building labelled snapshots and fitting...');
     const model = await ctx.get(TrainingService).trainNow({ horizonDays: opts.horizonDays, asOf: opts.asOf });
     const m = model.metrics;
@@ -63,7 +50,7 @@ export async function trainModel(config: AppConfig, opts: { horizonDays?: number
       note(`Model ${model.id} is now active.`);
     }
     out(JSON.stringify(toModelView(await ctx.get(ModelRegistry).get(model.id))));
-  });
+  }, true);
 }
 
 /** Customers per tier and the top 10 at-risk customers with their drivers, as a text table. */

@@ -26,6 +26,25 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly jobs = new Counter({
+    name: 'churnwatch_jobs_total',
+    help: 'Queue jobs run by this process, by job name and outcome (done, skipped, failed)',
+    labelNames: ['job', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly jobDuration = new Histogram({
+    name: 'churnwatch_job_duration_seconds',
+    help: 'Duration of queue jobs run by this process',
+    labelNames: ['job'] as const,
+    buckets: [0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 120, 600],
+    registers: [this.registry],
+  });
+  private readonly customersScored = new Counter({
+    name: 'churnwatch_customers_scored_total',
+    help: 'Customer scores written by scoring chunks in this process',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'churnwatch_' });
   }
@@ -41,6 +60,15 @@ export class MetricsService {
   recordRejected(kind: string, errorRows: number): void {
     this.ingestRequests.inc({ kind, outcome: 'rejected' });
     this.ingestRows.inc({ kind, result: 'rejected' }, errorRows);
+  }
+
+  recordJob(job: string, outcome: 'done' | 'skipped' | 'failed', seconds: number): void {
+    this.jobs.inc({ job, outcome });
+    this.jobDuration.observe({ job }, seconds);
+  }
+
+  recordScored(customers: number): void {
+    this.customersScored.inc(customers);
   }
 
   render(): Promise<string> {

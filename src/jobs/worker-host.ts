@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown }
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { Job, Worker } from 'bullmq';
 import { AppConfig } from '../config/app-config';
+import { MetricsService } from '../health/metrics.service';
 import { JOB_HANDLER } from './job-handler.decorator';
 import { JOB_QUEUE, JobName, JobOutcome, QueueName } from './job-catalogue';
 import Redis from 'ioredis';
@@ -28,6 +29,7 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
     private readonly reflector: Reflector,
+    private readonly metrics: MetricsService,
   ) {}
 
   onFinalFailure(listener: FinalFailureListener): void {
@@ -75,7 +77,16 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
   private async run(job: Job): Promise<JobOutcome> {
     const handler = this.handlers.get(job.name as JobName);
     if (!handler) throw new Error(`No handler for job ${job.name}`);
-    return handler(job.data, job);
+    const started = process.hrtime.bigint();
+    const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+    try {
+      const outcome = await handler(job.data, job);
+      this.metrics.recordJob(job.name, outcome, seconds());
+      return outcome;
+    } catch (err) {
+      this.metrics.recordJob(job.name, 'failed', seconds());
+      throw err;
+    }
   }
 
   private async failed(job: Job | undefined, err: Error): Promise<void> {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { MetricsService } from '../health/metrics.service';
 import { FeatureBatch, featureRow, FeaturesRepository } from '../features/features.repository';
 import { FEATURE_INDEX } from '../features/feature-catalog';
 import { JobHandler } from '../jobs/job-handler.decorator';
@@ -30,6 +31,7 @@ export class ChunkScorer {
     private readonly features: FeaturesRepository,
     private readonly registry: ModelRegistry,
     private readonly finalizer: RunFinalizer,
+    private readonly metrics: MetricsService,
   ) {}
 
   @JobHandler(JobName.ScoringChunk)
@@ -44,6 +46,7 @@ export class ChunkScorer {
       customerIds: run.scope.kind === 'customers' ? run.scope.ids : null,
     });
     await this.score(run, chunk, batch);
+    this.metrics.recordScored(batch.ids.length);
     return 'done';
   }
 
@@ -57,7 +60,12 @@ export class ChunkScorer {
 
     await this.dataSource.transaction(async (db) => {
       const stored = await readCurrentScores(db, batch.ids);
-      const rows = await this.scoreRows(run, spec, batch, champion, tiers, stored);
+      const previousSpecs = new Map<number, LogisticModelSpec>();
+      for (const s of stored.values()) {
+        const previous = previousScore(s, run);
+        if (previous && !previousSpecs.has(previous.modelId)) previousSpecs.set(previous.modelId, await this.registry.spec(previous.modelId));
+      }
+      const rows = this.scoreRows(run, spec, batch, champion, tiers, stored, previousSpecs);
       await upsertCurrentScores(db, { id: run.id, modelId, asOf: run.asOf }, rows);
       await writeHistory(db, run.id, 'champion', modelId, batch.ids, champion.probabilities, tiers);
       if (challenger) await writeHistory(db, run.id, 'challenger', run.challengerModelId as number, batch.ids, challenger, null);
@@ -70,14 +78,15 @@ export class ChunkScorer {
     return predictBatch(spec, projectFeatures(spec, batch.values, batch.ids.length), batch.ids.length).probabilities;
   }
 
-  private async scoreRows(
+  private scoreRows(
     run: RunRecord,
     spec: LogisticModelSpec,
     batch: FeatureBatch,
     champion: { probabilities: Float64Array; contributions: Float64Array },
     tiers: Array<string | null>,
     stored: Map<number, StoredScore>,
-  ): Promise<ScoreRow[]> {
+    previousSpecs: Map<number, LogisticModelSpec>,
+  ): ScoreRow[] {
     const p = spec.features.length;
     const { drivers: driverCount, changes: changeCount } = this.config.scoring;
     const revenueAt = FEATURE_INDEX.monthly_revenue;
@@ -89,7 +98,7 @@ export class ChunkScorer {
       const contributions = champion.contributions.subarray(i * p, (i + 1) * p);
       const features = featureRow(batch, i);
       const previous = previousScore(stored.get(customerId), run);
-      const previousSpec = previous ? await this.registry.spec(previous.modelId) : null;
+      const previousSpec = previous ? (previousSpecs.get(previous.modelId) ?? null) : null;
       const changes = whatChanged(spec, contributions, probability, previous && previousSpec ? { spec: previousSpec, contributions: previous.contributions } : null, features, changeCount);
       const annualRevenue = 12 * (batch.values[i * width + revenueAt] as number);
       rows.push({

@@ -117,4 +117,12 @@ describe('scoring runs through BullMQ chunks', () => {
     expect((await request(t.http).get(`/v1/customers/${other!.external_id}`).set(auth('manager'))).status).toBe(404);
     expect((await request(t.http).get(`/v1/customers/no-such`).set(auth('lead'))).status).toBe(404);
   });
+
+  it('counts jobs and scored customers in Prometheus metrics', async () => {
+    const [{ n }] = await t.sql<{ n: number }>(`SELECT sum(customers_scored)::int AS n FROM scoring_runs`);
+    const metrics = (await request(t.http).get('/metrics')).text;
+    expect(metrics).toContain(`churnwatch_customers_scored_total ${n}`);
+    expect(metrics).toMatch(/churnwatch_jobs_total\{job="scoring-chunk",outcome="done"\} \d+/);
+    expect(metrics).toMatch(/churnwatch_job_duration_seconds_count\{job="scoring-plan"\} \d+/);
+  });
 });
