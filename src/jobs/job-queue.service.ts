@@ -54,6 +54,13 @@ export class JobQueue implements OnApplicationShutdown {
     await this.queue(JOB_QUEUE[name]).add(name, payload, { ...options, jobId });
   }
 
+  /** Whether a job with this id is still on its queue (waiting, active, delayed or failed). */
+  async exists(name: JobName, jobId: string): Promise<boolean> {
+    const job = await this.queue(JOB_QUEUE[name]).getJob(jobId);
+    if (!job) return false;
+    return !(await job.isCompleted());
+  }
+
   async addBulk<J extends JobName>(name: J, jobs: Array<{ payload: JobPayloads[J]; jobId: string }>): Promise<void> {
     if (jobs.length === 0) return;
     await this.queue(JOB_QUEUE[name]).addBulk(jobs.map((j) => ({ name, data: j.payload, opts: { jobId: j.jobId } })));

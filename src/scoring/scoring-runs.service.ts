@@ -7,6 +7,11 @@ import { WorkerHost } from '../jobs/worker-host';
 import { ModelRegistry } from '../model/model-registry.service';
 import { ONE_FULL_RUN, ONE_RUN_PER_TICK, RunRecord, RunScope, ScoringRunsRepository, UNIQUE_VIOLATION } from './scoring-runs.repository';
 
+function isConflict(err: unknown, constraint: string): boolean {
+  const pg = err as { code?: string; constraint?: string };
+  return pg.code === UNIQUE_VIOLATION && pg.constraint === constraint;
+}
+
 /** What a trigger asks for: everyone (no fields), a segment, or customers by externalId. */
 export interface RunRequest {
   segment?: string;
@@ -47,9 +52,8 @@ export class ScoringRunsService implements OnModuleInit {
   async trigger(request: RunRequest, options: TriggerOptions): Promise<RunRecord> {
     const scope = await this.resolveScope(request);
     const [model, challenger] = await Promise.all([this.registry.active(), this.registry.challenger()]);
-    let run: RunRecord;
-    try {
-      run = await this.runs.insert({
+    const insert = () =>
+      this.runs.insert({
         scope,
         trigger: options.trigger,
         triggerKey: options.triggerKey ?? null,
@@ -57,8 +61,16 @@ export class ScoringRunsService implements OnModuleInit {
         modelId: model.id,
         challengerModelId: challenger?.id ?? null,
       });
+    let run: RunRecord;
+    try {
+      run = await insert();
     } catch (err) {
-      throw await this.explainConflict(err, options.triggerKey);
+      // A full run whose queue jobs were lost (Redis flushed or replaced) would block every
+      // later full run; it is failed as abandoned and this trigger goes ahead.
+      if (!(isConflict(err, ONE_FULL_RUN) && (await this.failIfAbandoned()))) throw await this.explainConflict(err, options.triggerKey);
+      run = await insert().catch(async (again: unknown) => {
+        throw await this.explainConflict(again, options.triggerKey);
+      });
     }
     try {
       await this.queue.add(JobName.ScoringPlan, { runId: run.id }, jobIds.plan(run.id));
@@ -79,6 +91,22 @@ export class ScoringRunsService implements OnModuleInit {
 
   list(limit: number, beforeId: number | null): Promise<RunRecord[]> {
     return this.runs.list(limit, beforeId);
+  }
+
+  /** Fails the queued-or-running full run if none of its unfinished work is on the queue. */
+  private async failIfAbandoned(): Promise<boolean> {
+    const run = await this.runs.activeFullRun();
+    if (!run) return false;
+    const pending: Array<{ chunk_no: number }> = await this.dataSource.query(
+      `SELECT chunk_no FROM scoring_chunks WHERE run_id = $1 AND status <> 'done'`,
+      [run.id],
+    );
+    const jobs = run.chunksTotal === null ? [jobIds.plan(run.id)] : pending.map((c) => jobIds.chunk(run.id, c.chunk_no));
+    if (jobs.length === 0) return false; // all chunks done: it is closing
+    for (const id of jobs) if (await this.queue.exists(JobName.ScoringChunk, id)) return false;
+    this.logger.warn(`Run ${run.id} is ${run.status} but its jobs are gone from the queue; failing it as abandoned`);
+    await this.runs.fail(run.id, 'abandoned: its queue jobs were lost (was Redis flushed or replaced?)');
+    return true;
   }
 
   private async explainConflict(err: unknown, triggerKey: string | undefined): Promise<unknown> {

@@ -5,6 +5,8 @@ import request from 'supertest';
 import { Client } from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SeedService } from '../../src/demo/seed.service';
+import { QueueName } from '../../src/jobs/job-catalogue';
+import { JobQueue } from '../../src/jobs/job-queue.service';
 import { runScores, waitForRun } from '../support/scoring';
 import { TestApp, startTestApp } from '../support/test-app';
 
@@ -108,5 +110,18 @@ describe('scoring runs shared by worker processes', () => {
     } finally {
       await lock.end();
     }
+  });
+
+  it('a full run whose queue jobs were lost is failed as abandoned by the next trigger', async () => {
+    // no worker is running: the run waits on the queue, and a second trigger is refused
+    const stuck = await trigger();
+    const refused = await request(t.http).post('/v1/scoring-runs').set('Authorization', `Bearer ${t.keys.scheduler}`).send({});
+    expect(refused.status).toBe(409);
+    expect(refused.body.id).toBe(stuck);
+    await t.app.get(JobQueue).queue(QueueName.Scoring).obliterate({ force: true }); // as if Redis were flushed
+    const next = await request(t.http).post('/v1/scoring-runs').set('Authorization', `Bearer ${t.keys.scheduler}`).send({});
+    expect(next.status).toBe(202);
+    const old = await request(t.http).get(`/v1/scoring-runs/${stuck}`).set('Authorization', `Bearer ${t.keys.scheduler}`);
+    expect(old.body).toMatchObject({ status: 'failed', error: expect.stringMatching(/^abandoned/) });
   });
 });
