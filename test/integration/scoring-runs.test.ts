@@ -125,4 +125,24 @@ describe('scoring runs through BullMQ chunks', () => {
     expect(metrics).toMatch(/churnwatch_jobs_total\{job="scoring-chunk",outcome="done"\} \d+/);
     expect(metrics).toMatch(/churnwatch_job_duration_seconds_count\{job="scoring-plan"\} \d+/);
   });
+
+  it('records signal freshness from ingestion and marks a run stale for the kinds that are too old', async () => {
+    const [c] = await t.sql<{ external_id: string }>(`SELECT external_id FROM customers WHERE status = 'active' LIMIT 1`);
+    const at = new Date(Date.now() - 60_000).toISOString();
+    const sent = await request(t.http)
+      .post('/v1/signals/activity')
+      .set(auth('ingest'))
+      .send([{ externalId: 'fresh-1', customerId: c!.external_id, type: 'login', occurredAt: at }]);
+    expect(sent.status).toBe(200);
+    const [fresh] = await t.sql<{ newest_at: Date }>(`SELECT newest_at FROM signal_freshness WHERE kind = 'activity'`);
+    expect(fresh!.newest_at.toISOString()).toBe(at);
+    const fresh1 = await runScoring(t);
+    expect(fresh1.stale).toEqual([]);
+    expect(fresh1.freshness.activity).toBe(at);
+
+    // activity stops arriving for three days (the limit is 48 hours)
+    await t.sql(`UPDATE signal_freshness SET newest_at = now() - interval '3 days' WHERE kind = 'activity'`);
+    const stale = await runScoring(t);
+    expect(stale.stale).toEqual(['activity']);
+  });
 });
