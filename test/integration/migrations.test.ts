@@ -43,6 +43,9 @@ describe('migrations', () => {
     expect(await tables()).toEqual(TABLES);
     const indexes = (await ds.query(`SELECT indexname FROM pg_indexes WHERE schemaname = 'public'`)).map((r: { indexname: string }) => r.indexname);
     expect(indexes).toEqual(expect.arrayContaining(['ix_activity_customer_time', 'ix_complaints_customer_time', 'ix_spend_customer_time', 'uq_customers_external_id', 'uq_scoring_runs_one_full', 'uq_models_role']));
+    // the per-customer time indexes cover the feature query (index-only scans per chunk)
+    const [activity] = await ds.query(`SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_activity_customer_time'`);
+    expect(activity.indexdef).toMatch(/\(customer_id, occurred_at\) INCLUDE \(quantity\)/);
     expect(await ds.runMigrations()).toEqual([]); // idempotent
   });
 
