@@ -24,6 +24,8 @@ export const scoringSchema = z
     timezone: z.string().min(1),
     /** Customers per chunk job. */
     chunkSize: z.number().int().min(1),
+    /** A full run this old whose queue jobs are all gone is failed as abandoned by the next trigger. */
+    abandonedAfterSeconds: z.number().int().min(1),
     /** Drivers kept per score (largest positive contributions). */
     drivers: z.number().int().min(1).max(20),
     changes: z.number().int().min(1).max(20),

@@ -1,7 +1,7 @@
 import { PoolClient } from 'pg';
 import { RowError } from './field-spec';
 import { IngestKind } from './ingest-kind';
-import { copyChunks } from './copy-writer';
+import { copyChunks } from '../database/copy-writer';
 
 const STAGE = 'ingest_stage';
 const LINES_PER_CHUNK = 1000;

@@ -6,7 +6,7 @@ import { DomainError } from '../common/domain-error';
 import { pgPool } from '../database/data-source';
 import { MetricsService } from '../health/metrics.service';
 import { BatchMerger, ErrorList } from './batch-merger';
-import { copyLine } from './copy-writer';
+import { copyLine } from '../database/copy-writer';
 import { RowValues, ValidationContext, validateRecord } from './field-spec';
 import { IngestKind, IngestResult } from './ingest-kind';
 import { RecordSink, feedCsv, feedJsonArray, feedNdjson } from './record-sources';

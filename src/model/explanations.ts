@@ -44,7 +44,7 @@ export function topDrivers(
 /**
  * The features whose contributions moved the probability most between the previous
  * score and this one (possibly under different model versions: keys are matched by name,
- * a feature a model did not use contributed 0).
+ * a feature a model did not use contributed 0). Sentences are written for the kept few only.
  */
 export function whatChanged(
   spec: LogisticModelSpec,
@@ -55,21 +55,39 @@ export function whatChanged(
   count: number,
 ): Change[] {
   if (!previous) return [];
-  const before = new Map<string, number>();
-  previous.spec.features.forEach((f, j) => before.set(f.key, previous.contributions[j] ?? 0));
-  const after = new Map<string, number>();
-  spec.features.forEach((f, j) => after.set(f.key, contributions[j] as number));
   const logit = Math.log(probability / (1 - probability));
-  const changes: Change[] = [];
-  for (const key of new Set([...before.keys(), ...after.keys()])) {
-    const a = after.get(key) ?? 0;
-    const b = before.get(key) ?? 0;
-    if (Math.abs(a - b) < 1e-9) continue;
-    const effect = probability - 1 / (1 + Math.exp(-(logit - (a - b))));
-    changes.push({ key, text: changeText(key, effect, features), contributionBefore: round(b), contributionAfter: round(a), probabilityEffect: round(effect) });
+  const top: Array<{ key: string; after: number; before: number; effect: number }> = [];
+  const consider = (key: string, after: number, before: number) => {
+    if (Math.abs(after - before) < 1e-9) return;
+    const effect = probability - 1 / (1 + Math.exp(-(logit - (after - before))));
+    if (Math.abs(effect) < 0.0005) return;
+    if (top.length === count && Math.abs(effect) <= Math.abs(top[count - 1].effect)) return;
+    top.push({ key, after, before, effect });
+    top.sort((x, y) => Math.abs(y.effect) - Math.abs(x.effect));
+    if (top.length > count) top.pop();
+  };
+  if (sameFeatures(spec, previous.spec)) {
+    spec.features.forEach((f, j) => consider(f.key, contributions[j], previous.contributions[j] ?? 0));
+  } else {
+    const before = new Map<string, number>();
+    previous.spec.features.forEach((f, j) => before.set(f.key, previous.contributions[j] ?? 0));
+    spec.features.forEach((f, j) => {
+      consider(f.key, contributions[j], before.get(f.key) ?? 0);
+      before.delete(f.key);
+    });
+    for (const [key, b] of before) consider(key, 0, b);
   }
-  changes.sort((x, y) => Math.abs(y.probabilityEffect) - Math.abs(x.probabilityEffect));
-  return changes.slice(0, count).filter((c) => Math.abs(c.probabilityEffect) >= 0.0005);
+  return top.map((c) => ({
+    key: c.key,
+    text: changeText(c.key, c.effect, features),
+    contributionBefore: round(c.before),
+    contributionAfter: round(c.after),
+    probabilityEffect: round(c.effect),
+  }));
+}
+
+function sameFeatures(a: LogisticModelSpec, b: LogisticModelSpec): boolean {
+  return a === b || (a.features.length === b.features.length && a.features.every((f, j) => f.key === b.features[j].key));
 }
 
 function changeText(key: string, effect: number, features: Record<FeatureKey, number>): string {

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { PoolClient } from 'pg';
 import { HISTOGRAM_BINS, psi, ScoreDistribution, sumCounts } from './drift';
 
 /**
@@ -11,9 +11,13 @@ import { HISTOGRAM_BINS, psi, ScoreDistribution, sumCounts } from './drift';
 export class RunFinalizer {
   private readonly logger = new Logger('ScoringRuns');
 
-  async finish(db: EntityManager, runId: number): Promise<void> {
-    const chunks: Array<{ histogram: number[] | null; probability_sum: number | null; customers_scored: number | null; tier_counts: Record<string, number> | null }> =
-      await db.query(`SELECT histogram, probability_sum, customers_scored, tier_counts FROM scoring_chunks WHERE run_id = $1`, [runId]);
+  async finish(db: PoolClient, runId: number): Promise<void> {
+    const { rows: chunks } = await db.query<{
+      histogram: number[] | null;
+      probability_sum: number | null;
+      customers_scored: number | null;
+      tier_counts: Record<string, number> | null;
+    }>(`SELECT histogram, probability_sum, customers_scored, tier_counts FROM scoring_chunks WHERE run_id = $1`, [runId]);
     const counts = sumCounts(chunks.map((c) => c.histogram ?? []));
     const count = chunks.reduce((s, c) => s + (c.customers_scored ?? 0), 0);
     const sum = chunks.reduce((s, c) => s + (c.probability_sum ?? 0), 0);
@@ -21,7 +25,7 @@ export class RunFinalizer {
     for (const c of chunks) for (const [tier, k] of Object.entries(c.tier_counts ?? {})) tiers[tier] = (tiers[tier] ?? 0) + k;
     const distribution: ScoreDistribution = { bins: HISTOGRAM_BINS, counts, count, mean: count > 0 ? sum / count : 0, tiers };
 
-    const previous: Array<{ distribution: ScoreDistribution }> = await db.query(
+    const { rows: previous } = await db.query<{ distribution: ScoreDistribution }>(
       `SELECT distribution FROM scoring_runs
         WHERE id < $1 AND status = 'succeeded' AND distribution IS NOT NULL
           AND full_run = (SELECT full_run FROM scoring_runs WHERE id = $1)

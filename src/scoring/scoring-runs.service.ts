@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config';
 import { DomainError } from '../common/domain-error';
 import { JobName, JobPayloads, jobIds } from '../jobs/job-catalogue';
 import { JobQueue } from '../jobs/job-queue.service';
@@ -34,6 +35,7 @@ export class ScoringRunsService implements OnModuleInit {
   private readonly logger = new Logger('ScoringRuns');
 
   constructor(
+    private readonly config: AppConfig,
     private readonly dataSource: DataSource,
     private readonly runs: ScoringRunsRepository,
     private readonly registry: ModelRegistry,
@@ -96,7 +98,7 @@ export class ScoringRunsService implements OnModuleInit {
   /** Fails the queued-or-running full run if none of its unfinished work is on the queue. */
   private async failIfAbandoned(): Promise<boolean> {
     const run = await this.runs.activeFullRun();
-    if (!run) return false;
+    if (!run || Date.now() - run.createdAt.getTime() < this.config.scoring.abandonedAfterSeconds * 1000) return false;
     const pending: Array<{ chunk_no: number }> = await this.dataSource.query(
       `SELECT chunk_no FROM scoring_chunks WHERE run_id = $1 AND status <> 'done'`,
       [run.id],

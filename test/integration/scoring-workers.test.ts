@@ -119,6 +119,9 @@ describe('scoring runs shared by worker processes', () => {
     expect(refused.status).toBe(409);
     expect(refused.body.id).toBe(stuck);
     await t.app.get(JobQueue).queue(QueueName.Scoring).obliterate({ force: true }); // as if Redis were flushed
+    const early = await request(t.http).post('/v1/scoring-runs').set('Authorization', `Bearer ${t.keys.scheduler}`).send({});
+    expect(early.status).toBe(409); // too young to call abandoned: its jobs may just not be queued yet
+    await new Promise((r) => setTimeout(r, t.config.scoring.abandonedAfterSeconds * 1000 + 200));
     const next = await request(t.http).post('/v1/scoring-runs').set('Authorization', `Bearer ${t.keys.scheduler}`).send({});
     expect(next.status).toBe(202);
     const old = await request(t.http).get(`/v1/scoring-runs/${stuck}`).set('Authorization', `Bearer ${t.keys.scheduler}`);
