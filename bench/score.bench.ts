@@ -1,0 +1,237 @@
+/**
+ * `npm run bench:score`: a full scoring run of N customers (default 1,000,000, with ~25
+ * signal rows each) by ONE worker process, from POST /v1/scoring-runs to succeeded, and
+ * the raw feature SQL of the same chunks for comparison. A measurement, not a test: it
+ * exits 0 when targets are missed and non-zero only when something fails.
+ *
+ *   node dist/bench/score.bench.js [--customers N] [--signals-per-customer S] [--runs R]
+ *        [--keep] [--worker-log FILE]
+ *
+ * --keep reuses the database if it already holds the same book (scoring tables emptied
+ * first) and keeps it afterwards. --runs 2 (default) measures a first run as of 24 h ago
+ * (nobody has a score yet: plain inserts) and then a nightly one, POST {} (everyone has a
+ * score from a day before: reads, "what changed" and upserts). The raw feature SQL is
+ * timed for the last run's as-of and chunks, after the service processes have stopped.
+ * Env: BENCH_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres), REDIS_URL,
+ * BENCH_WORKER_NODE_ARGS (extra node flags for the worker, e.g. --cpu-prof).
+ */
+import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Queue } from 'bullmq';
+import Redis from 'ioredis';
+import { loadConfig } from '../src/config/app-config';
+import { QueueName } from '../src/jobs/job-catalogue';
+import { createMigrated, databaseSizeMb, databaseUrl, dropDatabase, readLabel, writeLabel } from './support/bench-db';
+import { chunkRanges, SqlTiming, timeFeatureSql } from './support/feature-sql-timing';
+import { fmt, freePort, round, Service, sleep, spawnService } from './support/proc';
+import { measureRun, printRun, RunResult } from './support/scoring-run';
+import { loadBook, resetScoring } from './support/synthetic-book';
+
+const DB_NAME = 'churnwatch_bench_score';
+/** Bumped whenever the synthetic book changes shape, so --keep reloads instead of reusing. */
+const BOOK_VERSION = 2;
+const ADMIN_KEY = 'bench-score-admin-key-0123456789';
+const TARGET_SECONDS = 60;
+const TARGET_RSS_MB = 1024;
+const TARGET_RATIO = 1.5;
+const READY_TIMEOUT_MS = 60_000;
+
+interface Options {
+  customers: number;
+  signalsPerCustomer: number;
+  runs: number;
+  keep: boolean;
+  workerLog?: string;
+  adminUrl: string;
+}
+
+function parseArgs(argv: string[]): Options {
+  const opts: Options = { customers: 1_000_000, signalsPerCustomer: 25, runs: 2, keep: false, adminUrl: process.env.BENCH_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres' };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].includes('=') ? [argv[i].slice(0, argv[i].indexOf('=')), argv[i].slice(argv[i].indexOf('=') + 1)] : [argv[i], undefined];
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new Error(`${flag} needs a value`);
+      return v;
+    };
+    const num = (integer: boolean) => {
+      const raw = value();
+      const n = Number(raw.replace(/_/g, ''));
+      if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new Error(`${flag} must be a positive ${integer ? 'integer' : 'number'} (got ${raw})`);
+      return n;
+    };
+    if (flag === '--customers') opts.customers = num(true);
+    else if (flag === '--signals-per-customer') opts.signalsPerCustomer = num(false);
+    else if (flag === '--runs') opts.runs = num(true);
+    else if (flag === '--keep') opts.keep = true;
+    else if (flag === '--worker-log') opts.workerLog = value();
+    else if (flag === '--help' || flag === '-h') {
+      process.stdout.write('usage: node dist/bench/score.bench.js [--customers N] [--signals-per-customer S] [--runs R] [--keep] [--worker-log FILE]\n');
+      process.exit(0);
+    } else throw new Error(`unknown argument ${argv[i]}`);
+  }
+  return opts;
+}
+
+const say = (line = '') => process.stdout.write(`${line}\n`);
+
+function repoRoot(): string {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'config', 'default.yaml'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`repository root not found above ${__dirname}`);
+  }
+}
+
+/** A loaded database: fresh, or with --keep the existing one when it holds the same book. */
+async function prepareDatabase(opts: Options): Promise<{ url: string; counts: Record<string, number>; loadSeconds: number | null }> {
+  const label = opts.keep ? await readLabel(opts.adminUrl, DB_NAME) : null;
+  if (label && label.version === BOOK_VERSION && label.customers === opts.customers && label.signalsPerCustomer === opts.signalsPerCustomer) {
+    say(`reusing ${DB_NAME} (loaded ${label.loadedAt}); scoring tables emptied`);
+    const ageHours = (Date.now() - Date.parse(label.loadedAt)) / 3_600_000;
+    if (ageHours > 24) say(`warning: the book is ${fmt(ageHours)} h old: recent windows are empty and the run is stale; reload without --keep`);
+    const url = databaseUrl(opts.adminUrl, DB_NAME);
+    await resetScoring(url);
+    return { url, counts: label.counts, loadSeconds: null };
+  }
+  const started = performance.now();
+  say(`loading ${fmt(opts.customers)} customers into a fresh ${DB_NAME} (set-based SQL)`);
+  const url = await createMigrated(opts.adminUrl, DB_NAME);
+  const now = new Date();
+  const counts = { ...(await loadBook(url, { customers: opts.customers, signalsPerCustomer: opts.signalsPerCustomer, now }, say)) };
+  const loadSeconds = (performance.now() - started) / 1000;
+  await writeLabel(opts.adminUrl, DB_NAME, { version: BOOK_VERSION, customers: opts.customers, signalsPerCustomer: opts.signalsPerCustomer, loadedAt: now.toISOString(), counts });
+  return { url, counts, loadSeconds };
+}
+
+async function waitUntil(what: string, check: () => Promise<boolean>, services: Service[]): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    for (const s of services) if (!s.running) throw new Error(`${s.name} exited during start-up\n${s.output()}`);
+    if (await check().catch(() => false)) return;
+    await sleep(200);
+  }
+  throw new Error(`${what} not ready after ${READY_TIMEOUT_MS / 1000} s\n${services.map((s) => s.output()).join('\n')}`);
+}
+
+async function clearRedis(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  const root = repoRoot();
+  const config = loadConfig(process.env, { rootDir: root });
+  // dist/bench/score.bench.js → dist/src/main.js: the build this script came with.
+  const entry = join(__dirname, '..', 'src', 'main.js');
+  if (!existsSync(entry)) throw new Error(`${entry} not found: build first (npm run bench:score builds)`);
+  const prefix = `cwbench-score-${process.pid}-${Date.now()}`;
+  say(`churnwatch scoring bench: ${fmt(opts.customers)} customers, ~${opts.signalsPerCustomer} signal rows each, chunkSize ${fmt(config.scoring.chunkSize)}, ` +
+    `worker concurrency ${config.queue.concurrency}, ${cpus().length} CPUs, node ${process.version}`);
+
+  const services: Service[] = [];
+  let stopping: Promise<void> | undefined;
+  // The service processes go before the raw SQL is timed, so that it runs on a quiet machine.
+  const stopServices = () =>
+    (stopping ??= (async () => {
+      await Promise.all(services.map((s) => s.stop()));
+      await clearRedis(config.redis.url, prefix).catch((e: Error) => say(`could not clear redis keys ${prefix}:*: ${e.message}`));
+    })());
+  let cleaning: Promise<void> | undefined;
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      await stopServices();
+      if (!opts.keep) await dropDatabase(opts.adminUrl, DB_NAME).catch((e: Error) => say(`could not drop ${DB_NAME}: ${e.message}`));
+    })());
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanup().finally(() => process.exit(130)));
+  process.once('exit', () => services.forEach((s) => s.running && s.child.kill('SIGKILL')));
+
+  try {
+    const db = await prepareDatabase(opts);
+    const signalRows = (db.counts.activity ?? 0) + (db.counts.complaints ?? 0) + (db.counts.spend ?? 0);
+    say(`book: ${fmt(db.counts.customers)} customers, ${fmt(signalRows)} signal rows (activity ${fmt(db.counts.activity)}, complaints ${fmt(db.counts.complaints)}, ` +
+      `spend ${fmt(db.counts.spend)})${db.loadSeconds === null ? '' : `, loaded in ${fmt(db.loadSeconds, 1)} s`}; database ${fmt(await databaseSizeMb(db.url))} MB`);
+
+    const port = await freePort();
+    const env = { DATABASE_URL: db.url, CHURNWATCH_QUEUE_PREFIX: prefix, CHURNWATCH_MIGRATE: 'false', CHURNWATCH_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY };
+    const apiProc = spawnService('api', entry, root, { ...env, CHURNWATCH_PROCESS: 'api', PORT: String(port), LOG_LEVEL: 'warn' });
+    const workerArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const worker = spawnService('worker', entry, root, { ...env, CHURNWATCH_PROCESS: 'worker', LOG_LEVEL: 'info' }, workerArgs, opts.workerLog);
+    services.push(apiProc, worker);
+    await waitUntil('api', async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200, services);
+    // The worker has no HTTP: it is ready once its BullMQ worker has registered with Redis.
+    const connection = new Redis(config.redis.url, { maxRetriesPerRequest: null });
+    const queue = new Queue(QueueName.Scoring, { connection, prefix });
+    try {
+      await waitUntil('worker', async () => (await queue.getWorkers()).length > 0, services);
+    } finally {
+      await queue.close();
+      connection.disconnect();
+    }
+    say(`api pid ${apiProc.pid} on port ${port}, worker pid ${worker.pid}, queue prefix ${prefix}`);
+
+    // The first run scores as of a day ago, so that the next one ({}, now) sees a day of
+    // change, as a nightly run does: its "what changed" lists are not all empty.
+    const runs: RunResult[] = [];
+    const target = { port, key: ADMIN_KEY };
+    for (let i = 0; i < opts.runs; i++) {
+      const [label, body] =
+        i === 0 && opts.runs > 1
+          ? ['first run, as of 24 h ago: nobody has a score yet', { asOf: new Date(Date.now() - 86_400_000).toISOString() }]
+          : [i === 0 ? 'first run: nobody has a score yet' : 'nightly: everyone has a score from the run before', {}];
+      const r = await measureRun(target, db.url, worker, apiProc, label, body);
+      printRun(r);
+      runs.push(r);
+    }
+    await stopServices();
+    const last = runs[runs.length - 1];
+    const ranges = await chunkRanges(db.url, last.id);
+    say(`\nraw feature SQL (as of run ${last.id}, one connection, rowMode array)`);
+    const chunked: SqlTiming = await timeFeatureSql(db.url, last.asOf, ranges);
+    say(`  ${String(ranges.length).padStart(3)} chunks, one by one: ${fmt(chunked.seconds, 2)} s  (${fmt(chunked.rows)} rows, slowest ${fmt(chunked.maxSeconds, 2)} s)`);
+    const whole: SqlTiming = await timeFeatureSql(db.url, last.asOf, [{}]);
+    say(`  everyone in one statement: ${fmt(whole.seconds, 2)} s  (${fmt(whole.rows)} rows)`);
+
+    say('\nsummary');
+    say(`  ${'run'.padEnd(56)} ${'wall s'.padStart(8)} ${'cust/s'.padStart(8)} ${'worker MB'.padStart(10)} ${'wall/SQL'.padStart(9)}`);
+    for (const r of runs) {
+      say(`  ${`${r.id} ${r.label}`.padEnd(56)} ${fmt(r.wallSeconds, 1).padStart(8)} ${fmt(r.customers / r.wallSeconds).padStart(8)} ${fmt(r.workerHwmMb).padStart(10)} ${fmt(r.wallSeconds / chunked.seconds, 2).padStart(9)}`);
+    }
+    const worst = runs.reduce((a, b) => (b.wallSeconds > a.wallSeconds ? b : a));
+    const hwm = Math.max(...runs.map((r) => r.workerHwmMb));
+    const ratio = worst.wallSeconds / chunked.seconds;
+    say(`  target wall <= ${TARGET_SECONDS} s:          ${worst.wallSeconds <= TARGET_SECONDS ? 'MET' : 'MISSED'} (slowest run ${fmt(worst.wallSeconds, 1)} s)`);
+    say(`  target peak RSS <= ${TARGET_RSS_MB} MB:     ${hwm <= TARGET_RSS_MB ? 'MET' : 'MISSED'} (worker VmHWM ${fmt(hwm, 1)} MB)`);
+    say(`  target wall/raw SQL <= ${TARGET_RATIO}×:    ${ratio <= TARGET_RATIO ? 'MET' : 'MISSED'} (${fmt(ratio, 2)}×; raw SQL ${fmt(chunked.seconds, 1)} s chunked, ${fmt(whole.seconds, 1)} s in one statement)`);
+    say(JSON.stringify({
+      customers: opts.customers,
+      signalRows,
+      runs: runs.map((r) => ({ id: r.id, kind: r.label.split(':')[0], customersScored: r.customers, wallSeconds: round(r.wallSeconds, 2), customersPerSecond: Math.round(r.customers / r.wallSeconds), workerPeakRssMb: round(r.workerHwmMb, 1), cpuSeconds: Object.fromEntries(Object.entries(r.cpu).map(([k, v]) => [k, round(v, 1)])) })),
+      rawSqlChunkedSeconds: round(chunked.seconds, 2),
+      rawSqlOneStatementSeconds: round(whole.seconds, 2),
+      wallOverRawSql: round(ratio, 2),
+      targetsMet: worst.wallSeconds <= TARGET_SECONDS && hwm <= TARGET_RSS_MB && ratio <= TARGET_RATIO,
+    }));
+  } finally {
+    await cleanup();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: Error) => {
+    process.stderr.write(`bench failed: ${err.stack ?? err.message}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,105 @@
+/**
+ * The benchmark's own database: created fresh on the local Postgres, migrated with the
+ * service's migrations, and labelled (a database comment) with what was loaded into it,
+ * so that --keep can reuse it only when it holds the same book.
+ */
+import { Client } from 'pg';
+import { createDataSource } from '../../src/database/data-source';
+
+export interface BookLabel {
+  version: number;
+  customers: number;
+  signalsPerCustomer: number;
+  loadedAt: string;
+  counts: Record<string, number>;
+}
+
+export function databaseUrl(adminUrl: string, name: string): string {
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function withAdmin<T>(adminUrl: string, work: (db: Client) => Promise<T>): Promise<T> {
+  const db = new Client({ connectionString: adminUrl });
+  await db.connect();
+  try {
+    return await work(db);
+  } finally {
+    await db.end();
+  }
+}
+
+/** The label of a completely loaded database, or null when it is missing or was not loaded to the end. */
+export function readLabel(adminUrl: string, name: string): Promise<BookLabel | null> {
+  return withAdmin(adminUrl, async (db) => {
+    const { rows } = await db.query<{ label: string | null }>(
+      `SELECT shobj_description(oid, 'pg_database') AS label FROM pg_database WHERE datname = $1`,
+      [name],
+    );
+    try {
+      return rows[0]?.label ? (JSON.parse(rows[0].label) as BookLabel) : null;
+    } catch {
+      return null;
+    }
+  });
+}
+
+export function writeLabel(adminUrl: string, name: string, label: BookLabel): Promise<void> {
+  return withAdmin(adminUrl, async (db) => {
+    await db.query(`COMMENT ON DATABASE ${name} IS ${db.escapeLiteral(JSON.stringify(label))}`);
+  });
+}
+
+export function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  return withAdmin(adminUrl, async (db) => {
+    await db.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  });
+}
+
+/** Drops and creates the database, then runs every migration on it (as `migration run` would). */
+export async function createMigrated(adminUrl: string, name: string): Promise<string> {
+  await withAdmin(adminUrl, async (db) => {
+    await db.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await db.query(`CREATE DATABASE ${name}`);
+  });
+  const url = databaseUrl(adminUrl, name);
+  const dataSource = createDataSource(url, 2);
+  await dataSource.initialize();
+  try {
+    await dataSource.runMigrations({ transaction: 'each' });
+  } finally {
+    await dataSource.destroy();
+  }
+  return url;
+}
+
+export async function databaseSizeMb(url: string): Promise<number> {
+  const db = new Client({ connectionString: url });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ size: string }>('SELECT pg_database_size(current_database()) AS size');
+    return Number(rows[0].size) / 1024 / 1024;
+  } finally {
+    await db.end();
+  }
+}
+
+/** The run's record as stored (the HTTP view rounds nothing but omits chunk timings). */
+export async function runFacts(url: string, runId: number): Promise<{ asOf: Date; dbSeconds: number; chunkSeconds: number; chunkMaxSeconds: number; chunks: number }> {
+  const db = new Client({ connectionString: url });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ as_of: Date; db_seconds: number; chunk_seconds: number; chunk_max: number; chunks: string }>(
+      `SELECT r.as_of, date_part('epoch', r.finished_at - r.created_at) AS db_seconds,
+              sum(date_part('epoch', c.finished_at - c.started_at)) AS chunk_seconds,
+              max(date_part('epoch', c.finished_at - c.started_at)) AS chunk_max, count(c.*) AS chunks
+         FROM scoring_runs r LEFT JOIN scoring_chunks c ON c.run_id = r.id WHERE r.id = $1 GROUP BY r.id`,
+      [runId],
+    );
+    const r = rows[0];
+    return { asOf: r.as_of, dbSeconds: r.db_seconds, chunkSeconds: r.chunk_seconds, chunkMaxSeconds: r.chunk_max, chunks: Number(r.chunks) };
+  } finally {
+    await db.end();
+  }
+}

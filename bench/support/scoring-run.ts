@@ -1,0 +1,126 @@
+/**
+ * One measured scoring run through the HTTP API: POST /v1/scoring-runs, poll GET until it
+ * has succeeded (the wall time), while sampling the worker's RSS, everyone's CPU and what
+ * the service's database sessions are doing; then printing it.
+ */
+import { loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { runFacts } from './bench-db';
+import { PgActivitySampler } from './pg-activity';
+import { cpuDelta, cpuSnapshot, fmt, RssSampler, Service, sleep } from './proc';
+
+const POLL_MS = 100;
+const RUN_TIMEOUT_MS = 30 * 60_000;
+
+const say = (line = '') => process.stdout.write(`${line}\n`);
+
+export interface ApiTarget {
+  port: number;
+  key: string;
+}
+
+export async function api<T>(target: ApiTarget, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`http://127.0.0.1:${target.port}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${target.key}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (res.status >= 300) throw new Error(`${method} ${path}: HTTP ${res.status}: ${text.slice(0, 1000)}`);
+  return JSON.parse(text) as T;
+}
+
+interface RunView {
+  id: number;
+  status: string;
+  customersScored: number;
+  chunks: { total: number | null; done: number };
+  stale: string[];
+  error?: string;
+}
+
+export interface RunResult {
+  id: number;
+  label: string;
+  customers: number;
+  chunks: number;
+  wallSeconds: number;
+  dbSeconds: number;
+  chunkSeconds: number;
+  chunkMaxSeconds: number;
+  workerHwmMb: number;
+  workerPeakRssMb: number;
+  apiHwmMb: number;
+  cpu: Record<string, number>;
+  activity: Array<[string, number]>;
+  stale: string[];
+  asOf: Date;
+  /** 1-minute load average when the run was posted: other users' work skews the figures */
+  loadBefore: number;
+}
+
+/** One run: POST, poll until succeeded (wall), with RSS, CPU and pg_stat_activity sampled meanwhile. */
+export async function measureRun(target: ApiTarget, url: string, worker: Service, apiProc: Service, label: string, body: Record<string, unknown>): Promise<RunResult> {
+  const rss = new RssSampler(worker.pid);
+  const apiRss = new RssSampler(apiProc.pid);
+  const pg = new PgActivitySampler(url);
+  await pg.start();
+  rss.start();
+  apiRss.start();
+  const loadBefore = loadavg()[0];
+  const cpuBefore = cpuSnapshot({ worker: worker.pid, api: apiProc.pid });
+  const started = performance.now();
+  let run = await api<RunView>(target, 'POST', '/v1/scoring-runs', body);
+  const poll = (async () => {
+    while (run.status !== 'succeeded') {
+      if (run.status === 'failed') throw new Error(`run ${run.id} failed: ${run.error}`);
+      if (performance.now() - started > RUN_TIMEOUT_MS) throw new Error(`run ${run.id} still ${run.status} after ${RUN_TIMEOUT_MS / 60_000} min`);
+      await sleep(POLL_MS);
+      run = await api<RunView>(target, 'GET', `/v1/scoring-runs/${run.id}`);
+    }
+  })();
+  await Promise.race([poll, worker.died(), apiProc.died()]);
+  const wallSeconds = (performance.now() - started) / 1000;
+  const cpuAfter = cpuSnapshot({ worker: worker.pid, api: apiProc.pid });
+  rss.stop();
+  apiRss.stop();
+  const cpu = cpuDelta(cpuBefore, cpuAfter, await pg.servicePids());
+  await pg.stop();
+  const facts = await runFacts(url, run.id);
+  return {
+    id: run.id,
+    label,
+    customers: run.customersScored,
+    chunks: facts.chunks,
+    wallSeconds,
+    dbSeconds: facts.dbSeconds,
+    chunkSeconds: facts.chunkSeconds,
+    chunkMaxSeconds: facts.chunkMaxSeconds,
+    workerHwmMb: rss.hwmKb / 1024,
+    workerPeakRssMb: rss.peakRssKb / 1024,
+    apiHwmMb: apiRss.hwmKb / 1024,
+    cpu,
+    activity: pg.entries(),
+    stale: run.stale,
+    asOf: facts.asOf,
+    loadBefore,
+  };
+}
+
+export function printRun(r: RunResult): void {
+  const c = r.cpu;
+  say(`\nrun ${r.id} (${r.label}): ${fmt(r.customers)} customers in ${r.chunks} chunks`);
+  say(`  wall (POST → succeeded)      ${fmt(r.wallSeconds, 2)} s   (created → finished in the database: ${fmt(r.dbSeconds, 2)} s)`);
+  say(`  customers/s                  ${fmt(r.customers / r.wallSeconds)}`);
+  say(`  worker peak RSS              VmHWM ${fmt(r.workerHwmMb, 1)} MB, sampled VmRSS max ${fmt(r.workerPeakRssMb, 1)} MB   (api VmHWM ${fmt(r.apiHwmMb, 1)} MB)`);
+  say(`  cpu s                        worker ${fmt(c.worker, 1)}, service's postgres backends ${fmt(c.postgresOurs, 1)} (all postgres ${fmt(c.postgres, 1)}), ` +
+    `api ${fmt(c.api, 1)}, bench ${fmt(c.bench, 1)}, other ${fmt(c.other, 1)}, idle ${fmt(c.idle, 1)}`);
+  // "other": processes that are not ours or did not live through the run (parallel query workers, other users' jobs).
+  say(`  load average before the run  ${fmt(r.loadBefore, 2)}; other cpu is work outside the bench's processes, all postgres includes other databases'`);
+  // scoring_chunks.finished_at is now() in the write transaction, i.e. when that transaction began.
+  say(`  chunk start → write tx start sum ${fmt(r.chunkSeconds, 1)} s, slowest ${fmt(r.chunkMaxSeconds, 2)} s (a worker's chunks overlap)`);
+  say(`  service's database sessions (pg_stat_activity every 200 ms, session-seconds; "idle in transaction" = Node code,`);
+  say(`  or a Node event loop busy with the other chunk, between two statements of a chunk's write transaction):`);
+  for (const [what, s] of r.activity) if (s >= 0.05) say(`    ${fmt(s, 1).padStart(7)}  ${what}`);
+  if (r.stale.length) say(`  stale signal kinds: ${r.stale.join(', ')}`);
+}
