@@ -10,24 +10,21 @@
  * Env: BENCH_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres), REDIS_URL,
  * BENCH_SERVER_NODE_ARGS (extra node flags for the server, e.g. --cpu-prof).
  */
-import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import http from 'node:http';
-import { AddressInfo, createServer } from 'node:net';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
+import { fmt, freePort, RssSampler, Service as Server, sleep, spawnService } from './support/proc';
 
 const DB_NAME = 'churnwatch_bench';
 const ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
 const CHUNK_CHARS = 64 * 1024;
 const TARGET_ROWS_PER_SECOND = 150_000;
 const TARGET_RSS_MB = 400;
-const RSS_SAMPLE_MS = 200;
 const READY_TIMEOUT_MS = 60_000;
-const KILL_GRACE_MS = 10_000;
 
 type Kind = 'customers' | 'activity' | 'complaints' | 'spend';
 const PATHS: Record<Kind, string> = {
@@ -268,10 +265,6 @@ async function getStatus(port: number, path: string): Promise<number> {
   });
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 // ---------------------------------------------------------------- server process
 
 function repoRoot(): string {
@@ -281,86 +274,13 @@ function repoRoot(): string {
   }
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
-/** Keeps the last few KB of a stream for error messages. */
-class Tail {
-  private text = '';
-  push(chunk: Buffer): void {
-    this.text = (this.text + chunk.toString('utf8')).slice(-16_384);
-  }
-  toString(): string {
-    return this.text.trim();
-  }
-}
-
-class Server {
-  readonly stdout = new Tail();
-  readonly stderr = new Tail();
-  exitCode: number | null = null;
-  exitSignal: NodeJS.Signals | null = null;
-  private readonly exited: Promise<void>;
-
-  constructor(readonly child: ChildProcess) {
-    child.stdout?.on('data', (c: Buffer) => this.stdout.push(c));
-    child.stderr?.on('data', (c: Buffer) => this.stderr.push(c));
-    this.exited = new Promise((resolve) =>
-      child.once('exit', (code, signal) => {
-        this.exitCode = code;
-        this.exitSignal = signal;
-        resolve();
-      }),
-    );
-  }
-
-  get running(): boolean {
-    return this.exitCode === null && this.exitSignal === null;
-  }
-
-  get pid(): number {
-    return this.child.pid!;
-  }
-
-  output(): string {
-    return [`--- server stderr ---`, this.stderr.toString() || '(empty)', `--- server stdout (tail) ---`, this.stdout.toString() || '(empty)'].join('\n');
-  }
-
-  /** SIGTERM, then SIGKILL after the grace period. */
-  async stop(): Promise<void> {
-    if (!this.running) return;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.running && this.child.kill('SIGKILL'), KILL_GRACE_MS);
-    await this.exited;
-    clearTimeout(timer);
-  }
-}
-
 function startServer(root: string, databaseUrl: string, port: number): Server {
   const main = join(root, 'dist', 'src', 'main.js');
   if (!existsSync(main)) throw new Error(`${main} not found: run npx nest build first`);
   // e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, main], {
-    cwd: root,
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      PORT: String(port),
-      CHURNWATCH_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY,
-      LOG_LEVEL: 'warn',
-      NODE_ENV: process.env.NODE_ENV ?? 'production',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Server(child);
+  const env = { DATABASE_URL: databaseUrl, PORT: String(port), CHURNWATCH_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: 'warn' };
+  return spawnService('server', main, root, env, nodeArgs);
 }
 
 async function waitReady(server: Server, port: number): Promise<void> {
@@ -375,42 +295,6 @@ async function waitReady(server: Server, port: number): Promise<void> {
 }
 
 // ---------------------------------------------------------------- measurements
-
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-
-/** Samples VmRSS; VmHWM (the kernel's own peak) is read at the end too. */
-class RssSampler {
-  peakKb = 0;
-  private timer?: NodeJS.Timeout;
-  constructor(private readonly pid: number) {}
-
-  start(): void {
-    this.sample();
-    this.timer = setInterval(() => this.sample(), RSS_SAMPLE_MS);
-    this.timer.unref();
-  }
-
-  sample(): void {
-    const status = readProcStatus(this.pid);
-    if (!status) return;
-    this.peakKb = Math.max(this.peakKb, status.rssKb, status.hwmKb);
-  }
-
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.sample();
-  }
-}
-
-function readProcStatus(pid: number): { rssKb: number; hwmKb: number } | null {
-  try {
-    const text = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
-    return { rssKb: kb('VmRSS'), hwmKb: kb('VmHWM') };
-  } catch {
-    return null;
-  }
-}
 
 /** Where the CPU seconds of a phase went: this process, the server, Postgres, anything else, idle. */
 interface CpuSplit {
@@ -602,7 +486,7 @@ async function main(): Promise<void> {
     const signalSeconds = (performance.now() - signalsStarted) / 1000;
     const signalCpuSplit = cpuSince(signalCpu, server.pid);
     sampler.stop();
-    const peakRssMb = sampler.peakKb / 1024;
+    const peakRssMb = Math.max(sampler.peakRssKb, sampler.hwmKb) / 1024;
     const sizeMb = await databaseSizeMb(databaseUrl).catch(() => NaN);
 
     const allRows = customers.rows + signalRows;

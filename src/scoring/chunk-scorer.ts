@@ -14,7 +14,7 @@ import { projectFeatures } from '../model/model-input';
 import { ModelRegistry } from '../model/model-registry.service';
 import { histogram } from './drift';
 import { RunFinalizer } from './run-finalizer';
-import { PreviousScore, readCurrentScores, ScoreRow, StoredScore, writeChunkScores } from './score-writer';
+import { encodeChunkScores, PreviousScore, readCurrentScores, ScoreRow, StoredScore, writeChunkScores } from './score-writer';
 import { ChunkRecord, RunRecord, ScoringRunsRepository } from './scoring-runs.repository';
 import { tierOf } from './tiers';
 
@@ -62,7 +62,7 @@ export class ChunkScorer {
     const challenger = run.challengerModelId ? await this.predictWith(run.challengerModelId, batch) : null;
     const tiers = Array.from(champion.probabilities, (p) => tierOf(p, this.config.tiers));
     const rows = this.scoreRows(run, spec, batch, champion, tiers, stored, await this.previousSpecs(stored, run));
-    await this.write(run, chunk, rows, champion.probabilities, tiers, challenger);
+    await this.write(run, chunk, encodeChunkScores(rows, challenger), champion.probabilities, tiers, challenger !== null);
     this.metrics.recordScored(n);
     return 'done';
   }
@@ -70,15 +70,15 @@ export class ChunkScorer {
   private async write(
     run: RunRecord,
     chunk: ChunkRecord,
-    rows: ScoreRow[],
+    encoded: Buffer,
     probabilities: Float64Array,
     tiers: Array<string | null>,
-    challenger: Float64Array | null,
+    withChallenger: boolean,
   ): Promise<void> {
     const client = await pgPool(this.dataSource).connect();
     try {
       await client.query('BEGIN');
-      await writeChunkScores(client, { id: run.id, modelId: run.modelId as number, asOf: run.asOf, challengerModelId: run.challengerModelId }, rows, challenger);
+      await writeChunkScores(client, { id: run.id, modelId: run.modelId as number, asOf: run.asOf, challengerModelId: run.challengerModelId }, encoded, withChallenger);
       await this.completeChunk(client, run, chunk, probabilities, tiers);
       await client.query('COMMIT');
     } catch (err) {

@@ -68,17 +68,12 @@ const STAGE_COLUMNS = ['customer_id', 'probability', 'tier', 'value_at_risk', 'c
  * (a retried chunk), which keeps the one before. History rows are keyed (customer, run,
  * role), so a retried chunk rewrites them.
  */
-export async function writeChunkScores(
-  client: PoolClient,
-  run: { id: number; modelId: number; asOf: Date; challengerModelId: number | null },
-  rows: ScoreRow[],
-  challenger: Float64Array | null,
-): Promise<void> {
-  if (rows.length === 0) return;
-  await client.query(`CREATE TEMP TABLE ${STAGE} (customer_id bigint, probability float8, tier text, value_at_risk numeric,
-    contributions float8[], drivers jsonb, changes jsonb, challenger float8) ON COMMIT DROP`);
-  const lines = rows.map((r, i) =>
-    copyLine([
+/** A chunk's scores as COPY text for writeChunkScores, built before its transaction opens. */
+export function encodeChunkScores(rows: ScoreRow[], challenger: Float64Array | null): Buffer {
+  let text = '';
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
+    text += copyLine([
       String(r.customerId),
       String(r.probability),
       r.tier,
@@ -87,9 +82,21 @@ export async function writeChunkScores(
       r.drivers,
       r.changes,
       challenger ? String(challenger[i]) : null,
-    ]),
-  );
-  await copyChunks(client, STAGE, STAGE_COLUMNS, [Buffer.from(lines.join(''))]);
+    ]);
+  }
+  return Buffer.from(text);
+}
+
+export async function writeChunkScores(
+  client: PoolClient,
+  run: { id: number; modelId: number; asOf: Date; challengerModelId: number | null },
+  encoded: Buffer,
+  withChallenger: boolean,
+): Promise<void> {
+  if (encoded.length === 0) return;
+  await client.query(`CREATE TEMP TABLE ${STAGE} (customer_id bigint, probability float8, tier text, value_at_risk numeric,
+    contributions float8[], drivers json, changes json, challenger float8) ON COMMIT DROP`);
+  await copyChunks(client, STAGE, STAGE_COLUMNS, [encoded]);
   const kept = (column: string) => `CASE WHEN customer_scores.run_id = excluded.run_id THEN customer_scores.previous_${column} ELSE customer_scores.${column} END`;
   await client.query(
     `INSERT INTO customer_scores (customer_id, run_id, model_id, as_of, probability, tier, value_at_risk, contributions, drivers, changes, scored_at)
@@ -104,7 +111,7 @@ export async function writeChunkScores(
     [run.id, run.modelId, run.asOf],
   );
   await writeHistory(client, run.id, 'champion', run.modelId, 'probability', 'tier');
-  if (challenger && run.challengerModelId) await writeHistory(client, run.id, 'challenger', run.challengerModelId, 'challenger', 'NULL');
+  if (withChallenger && run.challengerModelId) await writeHistory(client, run.id, 'challenger', run.challengerModelId, 'challenger', 'NULL');
 }
 
 async function writeHistory(client: PoolClient, runId: number, role: string, modelId: number, probability: string, tier: string): Promise<void> {

@@ -45,7 +45,7 @@ describe('scoring runs through BullMQ chunks', () => {
     expect(second.drift).toEqual(expect.any(Number));
     const [row] = await t.sql<{ external_id: string }>(
       `SELECT c.external_id FROM customer_scores s JOIN customers c ON c.id = s.customer_id
-        WHERE s.run_id = $1 AND jsonb_array_length(s.changes) > 0 ORDER BY s.probability DESC LIMIT 1`,
+        WHERE s.run_id = $1 AND json_array_length(s.changes) > 0 ORDER BY s.probability DESC LIMIT 1`,
       [second.id],
     );
     const res = await request(t.http).get(`/v1/customers/${row!.external_id}`).set(auth('lead'));
