@@ -8,8 +8,10 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * - A cron tick carries a trigger key, unique, so each tick makes one run however many
  *   processes schedule it.
  * - History is keyed (customer_id, run_id, role): a retried chunk rewrites its own rows.
- * - Contributions are stored as float8[] in the order of the scoring model's features;
- *   the model row says which feature each position is.
+ * - Contributions are stored as packed little-endian float8s (bytea) in the order of the
+ *   scoring model's features (the model row says which feature each position is): they
+ *   are only read back by scoring, and converting a million float8[] to and from text
+ *   was a large share of a run's CPU.
  * - customer_scores is rewritten by every run: only its primary key is indexed and pages
  *   keep 20 % free, so a run's updates stay on their page (HOT) instead of touching every
  *   index; drivers and changes are json (stored as written: no jsonb conversion on the
@@ -94,13 +96,13 @@ export class Scoring1764000000000 implements MigrationInterface {
         probability double precision NOT NULL CHECK (probability BETWEEN 0 AND 1),
         tier text,
         value_at_risk numeric(18,4) NOT NULL,
-        contributions double precision[] NOT NULL,
+        contributions bytea NOT NULL,
         drivers json NOT NULL,
         changes json NOT NULL,
         previous_run_id bigint,
         previous_model_id bigint,
         previous_probability double precision,
-        previous_contributions double precision[],
+        previous_contributions bytea,
         scored_at timestamptz NOT NULL
       ) WITH (fillfactor = 80)`);
 

@@ -6,7 +6,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 const NEEDS_ESCAPE = /[\\\t\n\r]/;
 
 /** One value in COPY text format. */
-function copyField(value: string | null): string {
+export function copyField(value: string | null): string {
   if (value === null) return '\\N';
   if (!NEEDS_ESCAPE.test(value)) return value;
   return value.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');

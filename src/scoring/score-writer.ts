@@ -1,5 +1,5 @@
 import { Pool, PoolClient } from 'pg';
-import { copyChunks, copyLine } from '../database/copy-writer';
+import { copyChunks, copyField } from '../database/copy-writer';
 
 /** One customer's champion score, ready to store. */
 export interface ScoreRow {
@@ -17,7 +17,7 @@ export interface PreviousScore {
   runId: number;
   modelId: number;
   probability: number;
-  contributions: number[];
+  contributions: Float64Array;
 }
 
 /** A customer's stored current score, and for a row this very run wrote (a retried chunk) the one before it. */
@@ -25,16 +25,15 @@ export interface StoredScore extends PreviousScore {
   previous: PreviousScore | null;
 }
 
-const parseArray = (text: string | null): number[] => (text ? text.split(',').map(Number) : []);
+/** Contributions as stored: packed float8s in the machine's byte order (little-endian on x86 and ARM). */
+const unpack = (bytes: Buffer): Float64Array => new Float64Array(Uint8Array.prototype.slice.call(bytes).buffer);
+const packHex = (values: Float64Array): string => Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('hex');
 
-/**
- * Current scores of a chunk's id range. Arrays come back as plain text and rows as arrays:
- * node-postgres's generic array parser was most of this read's cost.
- */
+/** Current scores of a chunk's id range (rows as arrays: no per-row objects). */
 export async function readCurrentScores(pool: Pool, fromId: number, toId: number, runId: number): Promise<Map<number, StoredScore>> {
   const { rows } = await pool.query<unknown[]>({
-    text: `SELECT customer_id::float8, run_id::float8, model_id::float8, probability, array_to_string(contributions, ','),
-                  previous_run_id::float8, previous_model_id::float8, previous_probability, array_to_string(previous_contributions, ',')
+    text: `SELECT customer_id::float8, run_id::float8, model_id::float8, probability, contributions,
+                  previous_run_id::float8, previous_model_id::float8, previous_probability, previous_contributions
              FROM customer_scores WHERE customer_id BETWEEN $1 AND $2`,
     values: [fromId, toId],
     rowMode: 'array',
@@ -42,16 +41,16 @@ export async function readCurrentScores(pool: Pool, fromId: number, toId: number
   const out = new Map<number, StoredScore>();
   for (const r of rows) {
     const [customerId, run, model, probability, contributions, prevRun, prevModel, prevProbability, prevContributions] = r as [
-      number, number, number, number, string, number | null, number | null, number | null, string | null,
+      number, number, number, number, Buffer, number | null, number | null, number | null, Buffer | null,
     ];
     out.set(customerId, {
       runId: run,
       modelId: model,
       probability,
-      contributions: parseArray(contributions),
+      contributions: unpack(contributions),
       previous:
         run === runId && prevRun !== null
-          ? { runId: prevRun, modelId: prevModel as number, probability: prevProbability as number, contributions: parseArray(prevContributions) }
+          ? { runId: prevRun, modelId: prevModel as number, probability: prevProbability as number, contributions: unpack(prevContributions as Buffer) }
           : null,
     });
   }
@@ -73,16 +72,11 @@ export function encodeChunkScores(rows: ScoreRow[], challenger: Float64Array | n
   let text = '';
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i];
-    text += copyLine([
-      String(r.customerId),
-      String(r.probability),
-      r.tier,
-      r.valueAtRisk,
-      `{${r.contributions.join(',')}}`,
-      r.drivers,
-      r.changes,
-      challenger ? String(challenger[i]) : null,
-    ]);
+    // Only the json columns can hold characters COPY must escape; the rest are numbers,
+    // tier names ([a-z0-9_-]) and hex.
+    text +=
+      `${r.customerId}\t${r.probability}\t${r.tier ?? '\\N'}\t${r.valueAtRisk}\t\\\\x${packHex(r.contributions)}\t` +
+      `${copyField(r.drivers)}\t${copyField(r.changes)}\t${challenger ? challenger[i] : '\\N'}\n`;
   }
   return Buffer.from(text);
 }
@@ -95,7 +89,7 @@ export async function writeChunkScores(
 ): Promise<void> {
   if (encoded.length === 0) return;
   await client.query(`CREATE TEMP TABLE ${STAGE} (customer_id bigint, probability float8, tier text, value_at_risk numeric,
-    contributions float8[], drivers json, changes json, challenger float8) ON COMMIT DROP`);
+    contributions bytea, drivers json, changes json, challenger float8) ON COMMIT DROP`);
   await copyChunks(client, STAGE, STAGE_COLUMNS, [encoded]);
   const kept = (column: string) => `CASE WHEN customer_scores.run_id = excluded.run_id THEN customer_scores.previous_${column} ELSE customer_scores.${column} END`;
   await client.query(
