@@ -3,6 +3,8 @@ import { RowError } from './field-spec';
 import { IngestKind } from './ingest-kind';
 import { copyChunks } from '../database/copy-writer';
 
+/** Postgres: a row broke a unique constraint (here: a re-sent externalId). */
+const UNIQUE_VIOLATION = '23505';
 const STAGE = 'ingest_stage';
 const LINES_PER_CHUNK = 1000;
 
@@ -116,7 +118,7 @@ export class BatchMerger {
       if (!this.errors.full) await this.reportUnknownCustomers();
       return;
     }
-    const merged = await this.client.query<{ inserted: string; updated: string }>(this.kind.mergeSql(STAGE));
+    const merged = await this.merge();
     if (this.kind.freshness) {
       const { rows } = await this.client.query<{ newest: Date | null }>(`SELECT max(${this.kind.freshness.column}) AS newest FROM ${STAGE}`);
       const newest = rows[0]?.newest ?? null;
@@ -128,6 +130,23 @@ export class BatchMerger {
     // Rows left out were duplicates or named unknown customers; only then is the
     // (anti-join) check worth its cost.
     if (Number(counts.inserted) + Number(counts.updated) < batchSize) await this.reportUnknownCustomers();
+  }
+
+  /** The batch's merge: the duplicate-free fast path when the kind has one, else (or on a duplicate) mergeSql. */
+  private async merge() {
+    const fast = this.kind.newRowsSql?.(STAGE);
+    if (fast) {
+      await this.client.query('SAVEPOINT new_rows');
+      try {
+        const result = await this.client.query(fast);
+        await this.client.query('RELEASE SAVEPOINT new_rows');
+        return result;
+      } catch (err) {
+        if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+        await this.client.query('ROLLBACK TO SAVEPOINT new_rows');
+      }
+    }
+    return this.client.query<{ inserted: string; updated: string }>(this.kind.mergeSql(STAGE));
   }
 
   private async reportUnknownCustomers(): Promise<void> {

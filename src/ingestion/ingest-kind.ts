@@ -30,6 +30,12 @@ export interface IngestKind {
    * duplicates, once unknown customers are ruled out.
    */
   mergeSql(stage: string): string;
+  /**
+   * Insert-only kinds: the same merge without ON CONFLICT, tried first. It fails on the
+   * first duplicate, and the merger then runs mergeSql instead; while rows are new (bulk
+   * loads) it skips ON CONFLICT's extra probe of the unique index for every row.
+   */
+  newRowsSql?(stage: string): string;
   /** Signal kinds: the staging column whose newest value is recorded in signal_freshness. */
   readonly freshness?: { kind: 'activity' | 'complaints' | 'spend'; column: string };
   /** Whether the answer reports `updated` (the kinds that apply re-sent changes). */

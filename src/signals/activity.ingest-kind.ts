@@ -19,4 +19,5 @@ export const ACTIVITY: IngestKind = {
   freshness: { kind: 'activity', column: 'occurred_at' },
   reportsUpdates: false,
   mergeSql: (stage) => insertSignalsSql(stage, 'activity_events', ['external_id', 'customer_id', 'type', 'occurred_at', 'quantity']),
+  newRowsSql: (stage) => insertSignalsSql(stage, 'activity_events', ['external_id', 'customer_id', 'type', 'occurred_at', 'quantity'], false),
 };

@@ -27,10 +27,10 @@ export const ID_TYPE = 'text COLLATE "C"';
  * externalId is new. Its row count is the inserted rows; rows naming an unknown
  * customer are left out, and the merger looks for them only when the count falls short.
  */
-export function insertSignalsSql(stage: string, table: string, columns: readonly string[]): string {
+export function insertSignalsSql(stage: string, table: string, columns: readonly string[], skipDuplicates = true): string {
   const select = columns.map((c) => (c === 'customer_id' ? 'c.id' : `s.${c}`)).join(', ');
   return `
     INSERT INTO ${table} (${columns.join(', ')})
     SELECT ${select} FROM ${stage} s JOIN customers c ON c.external_id = s.customer_ext
-    ON CONFLICT (external_id) DO NOTHING`;
+    ${skipDuplicates ? 'ON CONFLICT (external_id) DO NOTHING' : ''}`;
 }

@@ -20,4 +20,5 @@ export const SPEND: IngestKind = {
   freshness: { kind: 'spend', column: 'occurred_at' },
   reportsUpdates: false,
   mergeSql: (stage) => insertSignalsSql(stage, 'spend_events', ['external_id', 'customer_id', 'occurred_at', 'amount', 'kind', 'currency']),
+  newRowsSql: (stage) => insertSignalsSql(stage, 'spend_events', ['external_id', 'customer_id', 'occurred_at', 'amount', 'kind', 'currency'], false),
 };
