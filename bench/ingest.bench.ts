@@ -17,7 +17,8 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
-import { fmt, freePort, RssSampler, Service as Server, sleep, spawnService } from './support/proc';
+import { fmt, freePort, processCpu, RssSampler, Service as Server, sleep, spawnService, TICK } from './support/proc';
+import { databaseSizeMb } from './support/bench-db';
 
 const DB_NAME = 'churnwatch_bench';
 const ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
@@ -310,20 +311,6 @@ interface CpuSplit {
 
 type CpuSnapshot = Omit<CpuSplit, 'other'> & { busy: number };
 
-const TICK = 100; // USER_HZ on Linux
-
-/** utime + stime of a process in seconds, and its command name. */
-function processCpu(pid: number | string): { comm: string; seconds: number } | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const close = stat.lastIndexOf(')');
-    const fields = stat.slice(close + 2).split(' ');
-    return { comm: stat.slice(stat.indexOf('(') + 1, close), seconds: (Number(fields[11]) + Number(fields[12])) / TICK };
-  } catch {
-    return null; // gone
-  }
-}
-
 function cpuSnapshot(serverPid: number): CpuSnapshot {
   const usage = process.cpuUsage();
   let postgres = 0;
@@ -407,16 +394,6 @@ async function dropDatabase(adminUrl: string): Promise<void> {
   }
 }
 
-async function databaseSizeMb(url: string): Promise<number> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ size: string }>('SELECT pg_database_size(current_database()) AS size');
-    return Number(rows[0].size) / 1024 / 1024;
-  } finally {
-    await client.end();
-  }
-}
 
 async function runSignals(port: number, pid: number, counts: Record<Kind, number>, opts: Options): Promise<KindResult[]> {
   const load = (kind: Kind) => loadKind(port, pid, kind, counts[kind], opts.customers);

@@ -14,12 +14,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { NestFactory } from '@nestjs/core';
-import { Client } from 'pg';
 import { AppModule } from '../src/app.module';
 import { loadConfig } from '../src/config/app-config';
 import { SeedService } from '../src/demo/seed.service';
 import { evaluateCsv } from '../src/model/evaluate-csv';
 import { TrainingService } from '../src/model/training.service';
+import { createMigrated, dropDatabase } from './support/bench-db';
 
 const DB_NAME = 'churnwatch_bench_model';
 const TARGET_AUC = 0.8;
@@ -29,27 +29,14 @@ function flag(name: string, fallback: number): number {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-async function admin(url: string, sql: string): Promise<void> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 async function main(): Promise<void> {
   const customers = flag('customers', 20_000);
   const seed = flag('seed', 1);
   const adminUrl = process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  await admin(adminUrl, `DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
-  await admin(adminUrl, `CREATE DATABASE ${DB_NAME}`);
-  const dbUrl = new URL(adminUrl);
-  dbUrl.pathname = `/${DB_NAME}`;
+  const dbUrl = await createMigrated(adminUrl, DB_NAME);
   const config = loadConfig({
     ...process.env,
-    DATABASE_URL: dbUrl.toString(),
+    DATABASE_URL: dbUrl,
     CHURNWATCH_PROCESS: 'api',
     CHURNWATCH_QUEUE_PREFIX: `bench-model-${process.pid}`,
     LOG_LEVEL: 'warn',
@@ -86,7 +73,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ bench: 'model', customers, auc: m.auc, prAuc: m.prAuc, precisionAt10: m.precisionAt10, liftAt10: m.liftAt10, brier: m.brier, shuffledAuc: info.shuffledAuc, trainSeconds: seconds }));
   } finally {
     await ctx.close();
-    await admin(adminUrl, `DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+    await dropDatabase(adminUrl, DB_NAME);
   }
 }
 

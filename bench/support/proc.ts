@@ -11,7 +11,7 @@ import { AddressInfo, createServer } from 'node:net';
 const KILL_GRACE_MS = 10_000;
 const RSS_SAMPLE_MS = 200;
 /** USER_HZ on Linux: the unit of utime/stime in /proc/<pid>/stat. */
-const TICK = 100;
+export const TICK = 100;
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

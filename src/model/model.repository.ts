@@ -13,7 +13,7 @@ export interface TrainingInfo {
   trainRows: number;
   trainPositives: number;
   iterations?: number;
-  /** Shuffled-label control on the same evaluation slice (≈ 0.5 when the evaluation is honest). */
+  /** Shuffled-label control on the same evaluation slice, mean of 3 shuffles (≈ 0.5 when the evaluation is honest). */
   shuffledAuc?: number;
   /** The model that was active at training time, scored on the same evaluation slice. */
   comparedWith?: { modelId: number; metrics: EvaluationMetrics };
