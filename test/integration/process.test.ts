@@ -4,15 +4,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerRow } from '../support/factories';
 import { freePort } from '../support/net';
+import { dropQueueKeys } from '../support/test-app';
 import { TestDatabase, createTestDatabase } from '../support/test-database';
 
 // These run the built service (npm test builds first) as an operator would.
 const MAIN = join(__dirname, '../../dist/src/main.js');
 const ADMIN_KEY = 'process-test-admin-key-000001';
+const PREFIX = `process-test-${process.pid}`;
 
 
 function startService(env: Record<string, string>) {
-  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'info', CHURNWATCH_QUEUE_PREFIX: `process-test-${process.pid}`, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'info', CHURNWATCH_QUEUE_PREFIX: PREFIX, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -35,7 +37,10 @@ describe('the service process', () => {
   beforeAll(async () => {
     db = await createTestDatabase(null); // empty: start-up must migrate it
   });
-  afterAll(() => db?.drop());
+  afterAll(async () => {
+    await dropQueueKeys({ redis: { url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' }, queue: { prefix: PREFIX } });
+    await db?.drop();
+  });
 
   it('migrates at start-up, logs JSON without customer PII or keys, and exits 0 on SIGTERM', async () => {
     const port = await freePort();

@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config/app-config';
 import { generateBook } from '../../src/demo/book-generator';
 import { SeedService } from '../../src/demo/seed.service';
 import { freePort } from '../support/net';
+import { dropQueueKeys } from '../support/test-app';
 import { TestDatabase, createTestDatabase } from '../support/test-database';
 import { Client } from 'pg';
 
@@ -67,7 +68,10 @@ describe('npm run demo', () => {
   beforeAll(async () => {
     db = await createTestDatabase(null);
   });
-  afterAll(() => db?.drop());
+  afterAll(async () => {
+    await dropQueueKeys({ redis: { url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' }, queue: { prefix: db.name } });
+    await db?.drop();
+  });
 
   it('migrates, seeds, prints a working key and serves until SIGTERM', async () => {
     const port = await freePort();

@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Server } from 'node:http';
+import Redis from 'ioredis';
 import { Client } from 'pg';
 import { AppModule } from '../../src/app.module';
 import { ApiKeysService } from '../../src/auth/api-keys.service';
@@ -19,6 +20,25 @@ export interface TestApp {
   /** Runs SQL against the test database (for assertions on what was stored). */
   sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   close(): Promise<void>;
+}
+
+/** Removes this test's queues from Redis (their keys all start with its own prefix). */
+export async function dropQueueKeys(config: { redis: { url: string }; queue: { prefix: string } }): Promise<void> {
+  // A test may have stopped its Redis: give up at once rather than retry.
+  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 0, connectTimeout: 1000, retryStrategy: () => null });
+  redis.on('error', () => undefined);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.queue.prefix}:*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } catch {
+    // nothing to clean where Redis is gone
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** The real service (real Postgres, real Redis) on a fresh database, with keys for every role. */
@@ -48,6 +68,7 @@ export async function startTestApp(env: Record<string, string> = {}, overrides: 
     sql: async <T,>(text: string, params: unknown[] = []) => (await client.query(text, params)).rows as T[],
     async close() {
       await client.end();
+      await dropQueueKeys(config);
       await app.close();
       await db.drop();
     },
