@@ -6,6 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AppModule } from '../../src/app.module';
+import { dropQueueKeys } from '../support/test-app';
 import { loadConfig } from '../../src/config/app-config';
 import { configureHttpApp } from '../../src/http-app';
 import { customerRow } from '../support/factories';
@@ -30,7 +31,13 @@ describe('embedded PostgreSQL default (no DATABASE_URL)', () => {
   it('starts, migrates, serves a request and stops with the app', async () => {
     const port = await freePort();
     const config = loadConfig(
-      { ...process.env, NODE_ENV: 'test', DATABASE_URL: '', CHURNWATCH_BOOTSTRAP_ADMIN_KEY: 'embedded-admin-key-000000001' },
+      {
+        ...process.env,
+        NODE_ENV: 'test',
+        DATABASE_URL: '',
+        CHURNWATCH_BOOTSTRAP_ADMIN_KEY: 'embedded-admin-key-000000001',
+        CHURNWATCH_QUEUE_PREFIX: `embedded-test-${process.pid}`,
+      },
       { overrides: { database: { embedded: { dataDir: join(dataRoot, 'pg'), port } } } },
     );
     const app = await NestFactory.create(AppModule.register(config), { bodyParser: false, logger: false, abortOnError: false });
@@ -45,6 +52,7 @@ describe('embedded PostgreSQL default (no DATABASE_URL)', () => {
         .send([customerRow()]);
       expect(res.body).toEqual({ accepted: 1, duplicates: 0, updated: 0 });
     } finally {
+      await dropQueueKeys(config);
       await app.close();
     }
     expect(await answers(port)).toBe(false);
