@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * Every queue and job of the service, and the payload each job carries. Handlers are
  * methods marked @JobHandler(name); start-up fails if a job has no handler or two.
@@ -16,11 +18,16 @@ export enum JobName {
   ModelTrain = 'model-train',
 }
 
-export interface JobPayloads {
-  [JobName.ScoringPlan]: { runId: number };
-  [JobName.ScoringChunk]: { runId: number; chunkNo: number };
-  [JobName.ModelTrain]: { modelId: number; asOf: string };
-}
+const id = z.number().int().positive();
+
+/** Payload schemas: a job is validated before its handler sees it, like a request body. */
+export const JOB_PAYLOADS = {
+  [JobName.ScoringPlan]: z.object({ runId: id }).strict(),
+  [JobName.ScoringChunk]: z.object({ runId: id, chunkNo: z.number().int().min(0) }).strict(),
+  [JobName.ModelTrain]: z.object({ modelId: id, asOf: z.string().datetime({ offset: true }) }).strict(),
+} satisfies Record<JobName, z.ZodTypeAny>;
+
+export type JobPayloads = { [J in JobName]: z.infer<(typeof JOB_PAYLOADS)[J]> };
 
 export const JOB_QUEUE: Readonly<Record<JobName, QueueName>> = {
   [JobName.ScoringPlan]: QueueName.Scoring,

@@ -1,10 +1,10 @@
 import { Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { Job, Worker } from 'bullmq';
+import { Job, UnrecoverableError, Worker } from 'bullmq';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../health/metrics.service';
 import { JOB_HANDLER } from './job-handler.decorator';
-import { JOB_QUEUE, JobName, JobOutcome, QueueName } from './job-catalogue';
+import { JOB_PAYLOADS, JOB_QUEUE, JobName, JobOutcome, QueueName } from './job-catalogue';
 import Redis from 'ioredis';
 import { bullConnection, closeBull } from './job-queue.service';
 
@@ -77,10 +77,15 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
   private async run(job: Job): Promise<JobOutcome> {
     const handler = this.handlers.get(job.name as JobName);
     if (!handler) throw new Error(`No handler for job ${job.name}`);
+    const payload = JOB_PAYLOADS[job.name as JobName].safeParse(job.data);
+    if (!payload.success) {
+      const problems = payload.error.issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`).join('; ');
+      throw new UnrecoverableError(`bad payload: ${problems}`);
+    }
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     try {
-      const outcome = await handler(job.data, job);
+      const outcome = await handler(payload.data, job);
       this.metrics.recordJob(job.name, outcome, seconds());
       return outcome;
     } catch (err) {
@@ -91,7 +96,7 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
 
   private async failed(job: Job | undefined, err: Error): Promise<void> {
     if (!job) return;
-    const final = job.attemptsMade >= (job.opts.attempts ?? 1);
+    const final = err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
     this.logger.warn(`Job ${job.name} ${job.id} failed (attempt ${job.attemptsMade}${final ? ', final' : ''}): ${err.message}`);
     if (!final) return;
     for (const listener of this.failureListeners) {

@@ -1,6 +1,8 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SeedService } from '../../src/demo/seed.service';
+import { JobName, QueueName } from '../../src/jobs/job-catalogue';
+import { JobQueue } from '../../src/jobs/job-queue.service';
 import { runScores, runScoring, waitForRun } from '../support/scoring';
 import { TestApp, startTestApp } from '../support/test-app';
 
@@ -144,5 +146,14 @@ describe('scoring runs through BullMQ chunks', () => {
     await t.sql(`UPDATE signal_freshness SET newest_at = now() - interval '3 days' WHERE kind = 'activity'`);
     const stale = await runScoring(t);
     expect(stale.stale).toEqual(['activity']);
+  });
+
+  it('a job with a bad payload fails at once, without retries and without reaching its handler', async () => {
+    const queue = t.app.get(JobQueue).queue(QueueName.Scoring);
+    const job = await queue.add(JobName.ScoringChunk, { runId: 'not-a-number' }, { jobId: 'bad-payload-1' });
+    for (let i = 0; i < 100 && !(await job.isFailed()); i++) await new Promise((r) => setTimeout(r, 50));
+    const failed = await queue.getJob('bad-payload-1');
+    expect(failed!.failedReason).toMatch(/bad payload/);
+    expect(failed!.attemptsMade).toBe(1);
   });
 });
