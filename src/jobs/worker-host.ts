@@ -98,7 +98,8 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
     if (!job) return;
     const final = err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
     this.logger.warn(`Job ${job.name} ${job.id} failed (attempt ${job.attemptsMade}${final ? ', final' : ''}): ${err.message}`);
-    if (!final) return;
+    // A payload that never passed its schema belongs to no run or model: nothing to fail.
+    if (!final || !JOB_PAYLOADS[job.name as JobName]?.safeParse(job.data).success) return;
     for (const listener of this.failureListeners) {
       await listener(job.name as JobName, job.data, err).catch((e: Error) => this.logger.error(`Failure listener: ${e.message}`));
     }
