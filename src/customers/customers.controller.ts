@@ -1,10 +1,11 @@
 import { Controller, Get, Param, Post, Req } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { CurrentPrincipal, Roles, managerScope } from '../auth/auth.decorators';
 import type { Principal } from '../auth/roles';
 import { DomainError } from '../common/domain-error';
 import { CustomerPage, CustomerReadRepository } from './customer-read.repository';
+import { CUSTOMER_PAGE_SCHEMA } from './customer-page.schema';
 import { IngestEndpoint } from '../ingestion/ingest-openapi';
 import { IngestResult } from '../ingestion/ingest-kind';
 import { IngestionService } from '../ingestion/ingestion.service';
@@ -31,6 +32,7 @@ export class CustomersController {
     summary: "A customer by externalId: profile, latest score (higher = more likely to churn) with drivers and what changed, score history",
     description: "A manager's key sees only that manager's customers; any other answers 404.",
   })
+  @ApiOkResponse({ schema: CUSTOMER_PAGE_SCHEMA })
   @ApiNotFoundResponse({ description: 'No such customer (or not yours)' })
   async get(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<CustomerPage> {
     const page = await this.reads.page(id, managerScope(principal));

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBody, ApiConflictResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { METRICS_SCHEMA, MODEL_VIEW_SCHEMA } from './model-openapi';
 import { z } from 'zod';
 import { Roles } from '../auth/auth.decorators';
 import { ZodPipe } from '../common/zod-pipe';
@@ -51,6 +52,7 @@ export class ModelsController {
       'Fits on snapshots before the evaluation date (asOf − horizonDays) and evaluates on that later slice. Answers 202 {id}; GET /v1/models/:id shows it when ready.',
   })
   @ApiBody({ schema: { type: 'object', properties: { horizonDays: { type: 'integer' }, asOf: { type: 'string', format: 'date-time' } } } })
+  @ApiAcceptedResponse({ schema: { type: 'object', properties: { id: { type: 'integer' } } } })
   train(@Body(new ZodPipe(trainBody)) body: z.infer<typeof trainBody>): Promise<{ id: number }> {
     return this.training.request({ horizonDays: body.horizonDays, asOf: body.asOf ? new Date(body.asOf) : undefined });
   }
@@ -58,6 +60,7 @@ export class ModelsController {
   @Get()
   @Roles('lead')
   @ApiOperation({ summary: 'Model versions, newest first, with metrics and which is active or challenger' })
+  @ApiOkResponse({ schema: { type: 'array', items: MODEL_VIEW_SCHEMA } })
   async list() {
     await this.registry.active();
     return (await this.registry.list()).map(toModelView);
@@ -66,6 +69,7 @@ export class ModelsController {
   @Get(':id')
   @Roles('lead')
   @ApiOperation({ summary: 'One model version: weights, metrics (AUC, PR AUC, Brier, precision and lift at top 10 %, calibration)' })
+  @ApiOkResponse({ schema: MODEL_VIEW_SCHEMA })
   async get(@Param('id', ParseIntPipe) id: number) {
     return toModelView(await this.registry.get(id));
   }
@@ -77,6 +81,15 @@ export class ModelsController {
     description: 'Both models are evaluated on the candidate’s evaluation slice; a worse candidate answers 409 unless {"force": true}.',
   })
   @ApiBody({ required: false, schema: { type: 'object', properties: { force: { type: 'boolean' } } } })
+  @ApiOkResponse({
+    schema: {
+      allOf: [
+        MODEL_VIEW_SCHEMA,
+        { type: 'object', properties: { comparison: { type: 'object', nullable: true, properties: { activeModelId: { type: 'integer' }, active: METRICS_SCHEMA, candidate: METRICS_SCHEMA } } } },
+      ],
+    },
+  })
+  @ApiConflictResponse({ description: 'The candidate is worse than the active model on the same evaluation (the body holds the comparison); or not ready' })
   async activate(@Param('id', ParseIntPipe) id: number, @Body(new ZodPipe(activateBody)) body: z.infer<typeof activateBody>) {
     const { model, comparison } = await this.registry.activate(id, body.force);
     return { ...toModelView(model), comparison };
@@ -85,6 +98,7 @@ export class ModelsController {
   @Post(':id/challenger')
   @HttpCode(200)
   @ApiOperation({ summary: 'Score this version in the shadow of every run (stored, never alerting)' })
+  @ApiOkResponse({ schema: MODEL_VIEW_SCHEMA })
   async challenger(@Param('id', ParseIntPipe) id: number) {
     return toModelView(await this.registry.markChallenger(id));
   }
@@ -92,6 +106,7 @@ export class ModelsController {
   @Delete('challenger')
   @HttpCode(204)
   @ApiOperation({ summary: 'Stop shadow scoring' })
+  @ApiNoContentResponse({ description: 'No model is challenger any more' })
   async clearChallenger(): Promise<void> {
     await this.registry.clearChallenger();
   }

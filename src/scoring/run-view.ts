@@ -54,3 +54,47 @@ export function toRunView(run: RunRecord): RunView {
   if (run.error) view.error = run.error;
   return view;
 }
+
+const nullable = (schema: Record<string, unknown>) => ({ ...schema, nullable: true });
+const time = { type: 'string', format: 'date-time' };
+
+/** OpenAPI schema of RunView. */
+export const RUN_VIEW_SCHEMA = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    status: { type: 'string', enum: ['queued', 'running', 'succeeded', 'failed'] },
+    scope: {
+      type: 'object',
+      description: '{kind: "all"} | {kind: "segment", segment} | {kind: "customers", customerIds}',
+      properties: { kind: { type: 'string', enum: ['all', 'segment', 'customers'] }, segment: { type: 'string' }, customerIds: { type: 'array', items: { type: 'string' } } },
+    },
+    trigger: { type: 'string', enum: ['api', 'cron', 'cli'] },
+    progress: { type: 'number', minimum: 0, maximum: 1, description: 'chunks done / chunks' },
+    customersTotal: nullable({ type: 'integer' }),
+    customersScored: { type: 'integer' },
+    alertsRaised: { type: 'integer' },
+    chunks: { type: 'object', properties: { total: nullable({ type: 'integer' }), done: { type: 'integer' } } },
+    asOf: { ...time, description: 'the instant the run scores as of: only signals at or before it count' },
+    modelVersion: nullable({ type: 'integer' }),
+    challengerModelVersion: nullable({ type: 'integer' }),
+    stale: { type: 'array', items: { type: 'string', enum: ['activity', 'complaints', 'spend'] }, description: 'signal kinds older than scoring.staleAfterHours' },
+    freshness: nullable({ type: 'object', additionalProperties: nullable(time), description: 'newest signal time per kind' }),
+    drift: nullable({ type: 'number', description: 'population stability index against the previous run of the same kind' }),
+    distribution: nullable({
+      type: 'object',
+      properties: {
+        bins: { type: 'integer' },
+        counts: { type: 'array', items: { type: 'integer' } },
+        count: { type: 'integer' },
+        mean: { type: 'number' },
+        tiers: { type: 'object', additionalProperties: { type: 'integer' } },
+      },
+    }),
+    createdAt: time,
+    startedAt: nullable(time),
+    finishedAt: nullable(time),
+    error: { type: 'string' },
+  },
+  required: ['id', 'status', 'scope', 'progress', 'customersScored', 'alertsRaised', 'asOf', 'stale', 'createdAt'],
+};

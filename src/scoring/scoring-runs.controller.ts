@@ -1,9 +1,9 @@
 import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBody, ApiConflictResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { Roles } from '../auth/auth.decorators';
 import { ZodPipe } from '../common/zod-pipe';
-import { RunView, toRunView } from './run-view';
+import { RUN_VIEW_SCHEMA, RunView, toRunView } from './run-view';
 import { ScoringRunsService } from './scoring-runs.service';
 
 const runRequest = z
@@ -44,6 +44,8 @@ export class ScoringRunsController {
         customerIds: { type: 'array', items: { type: 'string' }, maxItems: 10000 } },
     },
   })
+  @ApiAcceptedResponse({ description: 'The queued run', schema: RUN_VIEW_SCHEMA })
+  @ApiConflictResponse({ description: 'A full run is already queued or running: {id} is its id' })
   async trigger(@Body(new ZodPipe(runRequest)) body: z.infer<typeof runRequest>): Promise<RunView> {
     const { asOf, ...request } = body;
     return toRunView(await this.runs.trigger(request, { trigger: 'api', asOf: asOf ? new Date(asOf) : undefined }));
@@ -54,6 +56,7 @@ export class ScoringRunsController {
   @ApiOperation({ summary: 'Recent scoring runs, newest first (page with ?before=<id of the last one>)' })
   @ApiQuery({ name: 'limit', required: false })
   @ApiQuery({ name: 'before', required: false })
+  @ApiOkResponse({ description: 'Runs, newest first', schema: { type: 'array', items: RUN_VIEW_SCHEMA } })
   async list(@Query(new ZodPipe(listQuery)) query: z.infer<typeof listQuery>): Promise<RunView[]> {
     return (await this.runs.list(query.limit, query.before ?? null)).map(toRunView);
   }
@@ -61,7 +64,7 @@ export class ScoringRunsController {
   @Get(':id')
   @Roles('scheduler', 'lead')
   @ApiOperation({ summary: 'One run with its progress (0..1), counts, drift, staleness and model versions' })
-  @ApiOkResponse({ description: 'The run' })
+  @ApiOkResponse({ description: 'The run', schema: RUN_VIEW_SCHEMA })
   async get(@Param('id', ParseIntPipe) id: number): Promise<RunView> {
     return toRunView(await this.runs.get(id));
   }

@@ -49,6 +49,18 @@ describe('operations endpoints', () => {
     expect(Object.keys(body)).toEqual(['application/json', 'application/x-ndjson', 'text/csv']);
     expect(body['application/json'].schema.items.properties.severity.enum).toEqual(['low', 'medium', 'high', 'critical']);
   });
+
+  it('describes the scoring, model and customer endpoints with their answers', async () => {
+    const paths = (await request(t.http).get('/docs/openapi.json')).body.paths;
+    expect(Object.keys(paths)).toEqual(
+      expect.arrayContaining(['/v1/scoring-runs', '/v1/scoring-runs/{id}', '/v1/models/train', '/v1/models/{id}/activate', '/v1/customers/{id}']),
+    );
+    const run = paths['/v1/scoring-runs/{id}'].get.responses['200'].content['application/json'].schema;
+    expect(run.properties.status.enum).toEqual(['queued', 'running', 'succeeded', 'failed']);
+    expect(Object.keys(paths['/v1/scoring-runs'].post.responses)).toEqual(expect.arrayContaining(['202', '409']));
+    const page = paths['/v1/customers/{id}'].get.responses['200'].content['application/json'].schema;
+    expect(page.properties.score.properties.drivers.items.properties).toHaveProperty('contribution');
+  });
 });
 
 describe('Redis', () => {

@@ -1,0 +1,72 @@
+/** OpenAPI schema of GET /v1/customers/:id. */
+
+const nullable = (schema: Record<string, unknown>) => ({ ...schema, nullable: true });
+const time = { type: 'string', format: 'date-time' };
+
+const driver = {
+  type: 'object',
+  properties: {
+    key: { type: 'string', description: 'feature key' },
+    text: { type: 'string', description: 'plain sentence with the numbers' },
+    contribution: { type: 'number', description: 'weight × standardised value (log-odds; positive raises the risk)' },
+  },
+};
+
+const change = {
+  type: 'object',
+  properties: {
+    key: { type: 'string' },
+    text: { type: 'string' },
+    contributionBefore: { type: 'number' },
+    contributionAfter: { type: 'number' },
+    probabilityEffect: { type: 'number', description: 'probability points this feature moved since the previous score' },
+  },
+};
+
+export const CUSTOMER_PAGE_SCHEMA = {
+  type: 'object',
+  properties: {
+    customer: {
+      type: 'object',
+      properties: {
+        externalId: { type: 'string' },
+        name: { type: 'string' },
+        email: nullable({ type: 'string' }),
+        segment: nullable({ type: 'string' }),
+        plan: nullable({ type: 'string' }),
+        monthlyRevenue: { type: 'string', description: 'exact decimal' },
+        currency: { type: 'string' },
+        signupAt: time,
+        renewalAt: nullable(time),
+        accountManager: { type: 'object', properties: { email: { type: 'string' }, name: nullable({ type: 'string' }) } },
+        status: { type: 'string', enum: ['active', 'churned'] },
+        churnedAt: nullable(time),
+      },
+    },
+    score: nullable({
+      type: 'object',
+      description: 'the latest score; probability of churn, higher = more likely to churn',
+      properties: {
+        probability: { type: 'number', minimum: 0, maximum: 1 },
+        previousProbability: nullable({ type: 'number' }),
+        tier: nullable({ type: 'string' }),
+        drivers: { type: 'array', items: driver },
+        changes: { type: 'array', items: change },
+        actions: { type: 'array', items: { type: 'object' }, description: 'retention actions (the alerts issue fills them)' },
+        valueAtRisk: { type: 'string', description: 'probability × annualised revenue' },
+        scoredAt: time,
+        asOf: time,
+        runId: { type: 'integer' },
+        modelVersion: { type: 'integer' },
+      },
+    }),
+    history: {
+      type: 'array',
+      description: 'newest first, at most 100',
+      items: {
+        type: 'object',
+        properties: { probability: { type: 'number' }, tier: nullable({ type: 'string' }), scoredAt: time, runId: { type: 'integer' }, modelVersion: { type: 'integer' } },
+      },
+    },
+  },
+};

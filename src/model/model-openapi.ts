@@ -1,0 +1,67 @@
+/** OpenAPI schemas of model versions and their metrics, as answered by /v1/models. */
+
+const nullable = (schema: Record<string, unknown>) => ({ ...schema, nullable: true });
+const time = { type: 'string', format: 'date-time' };
+
+export const METRICS_SCHEMA = {
+  type: 'object',
+  description: 'Evaluation on the later time slice (never the rows the model was fitted on)',
+  properties: {
+    rows: { type: 'integer' },
+    positives: { type: 'integer', description: 'customers who churned within the horizon' },
+    auc: { type: 'number', description: 'ROC AUC' },
+    prAuc: { type: 'number', description: 'average precision' },
+    brier: { type: 'number' },
+    precisionAt10: { type: 'number', description: 'churn rate among the 10 % highest scores' },
+    liftAt10: { type: 'number', description: 'precisionAt10 / base rate' },
+    calibration: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          bin: { type: 'integer' },
+          lower: { type: 'number' },
+          upper: { type: 'number' },
+          count: { type: 'integer' },
+          meanPredicted: nullable({ type: 'number' }),
+          observedRate: nullable({ type: 'number' }),
+        },
+      },
+    },
+  },
+};
+
+export const MODEL_VIEW_SCHEMA = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer', description: 'the model version' },
+    source: { type: 'string', enum: ['config', 'trained'] },
+    status: { type: 'string', enum: ['training', 'ready', 'failed'] },
+    active: { type: 'boolean' },
+    challenger: { type: 'boolean' },
+    horizonDays: nullable({ type: 'integer' }),
+    metrics: nullable(METRICS_SCHEMA),
+    training: nullable({
+      type: 'object',
+      properties: {
+        horizonDays: { type: 'integer' },
+        trainAsOf: { type: 'array', items: time },
+        evaluationAsOf: time,
+        trainRows: { type: 'integer' },
+        trainPositives: { type: 'integer' },
+        shuffledAuc: { type: 'number', description: 'control: the same fit on shuffled labels (≈ 0.5)' },
+        comparedWith: { type: 'object', properties: { modelId: { type: 'integer' }, metrics: METRICS_SCHEMA } },
+      },
+    }),
+    features: nullable({
+      type: 'array',
+      description: 'weights act on (value − mean) / std; positive weights raise the churn risk',
+      items: { type: 'object', properties: { key: { type: 'string' }, mean: { type: 'number' }, std: { type: 'number' }, weight: { type: 'number' } } },
+    }),
+    intercept: nullable({ type: 'number' }),
+    error: nullable({ type: 'string' }),
+    createdAt: time,
+    finishedAt: nullable(time),
+    activatedAt: nullable(time),
+  },
+};
