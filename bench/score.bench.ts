@@ -23,7 +23,8 @@ import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { loadConfig } from '../src/config/app-config';
 import { QueueName } from '../src/jobs/job-catalogue';
-import { createMigrated, databaseSizeMb, databaseUrl, dropDatabase, readLabel, writeLabel } from './support/bench-db';
+import { deleteQueueKeys } from '../src/jobs/job-queue.service';
+import { createMigrated, databaseSizeMb, databaseUrl, dropDatabase, readLabel, SCHEMA, writeLabel } from './support/bench-db';
 import { chunkRanges, SqlTiming, timeFeatureSql } from './support/feature-sql-timing';
 import { fmt, freePort, round, Service, sleep, spawnService } from './support/proc';
 import { measureRun, printRun, RunResult } from './support/scoring-run';
@@ -87,7 +88,7 @@ function repoRoot(): string {
 /** A loaded database: fresh, or with --keep the existing one when it holds the same book. */
 async function prepareDatabase(opts: Options): Promise<{ url: string; counts: Record<string, number>; loadSeconds: number | null }> {
   const label = opts.keep ? await readLabel(opts.adminUrl, DB_NAME) : null;
-  if (label && label.version === BOOK_VERSION && label.customers === opts.customers && label.signalsPerCustomer === opts.signalsPerCustomer) {
+  if (label && label.version === BOOK_VERSION && label.schema === SCHEMA && label.customers === opts.customers && label.signalsPerCustomer === opts.signalsPerCustomer) {
     say(`reusing ${DB_NAME} (loaded ${label.loadedAt}); scoring tables emptied`);
     const ageHours = (Date.now() - Date.parse(label.loadedAt)) / 3_600_000;
     if (ageHours > 24) say(`warning: the book is ${fmt(ageHours)} h old: recent windows are empty and the run is stale; reload without --keep`);
@@ -101,7 +102,7 @@ async function prepareDatabase(opts: Options): Promise<{ url: string; counts: Re
   const now = new Date();
   const counts = { ...(await loadBook(url, { customers: opts.customers, signalsPerCustomer: opts.signalsPerCustomer, now }, say)) };
   const loadSeconds = (performance.now() - started) / 1000;
-  await writeLabel(opts.adminUrl, DB_NAME, { version: BOOK_VERSION, customers: opts.customers, signalsPerCustomer: opts.signalsPerCustomer, loadedAt: now.toISOString(), counts });
+  await writeLabel(opts.adminUrl, DB_NAME, { version: BOOK_VERSION, customers: opts.customers, signalsPerCustomer: opts.signalsPerCustomer, loadedAt: now.toISOString(), counts, schema: SCHEMA });
   return { url, counts, loadSeconds };
 }
 
@@ -118,12 +119,7 @@ async function waitUntil(what: string, check: () => Promise<boolean>, services: 
 async function clearRedis(redisUrl: string, prefix: string): Promise<void> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
+    await deleteQueueKeys(redis, prefix);
   } finally {
     redis.disconnect();
   }

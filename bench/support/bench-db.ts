@@ -5,6 +5,7 @@
  */
 import { Client } from 'pg';
 import { createDataSource } from '../../src/database/data-source';
+import { MIGRATIONS } from '../../src/database/migrations';
 
 export interface BookLabel {
   version: number;
@@ -12,7 +13,12 @@ export interface BookLabel {
   signalsPerCustomer: number;
   loadedAt: string;
   counts: Record<string, number>;
+  /** The schema it was loaded under: a kept database from before a migration is not reused. */
+  schema?: string;
 }
+
+/** The migrations the service has, newest last: a book loaded under a different list is stale. */
+export const SCHEMA = MIGRATIONS.map((m) => m.name).join(',');
 
 export function databaseUrl(adminUrl: string, name: string): string {
   const url = new URL(adminUrl);

@@ -1,7 +1,5 @@
 /** OpenAPI schema of GET /v1/customers/:id. */
-
-const nullable = (schema: Record<string, unknown>) => ({ ...schema, nullable: true });
-const time = { type: 'string', format: 'date-time' };
+import { dateTime, nullable } from '../common/openapi';
 
 const driver = {
   type: 'object',
@@ -36,11 +34,11 @@ export const CUSTOMER_PAGE_SCHEMA = {
         plan: nullable({ type: 'string' }),
         monthlyRevenue: { type: 'string', description: 'exact decimal' },
         currency: { type: 'string' },
-        signupAt: time,
-        renewalAt: nullable(time),
+        signupAt: dateTime,
+        renewalAt: nullable(dateTime),
         accountManager: { type: 'object', properties: { email: { type: 'string' }, name: nullable({ type: 'string' }) } },
         status: { type: 'string', enum: ['active', 'churned'] },
-        churnedAt: nullable(time),
+        churnedAt: nullable(dateTime),
       },
     },
     score: nullable({
@@ -54,8 +52,8 @@ export const CUSTOMER_PAGE_SCHEMA = {
         changes: { type: 'array', items: change },
         actions: { type: 'array', items: { type: 'object' }, description: 'retention actions (the alerts issue fills them)' },
         valueAtRisk: { type: 'string', description: 'probability × annualised revenue' },
-        scoredAt: time,
-        asOf: time,
+        scoredAt: dateTime,
+        asOf: dateTime,
         runId: { type: 'integer' },
         modelVersion: { type: 'integer' },
       },
@@ -65,7 +63,7 @@ export const CUSTOMER_PAGE_SCHEMA = {
       description: 'newest first, at most 100',
       items: {
         type: 'object',
-        properties: { probability: { type: 'number' }, tier: nullable({ type: 'string' }), scoredAt: time, runId: { type: 'integer' }, modelVersion: { type: 'integer' } },
+        properties: { probability: { type: 'number' }, tier: nullable({ type: 'string' }), scoredAt: dateTime, runId: { type: 'integer' }, modelVersion: { type: 'integer' } },
       },
     },
   },

@@ -2,9 +2,8 @@ import { PoolClient } from 'pg';
 import { RowError } from './field-spec';
 import { IngestKind } from './ingest-kind';
 import { copyChunks } from '../database/copy-writer';
+import { isUniqueViolation } from '../database/pg-errors';
 
-/** Postgres: a row broke a unique constraint (here: a re-sent externalId). */
-const UNIQUE_VIOLATION = '23505';
 const STAGE = 'ingest_stage';
 const LINES_PER_CHUNK = 1000;
 
@@ -142,7 +141,7 @@ export class BatchMerger {
         await this.client.query('RELEASE SAVEPOINT new_rows');
         return result;
       } catch (err) {
-        if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+        if (!isUniqueViolation(err)) throw err; // a re-sent externalId
         await this.client.query('ROLLBACK TO SAVEPOINT new_rows');
       }
     }

@@ -23,6 +23,16 @@ export async function closeBull(closable: { close(): Promise<void> }, connection
   void closable.close().catch(() => undefined);
 }
 
+/** Deletes every queue key under a prefix (a deployment's or a test's queues), page by page. */
+export async function deleteQueueKeys(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    if (keys.length > 0) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}
+
 /** Typed producer side of the queues. */
 @Injectable()
 export class JobQueue implements OnApplicationShutdown {

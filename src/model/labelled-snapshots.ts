@@ -2,6 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { FEATURE_KEYS } from '../features/feature-catalog';
 import { FeaturesRepository } from '../features/features.repository';
+import { evaluate, type EvaluationMetrics } from './evaluation';
+import type { LogisticModelSpec } from './logistic-model';
+import { predictFeatures } from './model-input';
 
 const DAY_MS = 86_400_000;
 /** Customers per feature query while building a snapshot (bounds one statement's memory). */
@@ -68,4 +71,9 @@ export function stackSnapshots(snapshots: LabelledSnapshot[]): { values: Float64
     r += s.rows;
   }
   return { values, labels, rows };
+}
+
+/** A model's metrics on a labelled snapshot. */
+export function evaluateOn(spec: LogisticModelSpec, snapshot: LabelledSnapshot): EvaluationMetrics {
+  return evaluate(predictFeatures(spec, snapshot.values, snapshot.rows).probabilities, snapshot.labels);
 }

@@ -1,5 +1,5 @@
 import { FEATURE_KEYS, FeatureKey } from '../features/feature-catalog';
-import type { LogisticModelSpec } from './logistic-model';
+import { predictBatch, type LogisticModelSpec } from './logistic-model';
 
 const POSITION = new Map<string, number>(FEATURE_KEYS.map((k, i) => [k, i]));
 
@@ -31,4 +31,9 @@ export function projectFeatures(spec: LogisticModelSpec, values: Float64Array, n
     for (let j = 0; j < p; j++) out[dst + j] = values[src + (index[j] as number)] as number;
   }
   return out;
+}
+
+/** Scores catalogue-ordered feature rows with a model: probabilities and contributions (in spec order). */
+export function predictFeatures(spec: LogisticModelSpec, values: Float64Array, n: number): { probabilities: Float64Array; contributions: Float64Array } {
+  return predictBatch(spec, projectFeatures(spec, values, n), n);
 }

@@ -1,7 +1,5 @@
 /** OpenAPI schemas of model versions and their metrics, as answered by /v1/models. */
-
-const nullable = (schema: Record<string, unknown>) => ({ ...schema, nullable: true });
-const time = { type: 'string', format: 'date-time' };
+import { dateTime, nullable } from '../common/openapi';
 
 export const METRICS_SCHEMA = {
   type: 'object',
@@ -45,8 +43,8 @@ export const MODEL_VIEW_SCHEMA = {
       type: 'object',
       properties: {
         horizonDays: { type: 'integer' },
-        trainAsOf: { type: 'array', items: time },
-        evaluationAsOf: time,
+        trainAsOf: { type: 'array', items: dateTime },
+        evaluationAsOf: dateTime,
         trainRows: { type: 'integer' },
         trainPositives: { type: 'integer' },
         shuffledAuc: { type: 'number', description: 'control: the same fit on shuffled labels (≈ 0.5)' },
@@ -60,8 +58,8 @@ export const MODEL_VIEW_SCHEMA = {
     }),
     intercept: nullable({ type: 'number' }),
     error: nullable({ type: 'string' }),
-    createdAt: time,
-    finishedAt: nullable(time),
-    activatedAt: nullable(time),
+    createdAt: dateTime,
+    finishedAt: nullable(dateTime),
+    activatedAt: nullable(dateTime),
   },
 };

@@ -2,10 +2,10 @@ import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { DomainError } from '../common/domain-error';
-import { evaluate, isWorse, type EvaluationMetrics } from './evaluation';
-import { predictBatch, type LogisticModelSpec } from './logistic-model';
-import { LabelledSnapshots } from './labelled-snapshots';
-import { projectFeatures, unknownFeatures } from './model-input';
+import { isWorse, type EvaluationMetrics } from './evaluation';
+import type { LogisticModelSpec } from './logistic-model';
+import { evaluateOn, LabelledSnapshots } from './labelled-snapshots';
+import { unknownFeatures } from './model-input';
 import { ModelRecord, ModelRepository } from './model.repository';
 
 /** Serialises changes of the active/challenger roles across processes. */
@@ -107,9 +107,7 @@ export class ModelRegistry implements OnApplicationBootstrap {
   /** Metrics of any model on the labelled snapshot at `asOf`. */
   async evaluateOn(model: ModelRecord, asOf: Date, horizonDays: number): Promise<EvaluationMetrics> {
     const spec = model.spec ?? (await this.spec(model.id));
-    const snapshot = await this.snapshots.build(asOf, horizonDays);
-    const { probabilities } = predictBatch(spec, projectFeatures(spec, snapshot.values, snapshot.rows), snapshot.rows);
-    return evaluate(probabilities, snapshot.labels);
+    return evaluateOn(spec, await this.snapshots.build(asOf, horizonDays));
   }
 
   private async readyModel(id: number): Promise<ModelRecord> {

@@ -4,11 +4,9 @@ import { FEATURE_KEYS } from '../features/feature-catalog';
 import { JobHandler } from '../jobs/job-handler.decorator';
 import { JobName, JobOutcome, JobPayloads, jobIds } from '../jobs/job-catalogue';
 import { JobQueue } from '../jobs/job-queue.service';
-import { evaluate, shuffledLabels, type EvaluationMetrics } from './evaluation';
+import { shuffledLabels } from './evaluation';
 import { fitLogistic, toSpec } from './irls';
-import { LabelledSnapshots, stackSnapshots } from './labelled-snapshots';
-import { predictBatch } from './logistic-model';
-import { projectFeatures } from './model-input';
+import { evaluateOn, LabelledSnapshots, stackSnapshots } from './labelled-snapshots';
 import { ModelRecord, ModelRepository, TrainingInfo } from './model.repository';
 import { ModelRegistry } from './model-registry.service';
 
@@ -97,13 +95,13 @@ export class TrainingService {
     const spec = toSpec(fit, [...FEATURE_KEYS]);
 
     const slice = await this.snapshots.build(evaluationAsOf, horizonDays);
-    const metrics = evaluate(predictBatch(spec, slice.values, slice.rows).probabilities, slice.labels);
+    const metrics = evaluateOn(spec, slice);
     // The control: the same fit on shuffled labels, averaged over a few shuffles (one
     // shuffled model is a random direction in feature space, whose AUC strays from 0.5).
     let shuffledAuc = 0;
     for (let seed = 1; seed <= SHUFFLES; seed++) {
       const shuffled = fitLogistic(train.values, shuffledLabels(train.labels, seed), train.rows, width, { l2 });
-      shuffledAuc += evaluate(predictBatch(toSpec(shuffled, [...FEATURE_KEYS]), slice.values, slice.rows).probabilities, slice.labels).auc / SHUFFLES;
+      shuffledAuc += evaluateOn(toSpec(shuffled, [...FEATURE_KEYS]), slice).auc / SHUFFLES;
     }
 
     const training: TrainingInfo = {
@@ -116,10 +114,7 @@ export class TrainingService {
       shuffledAuc,
     };
     const active = await this.registry.active();
-    if (active.spec) {
-      const { probabilities } = predictBatch(active.spec, projectFeatures(active.spec, slice.values, slice.rows), slice.rows);
-      training.comparedWith = { modelId: active.id, metrics: evaluate(probabilities, slice.labels) as EvaluationMetrics };
-    }
+    if (active.spec) training.comparedWith = { modelId: active.id, metrics: evaluateOn(active.spec, slice) };
     return { spec, training, metrics };
   }
 }

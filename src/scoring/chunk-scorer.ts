@@ -9,8 +9,8 @@ import { FEATURE_INDEX, FEATURE_KEYS } from '../features/feature-catalog';
 import { JobHandler } from '../jobs/job-handler.decorator';
 import { JobName, JobOutcome, JobPayloads } from '../jobs/job-catalogue';
 import { topDrivers, whatChanged } from '../model/explanations';
-import { predictBatch, type LogisticModelSpec } from '../model/logistic-model';
-import { projectFeatures } from '../model/model-input';
+import type { LogisticModelSpec } from '../model/logistic-model';
+import { predictFeatures } from '../model/model-input';
 import { ModelRegistry } from '../model/model-registry.service';
 import { histogram } from './drift';
 import { RunFinalizer } from './run-finalizer';
@@ -58,7 +58,7 @@ export class ChunkScorer {
     ]);
     const spec = await this.registry.spec(run.modelId as number);
     const n = batch.ids.length;
-    const champion = predictBatch(spec, projectFeatures(spec, batch.values, n), n);
+    const champion = predictFeatures(spec, batch.values, n);
     const challenger = run.challengerModelId ? await this.predictWith(run.challengerModelId, batch) : null;
     const tiers = Array.from(champion.probabilities, (p) => tierOf(p, this.config.tiers));
     const rows = this.scoreRows(run, spec, batch, champion, tiers, stored, await this.previousSpecs(stored, run));
@@ -91,7 +91,7 @@ export class ChunkScorer {
 
   private async predictWith(modelId: number, batch: FeatureBatch): Promise<Float64Array> {
     const spec = await this.registry.spec(modelId);
-    return predictBatch(spec, projectFeatures(spec, batch.values, batch.ids.length), batch.ids.length).probabilities;
+    return predictFeatures(spec, batch.values, batch.ids.length).probabilities;
   }
 
   private async previousSpecs(stored: Map<number, StoredScore>, run: RunRecord): Promise<Map<number, LogisticModelSpec>> {

@@ -1,3 +1,4 @@
+import { dateTime, nullable } from '../common/openapi';
 import type { ScoreDistribution } from './drift';
 import type { RunRecord, RunScope } from './scoring-runs.repository';
 
@@ -55,8 +56,6 @@ export function toRunView(run: RunRecord): RunView {
   return view;
 }
 
-const nullable = (schema: Record<string, unknown>) => ({ ...schema, nullable: true });
-const time = { type: 'string', format: 'date-time' };
 
 /** OpenAPI schema of RunView. */
 export const RUN_VIEW_SCHEMA = {
@@ -75,11 +74,11 @@ export const RUN_VIEW_SCHEMA = {
     customersScored: { type: 'integer' },
     alertsRaised: { type: 'integer' },
     chunks: { type: 'object', properties: { total: nullable({ type: 'integer' }), done: { type: 'integer' } } },
-    asOf: { ...time, description: 'the instant the run scores as of: only signals at or before it count' },
+    asOf: { ...dateTime, description: 'the instant the run scores as of: only signals at or before it count' },
     modelVersion: nullable({ type: 'integer' }),
     challengerModelVersion: nullable({ type: 'integer' }),
     stale: { type: 'array', items: { type: 'string', enum: ['activity', 'complaints', 'spend'] }, description: 'signal kinds older than scoring.staleAfterHours' },
-    freshness: nullable({ type: 'object', additionalProperties: nullable(time), description: 'newest signal time per kind' }),
+    freshness: nullable({ type: 'object', additionalProperties: nullable(dateTime), description: 'newest signal time per kind' }),
     drift: nullable({ type: 'number', description: 'population stability index against the previous run of the same kind' }),
     distribution: nullable({
       type: 'object',
@@ -91,9 +90,9 @@ export const RUN_VIEW_SCHEMA = {
         tiers: { type: 'object', additionalProperties: { type: 'integer' } },
       },
     }),
-    createdAt: time,
-    startedAt: nullable(time),
-    finishedAt: nullable(time),
+    createdAt: dateTime,
+    startedAt: nullable(dateTime),
+    finishedAt: nullable(dateTime),
     error: { type: 'string' },
   },
   required: ['id', 'status', 'scope', 'progress', 'customersScored', 'alertsRaised', 'asOf', 'stale', 'createdAt'],

@@ -71,8 +71,7 @@ const toRun = (r: any): RunRecord => ({
   finishedAt: r.finished_at,
 });
 
-/** Postgres error code of a unique violation, and the constraints that mean something here. */
-export const UNIQUE_VIOLATION = '23505';
+/** Unique constraints whose violation means something here. */
 export const ONE_FULL_RUN = 'uq_scoring_runs_one_full';
 export const ONE_RUN_PER_TICK = 'uq_scoring_runs_trigger_key';
 

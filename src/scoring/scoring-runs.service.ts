@@ -6,12 +6,8 @@ import { JobName, JobPayloads, jobIds } from '../jobs/job-catalogue';
 import { JobQueue } from '../jobs/job-queue.service';
 import { WorkerHost } from '../jobs/worker-host';
 import { ModelRegistry } from '../model/model-registry.service';
-import { ONE_FULL_RUN, ONE_RUN_PER_TICK, RunRecord, RunScope, ScoringRunsRepository, UNIQUE_VIOLATION } from './scoring-runs.repository';
-
-function isConflict(err: unknown, constraint: string): boolean {
-  const pg = err as { code?: string; constraint?: string };
-  return pg.code === UNIQUE_VIOLATION && pg.constraint === constraint;
-}
+import { ONE_FULL_RUN, ONE_RUN_PER_TICK, RunRecord, RunScope, ScoringRunsRepository } from './scoring-runs.repository';
+import { isUniqueViolation } from '../database/pg-errors';
 
 /** What a trigger asks for: everyone (no fields), a segment, or customers by externalId. */
 export interface RunRequest {
@@ -69,7 +65,7 @@ export class ScoringRunsService implements OnModuleInit {
     } catch (err) {
       // A full run whose queue jobs were lost (Redis flushed or replaced) would block every
       // later full run; it is failed as abandoned and this trigger goes ahead.
-      if (!(isConflict(err, ONE_FULL_RUN) && (await this.failIfAbandoned()))) throw await this.explainConflict(err, options.triggerKey);
+      if (!(isUniqueViolation(err, ONE_FULL_RUN) && (await this.failIfAbandoned()))) throw await this.explainConflict(err, options.triggerKey);
       run = await insert().catch(async (again: unknown) => {
         throw await this.explainConflict(again, options.triggerKey);
       });
@@ -112,13 +108,11 @@ export class ScoringRunsService implements OnModuleInit {
   }
 
   private async explainConflict(err: unknown, triggerKey: string | undefined): Promise<unknown> {
-    const pg = err as { code?: string; constraint?: string };
-    if (pg.code !== UNIQUE_VIOLATION) return err;
-    if (pg.constraint === ONE_RUN_PER_TICK && triggerKey) {
+    if (isUniqueViolation(err, ONE_RUN_PER_TICK) && triggerKey) {
       const existing = await this.runs.byTriggerKey(triggerKey);
       return new DomainError('conflict', `This schedule tick already made run ${existing?.id}`, { id: existing?.id ?? null });
     }
-    if (pg.constraint === ONE_FULL_RUN) {
+    if (isUniqueViolation(err, ONE_FULL_RUN)) {
       const running = await this.runs.activeFullRun();
       return new DomainError('conflict', `A full scoring run is already ${running?.status ?? 'queued'}: ${running?.id}`, {
         id: running?.id ?? null,

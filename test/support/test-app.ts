@@ -8,6 +8,7 @@ import { ApiKeysService } from '../../src/auth/api-keys.service';
 import { ROLES, Role } from '../../src/auth/roles';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { configureHttpApp } from '../../src/http-app';
+import { deleteQueueKeys } from '../../src/jobs/job-queue.service';
 import { TestDatabase, createTestDatabase } from './test-database';
 
 export interface TestApp {
@@ -28,12 +29,7 @@ export async function dropQueueKeys(config: { redis: { url: string }; queue: { p
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 0, connectTimeout: 1000, retryStrategy: () => null });
   redis.on('error', () => undefined);
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.queue.prefix}:*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await deleteQueueKeys(redis, config.queue.prefix);
   } catch {
     // nothing to clean where Redis is gone
   } finally {

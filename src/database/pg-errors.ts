@@ -1,0 +1,8 @@
+/** Postgres: a row broke a unique constraint. */
+export const UNIQUE_VIOLATION = '23505';
+
+/** Whether err is a unique violation (of `constraint`, when given). */
+export function isUniqueViolation(err: unknown, constraint?: string): boolean {
+  const pg = err as { code?: string; constraint?: string };
+  return pg.code === UNIQUE_VIOLATION && (constraint === undefined || pg.constraint === constraint);
+}
