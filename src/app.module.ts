@@ -15,6 +15,8 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { JobsModule } from './jobs/jobs.module';
 import { ModelModule } from './model/model.module';
 import { ScoringModule } from './scoring/scoring.module';
+import { AlertsModule } from './alerts/alerts.module';
+import { ThresholdsModule } from './thresholds/thresholds.module';
 
 /** The whole service. CHURNWATCH_PROCESS decides in main.ts whether it serves HTTP. */
 @Module({})
@@ -36,6 +38,8 @@ export class AppModule {
         JobsModule,
         ModelModule,
         ScoringModule,
+        ThresholdsModule,
+        AlertsModule,
         DemoModule,
       ],
     };

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { load as parseYaml } from 'js-yaml';
 import { z } from 'zod';
+import { alertsSchema, deliverySchema, emailSchema, playbooksSchema, thresholdsSchema } from './alerting-config.schema';
 import { modelSchema, queueSchema, scoringSchema, tiersSchema } from './scoring-config.schema';
 
 const byteSize = z
@@ -41,9 +42,36 @@ const schema = z
     scoring: scoringSchema,
     tiers: tiersSchema,
     model: modelSchema,
+    thresholds: thresholdsSchema,
+    alerts: alertsSchema,
+    email: emailSchema,
+    delivery: deliverySchema,
+    playbooks: playbooksSchema,
     logging: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) }).strict(),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    // Every tier a rule, override or playbook names must be one of the configured tiers.
+    const names = c.tiers.map((t) => t.name);
+    const known = new Set(names);
+    const check = (tier: string, path: Array<string | number>) => {
+      if (!known.has(tier)) ctx.addIssue({ code: z.ZodIssueCode.custom, path, message: `unknown tier "${tier}" (tiers: ${names.join(', ')})` });
+    };
+    for (const tier of Object.keys(c.alerts.rules)) check(tier, ['alerts', 'rules', tier]);
+    c.alerts.immediateTiers.forEach((tier, i) => check(tier, ['alerts', 'immediateTiers', i]));
+    c.playbooks.actions.forEach((a, i) => a.tiers.forEach((tier, j) => check(tier, ['playbooks', 'actions', i, 'tiers', j])));
+    for (const [segment, overrides] of Object.entries(c.thresholds.segments)) {
+      for (const tier of Object.keys(overrides)) check(tier, ['thresholds', 'segments', segment, tier]);
+      const effective = c.tiers.map((t) => overrides[t.name] ?? t.minProbability);
+      if (effective.some((p, i) => i > 0 && p >= (effective[i - 1] as number))) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['thresholds', 'segments', segment],
+          message: 'thresholds must still decrease from the highest tier down',
+        });
+      }
+    }
+  });
 
 export type AppConfigShape = z.infer<typeof schema>;
 
@@ -72,6 +100,9 @@ const ENV_KEYS: ReadonlyArray<[env: string, path: string, kind: 'string' | 'numb
   ['CHURNWATCH_BOOTSTRAP_ADMIN_KEY', 'auth.bootstrapAdminKey', 'string'],
   ['LOG_LEVEL', 'logging.level', 'string'],
   ['CHURNWATCH_QUEUE_PREFIX', 'queue.prefix', 'string'],
+  ['SMTP_URL', 'email.smtpUrl', 'string'],
+  ['CHURNWATCH_ACK_SECRET', 'email.ackSecret', 'string'],
+  ['CHURNWATCH_PUBLIC_URL', 'email.publicUrl', 'string'],
 ];
 
 export function findRootDir(start = __dirname): string {
@@ -117,6 +148,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): A
   }
   const data = parsed.data;
   data.database.embedded.dataDir = resolve(rootDir, data.database.embedded.dataDir);
+  data.email.outboxDir = resolve(rootDir, data.email.outboxDir);
   return Object.freeze(Object.assign(Object.create(AppConfig.prototype), data, { rootDir })) as AppConfig;
 }
 

@@ -45,6 +45,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly emails = new Counter({
+    name: 'churnwatch_emails_total',
+    help: 'Alert emails by kind (immediate, digest, escalation) and result (sent, retried, failed) in this process',
+    labelNames: ['kind', 'result'],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'churnwatch_' });
   }
@@ -69,6 +76,10 @@ export class MetricsService {
 
   recordScored(customers: number): void {
     this.customersScored.inc(customers);
+  }
+
+  recordEmail(kind: string, result: 'sent' | 'retried' | 'failed'): void {
+    this.emails.inc({ kind, result });
   }
 
   render(): Promise<string> {

@@ -7,6 +7,7 @@ import { z } from 'zod';
 export enum QueueName {
   Scoring = 'scoring',
   Models = 'models',
+  Alerts = 'alerts',
 }
 
 export enum JobName {
@@ -16,6 +17,8 @@ export enum JobName {
   ScoringChunk = 'scoring-chunk',
   /** Fits and evaluates a model version. */
   ModelTrain = 'model-train',
+  /** Sends one email of the alert outbox. */
+  AlertDelivery = 'alert-delivery',
 }
 
 const id = z.number().int().positive();
@@ -25,6 +28,7 @@ export const JOB_PAYLOADS = {
   [JobName.ScoringPlan]: z.object({ runId: id }).strict(),
   [JobName.ScoringChunk]: z.object({ runId: id, chunkNo: z.number().int().min(0) }).strict(),
   [JobName.ModelTrain]: z.object({ modelId: id, asOf: z.string().datetime({ offset: true }) }).strict(),
+  [JobName.AlertDelivery]: z.object({ deliveryId: id }).strict(),
 } satisfies Record<JobName, z.ZodTypeAny>;
 
 export type JobPayloads = { [J in JobName]: z.infer<(typeof JOB_PAYLOADS)[J]> };
@@ -33,6 +37,7 @@ export const JOB_QUEUE: Readonly<Record<JobName, QueueName>> = {
   [JobName.ScoringPlan]: QueueName.Scoring,
   [JobName.ScoringChunk]: QueueName.Scoring,
   [JobName.ModelTrain]: QueueName.Models,
+  [JobName.AlertDelivery]: QueueName.Alerts,
 };
 
 /** What a handler reports; `skipped` when there was nothing (left) to do. */
@@ -43,4 +48,6 @@ export const jobIds = {
   plan: (runId: number) => `run-${runId}-plan`,
   chunk: (runId: number, chunkNo: number) => `run-${runId}-chunk-${chunkNo}`,
   train: (modelId: number) => `model-${modelId}-train`,
+  /** Per claim: a delivery handed out again (its sender died) gets a fresh job, a re-dispatch of the same one does not. */
+  delivery: (deliveryId: number, attempts: number) => `delivery-${deliveryId}-${attempts}`,
 };

@@ -23,6 +23,16 @@ export async function closeBull(closable: { close(): Promise<void> }, connection
   void closable.close().catch(() => undefined);
 }
 
+/** Retry and concurrency settings of a queue: email delivery has its own, every other queue the shared ones. */
+export function queueSettings(config: AppConfig, queue: QueueName): { attempts: number; backoffMs: number; concurrency: number } {
+  if (queue === QueueName.Alerts) {
+    const d = config.delivery;
+    return { attempts: d.attempts, backoffMs: d.backoffMs, concurrency: d.concurrency };
+  }
+  const q = config.queue;
+  return { attempts: q.attempts, backoffMs: q.backoffMs, concurrency: q.concurrency };
+}
+
 /** Deletes every queue key under a prefix (a deployment's or a test's queues), page by page. */
 export async function deleteQueueKeys(redis: Redis, prefix: string): Promise<void> {
   let cursor = '0';
@@ -44,12 +54,13 @@ export class JobQueue implements OnApplicationShutdown {
     let entry = this.queues.get(name);
     if (!entry) {
       const connection = bullConnection(this.config);
+      const settings = queueSettings(this.config, name);
       const queue = new Queue(name, {
         connection,
         prefix: this.config.queue.prefix,
         defaultJobOptions: {
-          attempts: this.config.queue.attempts,
-          backoff: { type: 'exponential', delay: this.config.queue.backoffMs },
+          attempts: settings.attempts,
+          backoff: { type: 'exponential', delay: settings.backoffMs },
           removeOnComplete: { count: 1000 },
           removeOnFail: { count: 5000 },
         },

@@ -6,7 +6,7 @@ import { MetricsService } from '../health/metrics.service';
 import { JOB_HANDLER } from './job-handler.decorator';
 import { JOB_PAYLOADS, JOB_QUEUE, JobName, JobOutcome, QueueName } from './job-catalogue';
 import Redis from 'ioredis';
-import { bullConnection, closeBull } from './job-queue.service';
+import { bullConnection, closeBull, queueSettings } from './job-queue.service';
 
 type Handler = (payload: unknown, job: Job) => Promise<JobOutcome>;
 
@@ -60,14 +60,15 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
 
   private startWorker(queue: QueueName): { worker: Worker; connection: Redis } {
     const { queue: q } = this.config;
+    const settings = queueSettings(this.config, queue);
     const connection = bullConnection(this.config);
     const worker = new Worker(queue, (job: Job) => this.run(job), {
       connection,
       prefix: q.prefix,
-      concurrency: q.concurrency,
+      concurrency: settings.concurrency,
       lockDuration: q.lockDurationMs,
       stalledInterval: q.stalledIntervalMs,
-      maxStalledCount: q.attempts,
+      maxStalledCount: settings.attempts,
     });
     worker.on('failed', (job, err) => void this.failed(job, err));
     worker.on('error', (err) => this.logger.warn(`Worker ${queue}: ${err.message}`));

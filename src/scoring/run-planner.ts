@@ -4,6 +4,7 @@ import { AppConfig } from '../config/app-config';
 import { JobHandler } from '../jobs/job-handler.decorator';
 import { JobName, JobOutcome, JobPayloads, jobIds } from '../jobs/job-catalogue';
 import { JobQueue } from '../jobs/job-queue.service';
+import { bandsFromRow, fixedBands, ValueBands, valueBandsSql } from '../playbooks/value-segments';
 import { RunScope, ScoringRunsRepository } from './scoring-runs.repository';
 
 const SIGNAL_KINDS = ['activity', 'complaints', 'spend'] as const;
@@ -57,6 +58,7 @@ export class RunPlanner {
   private async plan(runId: number, scope: RunScope, asOf: Date): Promise<void> {
     const { sql, params } = scopeFilter(scope);
     const freshness = await this.freshness();
+    const valueBands = await this.valueBands();
     const stale = SIGNAL_KINDS.filter((kind) => {
       const newest = freshness[kind];
       return newest === null || asOf.getTime() - new Date(newest).getTime() > this.config.scoring.staleAfterHours[kind] * HOUR_MS;
@@ -75,10 +77,18 @@ export class RunPlanner {
         [this.config.scoring.chunkSize, asOf, ...params],
       );
       await db.query(
-        `UPDATE scoring_runs SET chunks_total = $2, customers_total = $3, freshness = $4, stale = $5 WHERE id = $1`,
-        [runId, Number(inserted[0]?.chunks ?? 0), Number(inserted[0]?.customers ?? 0), JSON.stringify(freshness), stale],
+        `UPDATE scoring_runs SET chunks_total = $2, customers_total = $3, freshness = $4, stale = $5, value_bands = $6 WHERE id = $1`,
+        [runId, Number(inserted[0]?.chunks ?? 0), Number(inserted[0]?.customers ?? 0), JSON.stringify(freshness), stale, valueBands && JSON.stringify(valueBands)],
       );
     });
+  }
+
+  /** Fixed once per run, so every chunk (and a retry) puts a customer in the same value segment. */
+  private async valueBands(): Promise<ValueBands | null> {
+    const query = valueBandsSql(this.config.playbooks.valueSegments);
+    if (!query) return fixedBands(this.config.playbooks.valueSegments);
+    const rows: Array<{ high: string | number | null; mid: string | number | null }> = await this.dataSource.query(query.sql, query.params);
+    return bandsFromRow(rows[0]);
   }
 
   private async freshness(): Promise<Record<string, string | null>> {

@@ -6,6 +6,11 @@ export interface ScoreRow {
   customerId: number;
   probability: number;
   tier: string | null;
+  /** Consecutive runs in this tier, and the as-of instant the streak began (epoch ms). */
+  tierRuns: number;
+  tierSinceMs: number;
+  /** What the customer is worth (annual revenue or CLV); value at risk is probability × value. */
+  value: number;
   valueAtRisk: string;
   contributions: Float64Array;
   drivers: string;
@@ -18,10 +23,14 @@ export interface PreviousScore {
   modelId: number;
   probability: number;
   contributions: Float64Array;
+  tier: string | null;
 }
 
 /** A customer's stored current score, and for a row this very run wrote (a retried chunk) the one before it. */
 export interface StoredScore extends PreviousScore {
+  asOfMs: number;
+  tierRuns: number;
+  tierSinceMs: number;
   previous: PreviousScore | null;
 }
 
@@ -33,24 +42,34 @@ const packHex = (values: Float64Array): string => Buffer.from(values.buffer, val
 export async function readCurrentScores(pool: Pool, fromId: number, toId: number, runId: number): Promise<Map<number, StoredScore>> {
   const { rows } = await pool.query<unknown[]>({
     text: `SELECT customer_id::float8, run_id::float8, model_id::float8, probability, contributions,
-                  previous_run_id::float8, previous_model_id::float8, previous_probability, previous_contributions
+                  previous_run_id::float8, previous_model_id::float8, previous_probability, previous_contributions,
+                  tier, previous_tier, tier_runs, extract(epoch FROM tier_since) * 1000, extract(epoch FROM as_of) * 1000
              FROM customer_scores WHERE customer_id BETWEEN $1 AND $2`,
     values: [fromId, toId],
     rowMode: 'array',
   });
   const out = new Map<number, StoredScore>();
   for (const r of rows) {
-    const [customerId, run, model, probability, contributions, prevRun, prevModel, prevProbability, prevContributions] = r as [
-      number, number, number, number, Buffer, number | null, number | null, number | null, Buffer | null,
-    ];
+    const [customerId, run, model, probability, contributions, prevRun, prevModel, prevProbability, prevContributions, tier, prevTier, tierRuns, tierSince, asOf] =
+      r as [number, number, number, number, Buffer, number | null, number | null, number | null, Buffer | null, string | null, string | null, number, string | null, string];
     out.set(customerId, {
       runId: run,
       modelId: model,
       probability,
       contributions: unpack(contributions),
+      tier,
+      tierRuns,
+      tierSinceMs: tierSince === null ? Number(asOf) : Number(tierSince),
+      asOfMs: Number(asOf),
       previous:
         run === runId && prevRun !== null
-          ? { runId: prevRun, modelId: prevModel as number, probability: prevProbability as number, contributions: unpack(prevContributions as Buffer) }
+          ? {
+              runId: prevRun,
+              modelId: prevModel as number,
+              probability: prevProbability as number,
+              contributions: unpack(prevContributions as Buffer),
+              tier: prevTier,
+            }
           : null,
     });
   }
@@ -58,7 +77,7 @@ export async function readCurrentScores(pool: Pool, fromId: number, toId: number
 }
 
 const STAGE = 'chunk_scores';
-const STAGE_COLUMNS = ['customer_id', 'probability', 'tier', 'value_at_risk', 'contributions', 'drivers', 'changes', 'challenger'];
+const STAGE_COLUMNS = ['customer_id', 'probability', 'tier', 'tier_runs', 'tier_since', 'value_at_risk', 'contributions', 'drivers', 'changes', 'challenger'];
 
 /**
  * Writes a chunk's scores in the caller's transaction: COPY into a temporary table, then
@@ -75,7 +94,7 @@ export function encodeChunkScores(rows: ScoreRow[], challenger: Float64Array | n
     // Only the json columns can hold characters COPY must escape; the rest are numbers,
     // tier names ([a-z0-9_-]) and hex.
     text +=
-      `${r.customerId}\t${r.probability}\t${r.tier ?? '\\N'}\t${r.valueAtRisk}\t\\\\x${packHex(r.contributions)}\t` +
+      `${r.customerId}\t${r.probability}\t${r.tier ?? '\\N'}\t${r.tierRuns}\t${r.tierSinceMs / 1000}\t${r.valueAtRisk}\t\\\\x${packHex(r.contributions)}\t` +
       `${copyField(r.drivers)}\t${copyField(r.changes)}\t${challenger ? challenger[i] : '\\N'}\n`;
   }
   return Buffer.from(text);
@@ -88,18 +107,21 @@ export async function writeChunkScores(
   withChallenger: boolean,
 ): Promise<void> {
   if (encoded.length === 0) return;
-  await client.query(`CREATE TEMP TABLE ${STAGE} (customer_id bigint, probability float8, tier text, value_at_risk numeric,
+  await client.query(`CREATE TEMP TABLE ${STAGE} (customer_id bigint, probability float8, tier text, tier_runs int, tier_since float8, value_at_risk numeric,
     contributions bytea, drivers json, changes json, challenger float8) ON COMMIT DROP`);
   await copyChunks(client, STAGE, STAGE_COLUMNS, [encoded]);
   const kept = (column: string) => `CASE WHEN customer_scores.run_id = excluded.run_id THEN customer_scores.previous_${column} ELSE customer_scores.${column} END`;
   await client.query(
-    `INSERT INTO customer_scores (customer_id, run_id, model_id, as_of, probability, tier, value_at_risk, contributions, drivers, changes, scored_at)
-     SELECT customer_id, $1, $2, $3, probability, tier, value_at_risk, contributions, drivers, changes, now() FROM ${STAGE}
+    `INSERT INTO customer_scores (customer_id, run_id, model_id, as_of, probability, tier, tier_runs, tier_since, value_at_risk,
+                                  contributions, drivers, changes, scored_at)
+     SELECT customer_id, $1, $2, $3, probability, tier, tier_runs, to_timestamp(tier_since), value_at_risk, contributions, drivers, changes, now()
+       FROM ${STAGE}
      ON CONFLICT (customer_id) DO UPDATE SET
        previous_run_id = ${kept('run_id')}, previous_model_id = ${kept('model_id')},
        previous_probability = ${kept('probability')}, previous_contributions = ${kept('contributions')},
+       previous_tier = ${kept('tier')},
        run_id = excluded.run_id, model_id = excluded.model_id, as_of = excluded.as_of, probability = excluded.probability,
-       tier = excluded.tier, value_at_risk = excluded.value_at_risk, contributions = excluded.contributions,
+       tier = excluded.tier, tier_runs = excluded.tier_runs, tier_since = excluded.tier_since, value_at_risk = excluded.value_at_risk, contributions = excluded.contributions,
        drivers = excluded.drivers, changes = excluded.changes, scored_at = excluded.scored_at
      WHERE customer_scores.as_of <= excluded.as_of`,
     [run.id, run.modelId, run.asOf],

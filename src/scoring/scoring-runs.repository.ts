@@ -28,6 +28,8 @@ export interface RunRecord {
   drift: number | null;
   freshness: Record<string, string | null> | null;
   stale: string[];
+  /** Monthly-revenue cut-offs of the high and mid value segments at planning (playbooks). */
+  valueBands: { high: number; mid: number } | null;
   error: string | null;
   createdAt: Date;
   startedAt: Date | null;
@@ -44,7 +46,7 @@ export interface ChunkRecord {
 }
 
 const RUN_COLUMNS = `id, status, scope, full_run, trigger, as_of, model_id, challenger_model_id, chunks_total, chunks_done,
-  customers_total, customers_scored, alerts_raised, distribution, drift, freshness, stale, error, created_at, started_at, finished_at`;
+  customers_total, customers_scored, alerts_raised, distribution, drift, freshness, stale, value_bands, error, created_at, started_at, finished_at`;
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const toRun = (r: any): RunRecord => ({
@@ -65,6 +67,7 @@ const toRun = (r: any): RunRecord => ({
   drift: r.drift,
   freshness: r.freshness,
   stale: r.stale,
+  valueBands: r.value_bands,
   error: r.error,
   createdAt: r.created_at,
   startedAt: r.started_at,

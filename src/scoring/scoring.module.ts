@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
+import { AlertsModule } from '../alerts/alerts.module';
 import { FeaturesModule } from '../features/features.module';
+import { ThresholdsModule } from '../thresholds/thresholds.module';
 import { ModelModule } from '../model/model.module';
 import { ChunkScorer } from './chunk-scorer';
 import { RunFinalizer } from './run-finalizer';
@@ -10,7 +12,7 @@ import { ScoringRunsService } from './scoring-runs.service';
 import { ScoringScheduler } from './scoring-scheduler';
 
 @Module({
-  imports: [FeaturesModule, ModelModule],
+  imports: [FeaturesModule, ModelModule, ThresholdsModule, AlertsModule],
   controllers: [ScoringRunsController],
   providers: [ScoringRunsRepository, ScoringRunsService, RunPlanner, ChunkScorer, RunFinalizer, ScoringScheduler],
   exports: [ScoringRunsService, ScoringRunsRepository],

@@ -6,14 +6,19 @@ import { TestDatabase, createTestDatabase } from '../support/test-database';
 
 const TABLES = [
   'activity_events',
+  'alert_deliveries',
+  'alert_events',
+  'alerts',
   'api_keys',
   'complaints',
   'customer_scores',
   'customers',
   'models',
+  'retention_budget',
   'score_history',
   'scoring_chunks',
   'scoring_runs',
+  'service_secrets',
   'signal_freshness',
   'spend_events',
 ];

@@ -1,0 +1,21 @@
+import { Module } from '@nestjs/common';
+import { ThresholdsModule } from '../thresholds/thresholds.module';
+import { AckController } from './ack.controller';
+import { AlertEngine } from './alert-engine';
+import { AlertsController } from './alerts.controller';
+import { AlertsRepository } from './alerts.repository';
+import { AlertsService } from './alerts.service';
+import { AckLinks } from './delivery/ack-links';
+import { DeliverySender } from './delivery/delivery-sender';
+import { DigestService } from './delivery/digest.service';
+import { EmailContent } from './delivery/email-content';
+import { MailTransport } from './delivery/mail-transport';
+import { OutboxDispatcher } from './delivery/outbox-dispatcher';
+
+@Module({
+  imports: [ThresholdsModule],
+  controllers: [AlertsController, AckController],
+  providers: [AlertEngine, AlertsRepository, AlertsService, AckLinks, EmailContent, MailTransport, DeliverySender, OutboxDispatcher, DigestService],
+  exports: [AlertEngine, OutboxDispatcher, DigestService, MailTransport, AlertsService],
+})
+export class AlertsModule {}

@@ -1,0 +1,98 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { UnrecoverableError } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../../config/app-config';
+import { pgPool } from '../../database/data-source';
+import { MetricsService } from '../../health/metrics.service';
+import { JobHandler } from '../../jobs/job-handler.decorator';
+import { JobName, JobOutcome, JobPayloads } from '../../jobs/job-catalogue';
+import { DeliveryRow, EmailContent } from './email-content';
+import { MailTransport } from './mail-transport';
+
+/**
+ * Stage two of email: sends one outbox row. A send is claimed in Postgres first (status
+ * `sending` with a lease), so two workers, a re-dispatched job or a restarted worker never
+ * send the same row at once; a claim whose worker died is handed out again only after its
+ * lease runs out. The one window left: the SMTP server accepted the message and the worker
+ * died before recording it. Then it is sent once more, with the same Message-ID.
+ */
+@Injectable()
+export class DeliverySender {
+  private readonly logger = new Logger('Delivery');
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly dataSource: DataSource,
+    private readonly content: EmailContent,
+    private readonly transport: MailTransport,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  @JobHandler(JobName.AlertDelivery)
+  async handleDelivery({ deliveryId }: JobPayloads[JobName.AlertDelivery]): Promise<JobOutcome> {
+    const pool = pgPool(this.dataSource);
+    const delivery = await this.claim(deliveryId);
+    if (!delivery) return 'skipped';
+    const client = await pool.connect();
+    let email;
+    try {
+      email = await this.content.render(client, delivery);
+    } finally {
+      client.release();
+    }
+    if (!email) {
+      await pool.query(`UPDATE alert_deliveries SET status = 'cancelled', lease_until = NULL, last_error = $2 WHERE id = $1`, [
+        deliveryId,
+        'not sent: the alert was acknowledged or closed first',
+      ]);
+      return 'skipped';
+    }
+    try {
+      await this.transport.send({
+        from: this.config.email.from,
+        to: delivery.recipient,
+        cc: delivery.cc,
+        subject: email.subject,
+        text: email.text,
+        html: email.html,
+        messageId: delivery.messageId,
+        headers: { 'X-Churnwatch-Delivery': String(delivery.id), 'X-Churnwatch-Kind': delivery.kind },
+      });
+    } catch (err) {
+      await this.failed(delivery, err as Error);
+    }
+    await pool.query(`UPDATE alert_deliveries SET status = 'sent', sent_at = now(), lease_until = NULL, last_error = NULL WHERE id = $1`, [deliveryId]);
+    this.metrics.recordEmail(delivery.kind, 'sent');
+    return 'done';
+  }
+
+  private async claim(id: number): Promise<DeliveryRow | null> {
+    const { rows } = await pgPool(this.dataSource).query<{
+      id: number; kind: DeliveryRow['kind']; alert_id: number | null; step: number | null; recipient: string; cc: string[];
+      message_id: string; attempts: number; created_at: Date;
+    }>(
+      `UPDATE alert_deliveries SET status = 'sending', attempts = attempts + 1, lease_until = now() + make_interval(secs => $2)
+        WHERE id = $1 AND (status IN ('pending', 'queued') OR (status = 'sending' AND lease_until < now()))
+        RETURNING id::float8 AS id, kind, alert_id::float8 AS alert_id, step, recipient, cc, message_id, attempts, created_at`,
+      [id, this.config.delivery.sendLeaseSeconds],
+    );
+    const r = rows[0];
+    if (!r) return null;
+    return {
+      id: r.id, kind: r.kind, alertId: r.alert_id, step: r.step, recipient: r.recipient, cc: r.cc,
+      messageId: r.message_id, attempts: r.attempts, createdAt: r.created_at,
+    };
+  }
+
+  /** Back to the queue for a retry with backoff, or `failed` (visible in the API) when attempts are used up. */
+  private async failed(delivery: DeliveryRow, err: Error): Promise<never> {
+    const final = delivery.attempts >= this.config.delivery.attempts;
+    await pgPool(this.dataSource).query(
+      `UPDATE alert_deliveries SET status = $2, lease_until = NULL, last_error = $3, queued_at = now() WHERE id = $1`,
+      [delivery.id, final ? 'failed' : 'queued', err.message.slice(0, 1000)],
+    );
+    this.metrics.recordEmail(delivery.kind, final ? 'failed' : 'retried');
+    this.logger.warn(`Email ${delivery.id} (${delivery.kind}) attempt ${delivery.attempts}${final ? ', giving up' : ''}: ${err.message}`);
+    throw final ? new UnrecoverableError(err.message) : err;
+  }
+}

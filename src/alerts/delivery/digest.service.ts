@@ -1,0 +1,73 @@
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { CronJob } from 'cron';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../../config/app-config';
+import { pgPool } from '../../database/data-source';
+import { messageIdDomain } from '../outbox-keys';
+
+export const DIGEST_JOB = 'alerts-digest';
+
+/**
+ * The daily digest: one email per account manager with the open alerts due in a digest
+ * (high and watch tiers, and immediate ones over a manager's daily cap). Each process in
+ * worker mode schedules it at the configured hour; the digest's key (recipient and local
+ * date) lets one of them create it, and the outbox sends it like any other email.
+ */
+@Injectable()
+export class DigestService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Digest');
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly dataSource: DataSource,
+    private readonly scheduler: SchedulerRegistry,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.process.role === 'api') return;
+    const { hour, timezone } = this.config.email.digest;
+    const job = CronJob.from({
+      cronTime: `0 ${hour} * * *`,
+      timeZone: timezone,
+      start: true,
+      onTick: () => void this.build(this.localDate(new Date())).catch((err: Error) => this.logger.error(`Digest failed: ${err.message}`)),
+    });
+    this.scheduler.addCronJob(DIGEST_JOB, job);
+  }
+
+  /** YYYY-MM-DD in the digest's time zone. */
+  localDate(at: Date): string {
+    return new Intl.DateTimeFormat('en-CA', { timeZone: this.config.email.digest.timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  }
+
+  /**
+   * Creates the digests of `key` (the scheduled one uses the local date; an on-demand one
+   * its own key) and attaches every waiting alert to its manager's digest, in one
+   * statement. Returns the digests created.
+   */
+  async build(key: string): Promise<Array<{ recipient: string; alerts: number }>> {
+    const { rows } = await pgPool(this.dataSource).query<{ recipient: string; alerts: number }>(
+      `WITH waiting AS (
+         SELECT recipient, count(*)::int AS alerts FROM alerts
+          WHERE needs_digest AND digest_delivery_id IS NULL AND status = 'open' AND held_reason IS NULL
+          GROUP BY recipient
+       ), created AS (
+         INSERT INTO alert_deliveries (kind, recipient, idempotency_key, message_id)
+         SELECT 'digest', recipient, 'digest:' || recipient || ':' || $1, '<digest-' || gen_random_uuid() || '@' || $2 || '>'
+           FROM waiting
+         ON CONFLICT (idempotency_key) DO NOTHING
+         RETURNING id, recipient
+       ), attached AS (
+         UPDATE alerts a SET digest_delivery_id = created.id, updated_at = now() FROM created
+          WHERE a.recipient = created.recipient AND a.needs_digest AND a.digest_delivery_id IS NULL
+            AND a.status = 'open' AND a.held_reason IS NULL
+         RETURNING a.recipient
+       )
+       SELECT recipient, count(*)::int AS alerts FROM attached GROUP BY recipient ORDER BY recipient`,
+      [key, messageIdDomain(this.config.email.from)],
+    );
+    if (rows.length > 0) this.logger.log(`Digest ${key}: ${rows.length} managers, ${rows.reduce((s, r) => s + r.alerts, 0)} alerts`);
+    return rows;
+  }
+}

@@ -1,0 +1,108 @@
+import { Injectable } from '@nestjs/common';
+import { PoolClient } from 'pg';
+import { AppConfig } from '../../config/app-config';
+import type { EmailAlert, RenderedEmail } from '../email/alert-email.types';
+import { renderAlertEmail } from '../email/render-alert-email';
+import { renderDigestEmail } from '../email/render-digest-email';
+import { AckLinks } from './ack-links';
+
+/** An outbox row as the sender sees it. */
+export interface DeliveryRow {
+  id: number;
+  kind: 'immediate' | 'digest' | 'escalation';
+  alertId: number | null;
+  step: number | null;
+  recipient: string;
+  cc: string[];
+  messageId: string;
+  attempts: number;
+  createdAt: Date;
+}
+
+const ALERT_COLUMNS = `a.id::float8 AS id, a.tier, a.status, a.probability, a.previous_probability, a.value_at_risk, a.currency,
+  a.drivers, a.changes, a.actions, a.raised_at, a.immediate_at, c.external_id, c.name, c.segment,
+  c.account_manager_email, c.account_manager_name`;
+
+interface AlertRow {
+  id: number;
+  tier: string;
+  status: string;
+  probability: number;
+  previous_probability: number | null;
+  value_at_risk: string;
+  currency: string;
+  drivers: EmailAlert['drivers'];
+  changes: EmailAlert['changes'];
+  actions: EmailAlert['actions'];
+  raised_at: Date;
+  immediate_at: Date | null;
+  external_id: string;
+  name: string;
+  segment: string | null;
+  account_manager_email: string;
+  account_manager_name: string | null;
+}
+
+/**
+ * Stage two of email reads what to say at send time: the alert as it stands (an
+ * escalation shows the latest tier), rendered with fresh acknowledge links.
+ */
+@Injectable()
+export class EmailContent {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly links: AckLinks,
+  ) {}
+
+  /** The email of a delivery, or null when there is nothing left to say (alert acknowledged or closed before an escalation went out). */
+  async render(db: PoolClient, d: DeliveryRow): Promise<RenderedEmail | null> {
+    if (d.kind === 'digest') {
+      const { rows } = await db.query<AlertRow>(
+        `SELECT ${ALERT_COLUMNS} FROM alerts a JOIN customers c ON c.id = a.customer_id
+          WHERE a.digest_delivery_id = $1 ORDER BY a.value_at_risk DESC, a.id`,
+        [d.id],
+      );
+      if (rows.length === 0) return null;
+      const alerts = await Promise.all(rows.map((r) => this.emailAlert(r)));
+      const first = rows[0] as AlertRow;
+      const date = d.createdAt.toISOString().slice(0, 10);
+      return renderDigestEmail({ email: d.recipient, name: first.account_manager_email === d.recipient ? first.account_manager_name : null }, alerts, date);
+    }
+    const { rows } = await db.query<AlertRow>(
+      `SELECT ${ALERT_COLUMNS} FROM alerts a JOIN customers c ON c.id = a.customer_id WHERE a.id = $1`,
+      [d.alertId],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    if (d.kind === 'escalation') {
+      if (row.status !== 'open') return null;
+      const since = row.immediate_at ?? row.raised_at;
+      return renderAlertEmail(await this.emailAlert(row), {
+        step: d.step ?? 1,
+        raisedAt: since,
+        hoursUnacknowledged: Math.max(0, (Date.now() - since.getTime()) / 3_600_000),
+      });
+    }
+    return renderAlertEmail(await this.emailAlert(row), null);
+  }
+
+  private async emailAlert(r: AlertRow): Promise<EmailAlert> {
+    const base = this.config.email.publicUrl.replace(/\/$/, '');
+    return {
+      alertId: r.id,
+      customer: { externalId: r.external_id, name: r.name, segment: r.segment },
+      accountManager: { email: r.account_manager_email, name: r.account_manager_name },
+      tier: r.tier,
+      probability: r.probability,
+      previousProbability: r.previous_probability,
+      valueAtRisk: r.value_at_risk,
+      currency: r.currency,
+      drivers: r.drivers,
+      changes: r.changes,
+      actions: r.actions,
+      raisedAt: r.raised_at,
+      ackUrl: await this.links.url(r.id),
+      customerUrl: `${base}/#/customers/${encodeURIComponent(r.external_id)}`,
+    };
+  }
+}

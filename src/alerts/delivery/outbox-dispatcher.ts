@@ -1,0 +1,123 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../../config/app-config';
+import { pgPool } from '../../database/data-source';
+import { JobName, jobIds } from '../../jobs/job-catalogue';
+import { JobQueue } from '../../jobs/job-queue.service';
+import { messageIdDomain } from '../outbox-keys';
+
+export interface DispatchResult {
+  escalations: number;
+  queued: number;
+}
+
+/**
+ * Moves due emails from the Postgres outbox to the BullMQ alerts queue, and adds the due
+ * steps of escalation chains to the outbox. Every worker-mode process runs it on a timer;
+ * rows are claimed with SKIP LOCKED and job ids are per (delivery, claim), so two
+ * dispatchers neither block each other nor queue one email twice. Rows are marked queued
+ * only once Redis took the jobs: with Redis down they stay pending and go out when it is back.
+ */
+@Injectable()
+export class OutboxDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Outbox');
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private lastError: string | null = null;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly dataSource: DataSource,
+    private readonly queue: JobQueue,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.process.role === 'api') return;
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      this.running = this.dispatch()
+        .then(() => {
+          if (this.lastError) this.logger.log('Outbox dispatch works again');
+          this.lastError = null;
+        })
+        .catch((err: Error) => {
+          // Logged once per outage, not every tick.
+          if (err.message !== this.lastError) this.logger.warn(`Outbox dispatch failed, will retry: ${err.message}`);
+          this.lastError = err.message;
+        })
+        .finally(() => (this.running = null));
+    }, this.config.delivery.dispatchIntervalMs);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One pass: due escalation steps into the outbox, then every due row onto the queue. */
+  async dispatch(): Promise<DispatchResult> {
+    const escalations = await this.escalate();
+    let queued = 0;
+    for (;;) {
+      const n = await this.dispatchBatch();
+      queued += n;
+      if (n < this.config.delivery.dispatchBatch) break;
+    }
+    return { escalations, queued };
+  }
+
+  /** Adds each due step of the chain once (its key), for open immediate alerts nobody acknowledged. */
+  private async escalate(): Promise<number> {
+    const steps = this.config.alerts.escalation.map((s, i) => ({
+      step: i + 1,
+      after_seconds: s.afterMinutes * 60,
+      recipient: s.to === 'supportLead' ? this.config.email.supportLead : s.to,
+    }));
+    if (steps.length === 0) return 0;
+    const { rowCount } = await pgPool(this.dataSource).query(
+      `INSERT INTO alert_deliveries (kind, alert_id, step, recipient, idempotency_key, message_id)
+       SELECT 'escalation', a.id, s.step, s.recipient, 'alert:' || a.id || ':escalation:' || s.step,
+              '<alert-' || a.id || '-escalation-' || s.step || '.' || gen_random_uuid() || '@' || $2 || '>'
+         FROM alerts a
+         CROSS JOIN json_to_recordset($1::json) AS s(step int, after_seconds float8, recipient text)
+        WHERE a.status = 'open' AND a.immediate_at IS NOT NULL AND a.held_reason IS NULL
+          AND a.immediate_at + make_interval(secs => s.after_seconds) <= now()
+       ON CONFLICT (idempotency_key) DO NOTHING`,
+      [JSON.stringify(steps), messageIdDomain(this.config.email.from)],
+    );
+    return rowCount ?? 0;
+  }
+
+  private async dispatchBatch(): Promise<number> {
+    const client = await pgPool(this.dataSource).connect();
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<{ id: number; attempts: number }>(
+        `SELECT id::float8 AS id, attempts FROM alert_deliveries
+          WHERE status IN ('pending', 'queued', 'sending')
+            AND ((status = 'pending' AND due_at <= now())
+              OR (status = 'queued' AND queued_at < now() - make_interval(secs => $2))
+              OR (status = 'sending' AND lease_until < now()))
+          ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [this.config.delivery.dispatchBatch, this.config.delivery.requeueAfterSeconds],
+      );
+      if (rows.length > 0) {
+        await this.queue.addBulk(
+          JobName.AlertDelivery,
+          rows.map((r) => ({ payload: { deliveryId: r.id }, jobId: jobIds.delivery(r.id, r.attempts) })),
+        );
+        await client.query(`UPDATE alert_deliveries SET status = 'queued', queued_at = now() WHERE id = ANY($1::bigint[])`, [
+          rows.map((r) => r.id),
+        ]);
+      }
+      await client.query('COMMIT');
+      return rows.length;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+}
