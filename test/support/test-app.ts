@@ -37,6 +37,21 @@ export async function dropQueueKeys(config: { redis: { url: string }; queue: { p
   }
 }
 
+/**
+ * Another process's worth of the service on the same database and queues as `t` (a second
+ * dispatcher, a restarted worker). Close it yourself; `t.close()` drops the database.
+ */
+export async function startPeer(t: TestApp, env: Record<string, string> = {}, overrides: Record<string, unknown> = {}): Promise<INestApplication> {
+  const config = loadConfig(
+    { ...process.env, NODE_ENV: 'test', DATABASE_URL: t.db.url, CHURNWATCH_MIGRATE: 'false', CHURNWATCH_QUEUE_PREFIX: t.config.queue.prefix, ...env },
+    { overrides },
+  );
+  const app = await NestFactory.create(AppModule.register(config), { bodyParser: false, logger: false, abortOnError: false });
+  configureHttpApp(app, config);
+  await app.init();
+  return app;
+}
+
 /** The real service (real Postgres, real Redis) on a fresh database, with keys for every role. */
 export async function startTestApp(env: Record<string, string> = {}, overrides: Record<string, unknown> = {}): Promise<TestApp> {
   const db = await createTestDatabase();
