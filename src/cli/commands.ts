@@ -9,6 +9,8 @@ import { configureHttpApp } from '../http-app';
 import { withContext } from './context';
 import { stopOnSignals } from '../common/shutdown';
 import { printScoreReport, runAndWait } from './scoring-commands';
+import type { RunView } from '../scoring/run-view';
+import { deliverAndReport } from './alert-commands';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const note = (line: string) => process.stderr.write(`${line}\n`);
@@ -79,11 +81,21 @@ export async function demo(config: AppConfig, opts: SeedOptions): Promise<void> 
   const { key } = await app.get(ApiKeysService).create({ role: 'admin', name: `demo ${new Date().toISOString()}` });
   stopOnSignals(app);
   await app.listen(config.http.port);
-  note('Scoring every customer (a run of chunk jobs on the BullMQ queue)...');
-  const run = await runAndWait(app, {});
-  note(`Run ${run.id} ${run.status}: ${run.customersScored} customers in ${((Date.parse(run.finishedAt ?? '') - Date.parse(run.createdAt)) / 1000).toFixed(1)} s with model version ${run.modelVersion}.`);
+  // As if the nightly run had run two weeks ago, last week and now: alert rules want a
+  // tier to last (high: 2 runs, watch: 3) before they alert, as in production.
+  note('Scoring every customer as of 14 days ago, 7 days ago and now (runs of chunk jobs on the BullMQ queue)...');
+  let run: RunView | null = null;
+  for (const daysAgo of [14, 7, 0]) {
+    const asOf = daysAgo === 0 ? undefined : new Date(Date.now() - daysAgo * 86_400_000);
+    run = await runAndWait(app, {}, undefined, asOf);
+    note(
+      `Run ${run.id} ${run.status}: ${run.customersScored} customers in ${((Date.parse(run.finishedAt ?? '') - Date.parse(run.createdAt)) / 1000).toFixed(1)} s ` +
+        `with model version ${run.modelVersion}, ${run.alertsRaised} alerts raised.`,
+    );
+  }
   out('');
   await printScoreReport(ds, config.tiers);
+  await deliverAndReport(app, (run as RunView).id);
   const counts: Record<string, number>[] = await ds.query(`
     SELECT (SELECT count(*) FROM customers)::int AS customers,
            (SELECT count(*) FROM customers WHERE status = 'churned')::int AS churned,
@@ -107,6 +119,7 @@ export async function demo(config: AppConfig, opts: SeedOptions): Promise<void> 
   out(`    ${base}/v1/signals/activity`);
   out(`  curl -s -H 'Authorization: Bearer ${key}' ${base}/v1/customers/${sample[0]?.external_id ?? 'CUSTOMER-ID'}`);
   out(`  curl -s -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' -d '{}' ${base}/v1/scoring-runs`);
+  out(`  curl -s -H 'Authorization: Bearer ${key}' '${base}/v1/alerts?status=open&limit=5'`);
   out('');
   out('Ctrl-C stops the service (and the embedded database).');
 }

@@ -12,9 +12,14 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
 const note = (line: string) => process.stderr.write(`${line}\n`);
 
 /** Triggers a run and waits for it, printing progress; resolves with the finished run. */
-export async function runAndWait(ctx: INestApplicationContext, request: RunRequest, onProgress?: (run: RunView) => void): Promise<RunView> {
+export async function runAndWait(
+  ctx: INestApplicationContext,
+  request: RunRequest,
+  onProgress?: (run: RunView) => void,
+  asOf?: Date,
+): Promise<RunView> {
   const runs = ctx.get(ScoringRunsService);
-  const { id } = await runs.trigger(request, { trigger: 'cli' });
+  const { id } = await runs.trigger(request, { trigger: 'cli', asOf });
   for (;;) {
     const run = toRunView(await runs.get(id));
     onProgress?.(run);

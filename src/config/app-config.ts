@@ -103,6 +103,7 @@ const ENV_KEYS: ReadonlyArray<[env: string, path: string, kind: 'string' | 'numb
   ['SMTP_URL', 'email.smtpUrl', 'string'],
   ['CHURNWATCH_ACK_SECRET', 'email.ackSecret', 'string'],
   ['CHURNWATCH_PUBLIC_URL', 'email.publicUrl', 'string'],
+  ['CHURNWATCH_OUTBOX_DIR', 'email.outboxDir', 'string'],
 ];
 
 export function findRootDir(start = __dirname): string {

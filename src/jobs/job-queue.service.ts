@@ -1,6 +1,8 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { JobsOptions, Queue } from 'bullmq';
 import Redis from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { JOB_QUEUE, JobName, JobPayloads, QueueName } from './job-catalogue';
 
@@ -43,12 +45,37 @@ export async function deleteQueueKeys(redis: Redis, prefix: string): Promise<voi
   } while (cursor !== '0');
 }
 
-/** Typed producer side of the queues. */
+/**
+ * Typed producer side of the queues. Job ids are deterministic (run 7's plan job is
+ * always the same job) and BullMQ keeps finished jobs for a while, so a database that was
+ * reset or recreated would find its new run 7 "already queued" by the old one. Every id
+ * is therefore prefixed with this database's instance id, generated once and kept in it.
+ */
 @Injectable()
 export class JobQueue implements OnApplicationShutdown {
   private readonly queues = new Map<QueueName, { queue: Queue; connection: Redis }>();
+  private instance: Promise<string> | null = null;
 
-  constructor(private readonly config: AppConfig) {}
+  constructor(
+    private readonly config: AppConfig,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  private async jobId(id: string): Promise<string> {
+    this.instance ??= this.loadInstanceId().catch((err: unknown) => {
+      this.instance = null;
+      throw err;
+    });
+    return `${await this.instance}.${id}`;
+  }
+
+  private async loadInstanceId(): Promise<string> {
+    await this.dataSource.query(`INSERT INTO service_secrets (name, value) VALUES ('instance-id', $1) ON CONFLICT (name) DO NOTHING`, [
+      randomBytes(6).toString('hex'),
+    ]);
+    const rows: Array<{ value: string }> = await this.dataSource.query(`SELECT value FROM service_secrets WHERE name = 'instance-id'`);
+    return (rows[0] as { value: string }).value;
+  }
 
   queue(name: QueueName): Queue {
     let entry = this.queues.get(name);
@@ -72,19 +99,20 @@ export class JobQueue implements OnApplicationShutdown {
   }
 
   async add<J extends JobName>(name: J, payload: JobPayloads[J], jobId: string, options: JobsOptions = {}): Promise<void> {
-    await this.queue(JOB_QUEUE[name]).add(name, payload, { ...options, jobId });
+    await this.queue(JOB_QUEUE[name]).add(name, payload, { ...options, jobId: await this.jobId(jobId) });
   }
 
   /** Whether a job with this id is still on its queue (waiting, active, delayed or failed). */
   async exists(name: JobName, jobId: string): Promise<boolean> {
-    const job = await this.queue(JOB_QUEUE[name]).getJob(jobId);
+    const job = await this.queue(JOB_QUEUE[name]).getJob(await this.jobId(jobId));
     if (!job) return false;
     return !(await job.isCompleted());
   }
 
   async addBulk<J extends JobName>(name: J, jobs: Array<{ payload: JobPayloads[J]; jobId: string }>): Promise<void> {
     if (jobs.length === 0) return;
-    await this.queue(JOB_QUEUE[name]).addBulk(jobs.map((j) => ({ name, data: j.payload, opts: { jobId: j.jobId } })));
+    const ids = await Promise.all(jobs.map((j) => this.jobId(j.jobId)));
+    await this.queue(JOB_QUEUE[name]).addBulk(jobs.map((j, i) => ({ name, data: j.payload, opts: { jobId: ids[i] } })));
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { INestApplicationContext } from '@nestjs/common';
@@ -73,11 +75,12 @@ describe('npm run demo', () => {
     await db?.drop();
   });
 
-  it('migrates, seeds, prints a working key and serves until SIGTERM', async () => {
+  it('migrates, seeds, scores, emails the alerts, prints a working key and serves until SIGTERM', async () => {
     const port = await freePort();
+    const outbox = mkdtempSync(join(tmpdir(), 'cw-demo-outbox-'));
     const cli = join(__dirname, '../../dist/src/cli/main.js');
-    const child = spawn(process.execPath, [cli, 'demo', '--customers', '60', '--months', '3'], {
-      env: { ...process.env, DATABASE_URL: db.url, PORT: String(port), CHURNWATCH_QUEUE_PREFIX: db.name },
+    const child = spawn(process.execPath, [cli, 'demo', '--customers', '400', '--months', '6'], {
+      env: { ...process.env, DATABASE_URL: db.url, PORT: String(port), CHURNWATCH_QUEUE_PREFIX: db.name, CHURNWATCH_OUTBOX_DIR: outbox },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exited = once(child, 'exit');
@@ -85,11 +88,18 @@ describe('npm run demo', () => {
     child.stdout.on('data', (d) => (stdout += d));
     try {
       for (let i = 0; i < 300 && !stdout.includes('Ctrl-C stops'); i++) await new Promise((r) => setTimeout(r, 100));
-      expect(stdout).toMatch(/book {9}60 customers/);
+      expect(stdout).toMatch(/book {9}400 customers/);
       // the demo scored the book and printed the tiers and the top 10 with their drivers
       expect(stdout).toMatch(/Customers per tier[^\n]*\n {2}critical +>= 0\.70 +\d+/);
       const top = stdout.slice(stdout.indexOf('Top 10 at-risk customers:'));
       expect(top.match(/^ +\d+ % /gm)).toHaveLength(10);
+      // ...and raised the alerts and sent their emails into the outbox folder
+      expect(stdout).toContain(`Alert emails are .eml files in ${outbox}`);
+      const sent = /immediate +sent +(\d+)/.exec(stdout);
+      const digests = /digest +sent +(\d+)/.exec(stdout);
+      const emails = Number(sent?.[1] ?? 0) + Number(digests?.[1] ?? 0);
+      expect(emails).toBeGreaterThan(0);
+      expect(readdirSync(outbox).filter((f) => f.endsWith('.eml'))).toHaveLength(emails);
       const key = /admin key {4}(\S+)/.exec(stdout)?.[1];
       expect(key).toBeDefined();
       const sample = /"customerId":"([^"]+)"/.exec(stdout)![1];
@@ -104,6 +114,7 @@ describe('npm run demo', () => {
       expect((await exited)[0]).toBe(0);
     } finally {
       child.kill('SIGKILL');
+      rmSync(outbox, { recursive: true, force: true });
     }
   }, 60_000);
 });
