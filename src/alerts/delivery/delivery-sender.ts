@@ -33,13 +33,7 @@ export class DeliverySender {
     const pool = pgPool(this.dataSource);
     const delivery = await this.claim(deliveryId);
     if (!delivery) return 'skipped';
-    const client = await pool.connect();
-    let email;
-    try {
-      email = await this.content.render(client, delivery);
-    } finally {
-      client.release();
-    }
+    const email = await this.content.render(delivery);
     if (!email) {
       await pool.query(`UPDATE alert_deliveries SET status = 'cancelled', lease_until = NULL, last_error = $2 WHERE id = $1`, [
         deliveryId,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { PoolClient } from 'pg';
+import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
+import { pgPool } from '../../database/data-source';
 import type { EmailAlert, RenderedEmail } from '../email/alert-email.types';
 import { renderAlertEmail } from '../email/render-alert-email';
 import { renderDigestEmail } from '../email/render-digest-email';
@@ -51,11 +52,15 @@ interface AlertRow {
 export class EmailContent {
   constructor(
     private readonly config: AppConfig,
+    private readonly dataSource: DataSource,
     private readonly links: AckLinks,
   ) {}
 
   /** The email of a delivery, or null when there is nothing left to say (alert acknowledged or closed before an escalation went out). */
-  async render(db: PoolClient, d: DeliveryRow): Promise<RenderedEmail | null> {
+  async render(d: DeliveryRow): Promise<RenderedEmail | null> {
+    // Plain pool queries, no client held while rendering: a sender holding one connection
+    // while waiting for another could exhaust the pool at high concurrency.
+    const db = pgPool(this.dataSource);
     if (d.kind === 'digest') {
       const { rows } = await db.query<AlertRow>(
         `SELECT ${ALERT_COLUMNS} FROM alerts a JOIN customers c ON c.id = a.customer_id
