@@ -17,6 +17,7 @@ import { ModelModule } from './model/model.module';
 import { ScoringModule } from './scoring/scoring.module';
 import { AlertsModule } from './alerts/alerts.module';
 import { ThresholdsModule } from './thresholds/thresholds.module';
+import { ReportingModule } from './reporting/reporting.module';
 
 /** The whole service. CHURNWATCH_PROCESS decides in main.ts whether it serves HTTP. */
 @Module({})
@@ -40,6 +41,7 @@ export class AppModule {
         ScoringModule,
         ThresholdsModule,
         AlertsModule,
+        ReportingModule,
         DemoModule,
       ],
     };

@@ -40,13 +40,20 @@ export class LabelledSnapshots {
     const horizonEnd = asOf.getTime() + horizonDays * DAY_MS;
     const parts: Float64Array[] = [];
     const labels: number[] = [];
+    const reported = await this.reportedChurn();
     for (let from = lo; from <= hi; from += SNAPSHOT_CHUNK) {
       const batch = await this.features.compute(asOf, { fromId: from, toId: Math.min(hi, from + SNAPSHOT_CHUNK - 1) });
-      parts.push(batch.values);
+      const keep: number[] = [];
       for (let i = 0; i < batch.ids.length; i++) {
-        const churned = batch.churnedAtMs[i] as number;
+        const outcome = reported.get(batch.ids[i] as number);
+        // Reported gone before the snapshot: not a customer to predict any more.
+        if (outcome !== undefined && outcome <= asOf.getTime()) continue;
+        const marked = batch.churnedAtMs[i] as number; // NaN when not marked churned
+        const churned = Math.min(Number.isFinite(marked) ? marked : Infinity, outcome ?? Infinity);
+        keep.push(i);
         labels.push(Number.isFinite(churned) && churned <= horizonEnd ? 1 : 0);
       }
+      parts.push(keep.length === batch.ids.length ? batch.values : pick(batch.values, keep, width));
     }
     const values = new Float64Array(labels.length * width);
     let offset = 0;
@@ -57,6 +64,25 @@ export class LabelledSnapshots {
     const y = Uint8Array.from(labels);
     return { asOf, rows: y.length, values, labels: y, positives: y.reduce((s, v) => s + v, 0) };
   }
+
+  /**
+   * The feedback loop: account managers record "churned" outcomes on alerts, often before
+   * anyone marks the customer churned. The earliest such outcome counts as the churn time
+   * for labels.
+   */
+  private async reportedChurn(): Promise<Map<number, number>> {
+    const rows: Array<{ customer_id: number; at_ms: number }> = await this.dataSource.query(
+      `SELECT customer_id::float8 AS customer_id, extract(epoch FROM min(outcome_at))::float8 * 1000 AS at_ms
+         FROM alerts WHERE outcome = 'churned' GROUP BY customer_id`,
+    );
+    return new Map(rows.map((r) => [r.customer_id, r.at_ms]));
+  }
+}
+
+function pick(values: Float64Array, rows: number[], width: number): Float64Array {
+  const out = new Float64Array(rows.length * width);
+  rows.forEach((r, j) => out.set(values.subarray(r * width, (r + 1) * width), j * width));
+  return out;
 }
 
 /** Rows of several snapshots stacked into one design matrix. */
