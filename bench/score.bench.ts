@@ -15,8 +15,8 @@
  * Env: BENCH_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres), REDIS_URL,
  * BENCH_WORKER_NODE_ARGS (extra node flags for the worker, e.g. --cpu-prof).
  */
-import { existsSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Queue } from 'bullmq';
@@ -133,6 +133,7 @@ async function main(): Promise<void> {
   const entry = join(__dirname, '..', 'src', 'main.js');
   if (!existsSync(entry)) throw new Error(`${entry} not found: build first (npm run bench:score builds)`);
   const prefix = `cwbench-score-${process.pid}-${Date.now()}`;
+  const outboxDir = mkdtempSync(join(tmpdir(), 'cwbench-outbox-'));
   say(`churnwatch scoring bench: ${fmt(opts.customers)} customers, ~${opts.signalsPerCustomer} signal rows each, chunkSize ${fmt(config.scoring.chunkSize)}, ` +
     `worker concurrency ${config.queue.concurrency}, ${cpus().length} CPUs, node ${process.version}`);
 
@@ -148,6 +149,7 @@ async function main(): Promise<void> {
   const cleanup = () =>
     (cleaning ??= (async () => {
       await stopServices();
+      rmSync(outboxDir, { recursive: true, force: true });
       if (!opts.keep) await dropDatabase(opts.adminUrl, DB_NAME).catch((e: Error) => say(`could not drop ${DB_NAME}: ${e.message}`));
     })());
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanup().finally(() => process.exit(130)));
@@ -160,7 +162,14 @@ async function main(): Promise<void> {
       `spend ${fmt(db.counts.spend)})${db.loadSeconds === null ? '' : `, loaded in ${fmt(db.loadSeconds, 1)} s`}; database ${fmt(await databaseSizeMb(db.url))} MB`);
 
     const port = await freePort();
-    const env = { DATABASE_URL: db.url, CHURNWATCH_QUEUE_PREFIX: prefix, CHURNWATCH_MIGRATE: 'false', CHURNWATCH_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY };
+    // Alert emails of the runs go to a scratch folder (no SMTP here), removed at the end.
+    const env = {
+      DATABASE_URL: db.url,
+      CHURNWATCH_QUEUE_PREFIX: prefix,
+      CHURNWATCH_MIGRATE: 'false',
+      CHURNWATCH_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY,
+      CHURNWATCH_OUTBOX_DIR: outboxDir,
+    };
     const apiProc = spawnService('api', entry, root, { ...env, CHURNWATCH_PROCESS: 'api', PORT: String(port), LOG_LEVEL: 'warn' });
     const workerArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
     const worker = spawnService('worker', entry, root, { ...env, CHURNWATCH_PROCESS: 'worker', LOG_LEVEL: 'info' }, workerArgs, opts.workerLog);

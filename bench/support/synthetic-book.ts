@@ -164,6 +164,14 @@ export async function loadBook(url: string, o: BookOptions, progress: Progress):
   try {
     for (const c of lanes) for (const s of SESSION) await c.query(s);
     const [a, b] = lanes;
+    // Foreign keys into the loaded tables (alerts → customers) hang on their primary
+    // keys: set aside first, restored once the keys are back (their tables are empty).
+    const { rows: foreignKeys } = await a.query<{ table: string; name: string; def: string }>(
+      `SELECT conrelid::regclass::text AS table, conname AS name, pg_get_constraintdef(oid) AS def FROM pg_constraint
+        WHERE contype = 'f' AND confrelid = ANY(SELECT oid FROM pg_class WHERE relname = ANY($1) AND relnamespace = 'public'::regnamespace)`,
+      [LOADED_TABLES],
+    );
+    for (const fk of foreignKeys) await a.query(`ALTER TABLE ${fk.table} DROP CONSTRAINT ${fk.name}`);
     const indexes = await savedIndexes(a);
     for (const ix of indexes) await a.query(ix.drop);
     await timed(progress, 'profile', () => a.query(profileSql(o)));
@@ -186,6 +194,7 @@ export async function loadBook(url: string, o: BookOptions, progress: Progress):
       }
     };
     await Promise.all([lane(a, ['activity_events']), lane(b, ['customers', 'complaints', 'spend_events'])]);
+    for (const fk of foreignKeys) await a.query(`ALTER TABLE ${fk.table} ADD CONSTRAINT ${fk.name} ${fk.def}`);
     await a.query('DROP TABLE bench_profile');
     await a.query(`
       INSERT INTO signal_freshness (kind, newest_at)
@@ -205,7 +214,7 @@ export async function resetScoring(url: string): Promise<void> {
   const db = new Client({ connectionString: url });
   await db.connect();
   try {
-    await db.query('TRUNCATE scoring_runs, scoring_chunks, customer_scores, score_history');
+    await db.query('TRUNCATE scoring_runs, scoring_chunks, customer_scores, score_history, alerts, alert_events, alert_deliveries, retention_budget');
     await db.query('VACUUM (ANALYZE) customer_scores, score_history, scoring_runs, scoring_chunks');
   } finally {
     await db.end();

@@ -67,7 +67,8 @@ export const emailSchema = z
     ackLinkTtlHours: z.number().positive(),
     /** HMAC secret of acknowledge links (env CHURNWATCH_ACK_SECRET); null: one generated and kept in Postgres. */
     ackSecret: z.string().min(32, 'must be at least 32 characters').nullable(),
-    digest: z.object({ hour: z.number().int().min(0).max(23), timezone: z.string().min(1) }).strict(),
+    /** Hour of the scheduled daily digest (null: none; POST /v1/alerts/digest sends one on demand). */
+    digest: z.object({ hour: z.number().int().min(0).max(23).nullable(), timezone: z.string().min(1) }).strict(),
   })
   .strict();
 

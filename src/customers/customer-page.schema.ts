@@ -50,7 +50,7 @@ export const CUSTOMER_PAGE_SCHEMA = {
         tier: nullable({ type: 'string' }),
         drivers: { type: 'array', items: driver },
         changes: { type: 'array', items: change },
-        actions: { type: 'array', items: { type: 'object' }, description: 'retention actions (the alerts issue fills them)' },
+        actions: { type: 'array', items: { type: 'object' }, description: "the open alert's ranked retention actions ({key, text, cost, expectedSaving}); [] without an open alert" },
         valueAtRisk: { type: 'string', description: 'probability × annualised revenue' },
         scoredAt: dateTime,
         asOf: dateTime,

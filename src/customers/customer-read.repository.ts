@@ -46,7 +46,8 @@ export class CustomerReadRepository {
   async page(externalId: string, managerEmail: string | null): Promise<CustomerPage | null> {
     const rows: any[] = await this.dataSource.query(
       `SELECT c.*, s.probability, s.previous_probability, s.tier, s.drivers, s.changes, s.value_at_risk,
-              s.scored_at, s.as_of, s.run_id, s.model_id
+              s.scored_at, s.as_of, s.run_id, s.model_id,
+              (SELECT a.actions FROM alerts a WHERE a.customer_id = c.id AND a.status IN ('open', 'acknowledged')) AS alert_actions
          FROM customers c LEFT JOIN customer_scores s ON s.customer_id = c.id
         WHERE c.external_id = $1 AND ($2::text IS NULL OR c.account_manager_email = $2)`,
       [externalId, managerEmail],
@@ -82,7 +83,7 @@ export class CustomerReadRepository {
               tier: r.tier,
               drivers: r.drivers,
               changes: r.changes,
-              actions: [],
+              actions: r.alert_actions ?? [],
               valueAtRisk: r.value_at_risk,
               scoredAt: r.scored_at.toISOString(),
               asOf: r.as_of.toISOString(),

@@ -82,6 +82,9 @@ describe('alert emails through the outbox, the queue and a real SMTP server', ()
     expect(savings).toEqual([...savings].sort((a, b) => b - a));
     expect(res.body.deliveries[0]).toMatchObject({ kind: 'immediate', status: 'sent', attempts: 1, recipient: 'am1@example.com' });
     expect(res.body.events.map((e: { kind: string }) => e.kind)).toEqual(['raised']);
+    // the customer page shows the open alert's ranked actions with its score
+    const page = await request(t.http).get('/v1/customers/acme').set(auth('lead'));
+    expect(page.body.score.actions).toEqual(res.body.actions);
   });
 
   it('the daily digest gives each manager one email with their other alerts, largest value at risk first', async () => {

@@ -6,6 +6,7 @@ import { pgPool } from '../../database/data-source';
 import { MetricsService } from '../../health/metrics.service';
 import { JobHandler } from '../../jobs/job-handler.decorator';
 import { JobName, JobOutcome, JobPayloads } from '../../jobs/job-catalogue';
+import { asyncCommit, idLiteral } from './async-commit';
 import { DeliveryRow, EmailContent } from './email-content';
 import { MailTransport } from './mail-transport';
 
@@ -55,20 +56,21 @@ export class DeliverySender {
     } catch (err) {
       await this.failed(delivery, err as Error);
     }
-    await pool.query(`UPDATE alert_deliveries SET status = 'sent', sent_at = now(), lease_until = NULL, last_error = NULL WHERE id = $1`, [deliveryId]);
+    await asyncCommit(pool, `UPDATE alert_deliveries SET status = 'sent', sent_at = now(), lease_until = NULL, last_error = NULL WHERE id = ${idLiteral(deliveryId)}`);
     this.metrics.recordEmail(delivery.kind, 'sent');
     return 'done';
   }
 
   private async claim(id: number): Promise<DeliveryRow | null> {
-    const { rows } = await pgPool(this.dataSource).query<{
+    const rows = await asyncCommit<{
       id: number; kind: DeliveryRow['kind']; alert_id: number | null; step: number | null; recipient: string; cc: string[];
       message_id: string; attempts: number; created_at: Date;
     }>(
-      `UPDATE alert_deliveries SET status = 'sending', attempts = attempts + 1, lease_until = now() + make_interval(secs => $2)
-        WHERE id = $1 AND (status IN ('pending', 'queued') OR (status = 'sending' AND lease_until < now()))
+      pgPool(this.dataSource),
+      `UPDATE alert_deliveries SET status = 'sending', attempts = attempts + 1,
+              lease_until = now() + make_interval(secs => ${Number(this.config.delivery.sendLeaseSeconds)})
+        WHERE id = ${idLiteral(id)} AND (status IN ('pending', 'queued') OR (status = 'sending' AND lease_until < now()))
         RETURNING id::float8 AS id, kind, alert_id::float8 AS alert_id, step, recipient, cc, message_id, attempts, created_at`,
-      [id, this.config.delivery.sendLeaseSeconds],
     );
     const r = rows[0];
     if (!r) return null;

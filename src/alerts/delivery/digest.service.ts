@@ -25,8 +25,8 @@ export class DigestService implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    if (this.config.process.role === 'api') return;
     const { hour, timezone } = this.config.email.digest;
+    if (this.config.process.role === 'api' || hour === null) return;
     const job = CronJob.from({
       cronTime: `0 ${hour} * * *`,
       timeZone: timezone,

@@ -6,6 +6,8 @@ import { JobName, jobIds } from '../../jobs/job-catalogue';
 import { JobQueue } from '../../jobs/job-queue.service';
 import { messageIdDomain } from '../outbox-keys';
 
+const SHUTDOWN_WAIT_MS = 5_000;
+
 export interface DispatchResult {
   escalations: number;
   queued: number;
@@ -52,7 +54,9 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnApplicationSh
 
   async onApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    await this.running;
+    // A pass stuck on a Redis outage must not hold up SIGTERM: its transaction ends with
+    // the pool, and its rows, never marked queued, stay due.
+    await Promise.race([this.running, new Promise((r) => setTimeout(r, SHUTDOWN_WAIT_MS).unref())]);
   }
 
   /** One pass: due escalation steps into the outbox, then every due row onto the queue. */
@@ -111,6 +115,8 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnApplicationSh
           rows.map((r) => r.id),
         ]);
       }
+      // Losing this in a Postgres crash only means queueing the rows again (see async-commit.ts).
+      await client.query('SET LOCAL synchronous_commit = off');
       await client.query('COMMIT');
       return rows.length;
     } catch (err) {
