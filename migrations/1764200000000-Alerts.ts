@@ -106,7 +106,12 @@ export class Alerts1764200000000 implements MigrationInterface {
         CONSTRAINT uq_alert_deliveries_key UNIQUE (idempotency_key),
         CONSTRAINT ck_alert_deliveries_alert CHECK ((kind = 'digest') = (alert_id IS NULL))
       )`);
-    await q.query(`CREATE INDEX ix_alert_deliveries_open ON alert_deliveries (status, id) WHERE status IN ('pending', 'queued', 'sending')`);
+    // The dispatcher's three questions, each answered from its own small index even with
+    // hundreds of thousands of emails waiting: due pending rows oldest first, queued rows
+    // whose job may be lost, claims whose worker died.
+    await q.query(`CREATE INDEX ix_alert_deliveries_pending ON alert_deliveries (id) WHERE status = 'pending'`);
+    await q.query(`CREATE INDEX ix_alert_deliveries_queued ON alert_deliveries (queued_at) WHERE status = 'queued'`);
+    await q.query(`CREATE INDEX ix_alert_deliveries_sending ON alert_deliveries (lease_until) WHERE status = 'sending'`);
     await q.query(`CREATE INDEX ix_alert_deliveries_alert ON alert_deliveries (alert_id) WHERE alert_id IS NOT NULL`);
     await q.query(`CREATE INDEX ix_alert_deliveries_cap ON alert_deliveries (recipient, created_at) WHERE kind = 'immediate'`);
     await q.query(`ALTER TABLE alerts ADD CONSTRAINT fk_alerts_digest FOREIGN KEY (digest_delivery_id) REFERENCES alert_deliveries (id)`);

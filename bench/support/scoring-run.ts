@@ -4,6 +4,7 @@
  * the service's database sessions are doing; then printing it.
  */
 import { loadavg } from 'node:os';
+import { Client } from 'pg';
 import { performance } from 'node:perf_hooks';
 import { runFacts } from './bench-db';
 import { PgActivitySampler } from './pg-activity';
@@ -34,6 +35,7 @@ interface RunView {
   id: number;
   status: string;
   customersScored: number;
+  alertsRaised: number;
   chunks: { total: number | null; done: number };
   stale: string[];
   error?: string;
@@ -43,6 +45,9 @@ export interface RunResult {
   id: number;
   label: string;
   customers: number;
+  alertsRaised: number;
+  /** Alert emails recorded sent while the run ran (the outbox works beside scoring). */
+  emailsSent: number;
   chunks: number;
   wallSeconds: number;
   dbSeconds: number;
@@ -69,6 +74,7 @@ export async function measureRun(target: ApiTarget, url: string, worker: Service
   apiRss.start();
   const loadBefore = loadavg()[0];
   const cpuBefore = cpuSnapshot({ worker: worker.pid, api: apiProc.pid });
+  const sentBefore = await emailsSent(url);
   const started = performance.now();
   let run = await api<RunView>(target, 'POST', '/v1/scoring-runs', body);
   const poll = (async () => {
@@ -87,10 +93,13 @@ export async function measureRun(target: ApiTarget, url: string, worker: Service
   const cpu = cpuDelta(cpuBefore, cpuAfter, await pg.servicePids());
   await pg.stop();
   const facts = await runFacts(url, run.id);
+  const sentAfter = await emailsSent(url);
   return {
     id: run.id,
     label,
     customers: run.customersScored,
+    alertsRaised: run.alertsRaised,
+    emailsSent: sentAfter - sentBefore,
     chunks: facts.chunks,
     wallSeconds,
     dbSeconds: facts.dbSeconds,
@@ -112,6 +121,7 @@ export function printRun(r: RunResult): void {
   say(`\nrun ${r.id} (${r.label}): ${fmt(r.customers)} customers in ${r.chunks} chunks`);
   say(`  wall (POST → succeeded)      ${fmt(r.wallSeconds, 2)} s   (created → finished in the database: ${fmt(r.dbSeconds, 2)} s)`);
   say(`  customers/s                  ${fmt(r.customers / r.wallSeconds)}`);
+  say(`  alerts raised or escalated   ${fmt(r.alertsRaised)} (in the chunks' transactions); alert emails sent meanwhile ${fmt(r.emailsSent)}`);
   say(`  worker peak RSS              VmHWM ${fmt(r.workerHwmMb, 1)} MB, sampled VmRSS max ${fmt(r.workerPeakRssMb, 1)} MB   (api VmHWM ${fmt(r.apiHwmMb, 1)} MB)`);
   say(`  cpu s                        worker ${fmt(c.worker, 1)}, service's postgres backends ${fmt(c.postgresOurs, 1)} (all postgres ${fmt(c.postgres, 1)}), ` +
     `api ${fmt(c.api, 1)}, bench ${fmt(c.bench, 1)}, other ${fmt(c.other, 1)}, idle ${fmt(c.idle, 1)}`);
@@ -123,4 +133,15 @@ export function printRun(r: RunResult): void {
   say(`  or a Node event loop busy with the other chunk, between two statements of a chunk's write transaction):`);
   for (const [what, s] of r.activity) if (s >= 0.05) say(`    ${fmt(s, 1).padStart(7)}  ${what}`);
   if (r.stale.length) say(`  stale signal kinds: ${r.stale.join(', ')}`);
+}
+
+async function emailsSent(url: string): Promise<number> {
+  const db = new Client({ connectionString: url });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM alert_deliveries WHERE status = 'sent'`);
+    return rows[0]?.n ?? 0;
+  } finally {
+    await db.end();
+  }
 }

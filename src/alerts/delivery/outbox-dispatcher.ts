@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import { pgPool } from '../../database/data-source';
-import { JobName, jobIds } from '../../jobs/job-catalogue';
+import { JobName, jobIds, QueueName } from '../../jobs/job-catalogue';
 import { JobQueue } from '../../jobs/job-queue.service';
 import { messageIdDomain } from '../outbox-keys';
 
@@ -59,14 +59,19 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnApplicationSh
     await Promise.race([this.running, new Promise((r) => setTimeout(r, SHUTDOWN_WAIT_MS).unref())]);
   }
 
-  /** One pass: due escalation steps into the outbox, then every due row onto the queue. */
+  /**
+   * One pass: due escalation steps into the outbox, then due rows onto the queue, while
+   * fewer than a batch wait there. A backlog (a first run raising 300,000 alerts) stays in
+   * Postgres, where it costs nothing, rather than in Redis memory; the queue never runs dry.
+   */
   async dispatch(): Promise<DispatchResult> {
     const escalations = await this.escalate();
+    const queue = this.queue.queue(QueueName.Alerts);
     let queued = 0;
-    for (;;) {
+    while ((await queue.getJobCountByTypes('wait', 'prioritized')) < this.config.delivery.dispatchBatch) {
       const n = await this.dispatchBatch();
       queued += n;
-      if (n < this.config.delivery.dispatchBatch) break;
+      if (n === 0) break;
     }
     return { escalations, queued };
   }
@@ -98,12 +103,18 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnApplicationSh
     try {
       await client.query('BEGIN');
       const { rows } = await client.query<{ id: number; attempts: number }>(
-        `SELECT id::float8 AS id, attempts FROM alert_deliveries
-          WHERE status IN ('pending', 'queued', 'sending')
-            AND ((status = 'pending' AND due_at <= now())
-              OR (status = 'queued' AND queued_at < now() - make_interval(secs => $2))
-              OR (status = 'sending' AND lease_until < now()))
-          ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        `WITH due AS (
+           SELECT id, attempts FROM alert_deliveries
+            WHERE status = 'pending' AND due_at <= now() ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+         ), lost AS (
+           SELECT id, attempts FROM alert_deliveries
+            WHERE status = 'queued' AND queued_at < now() - make_interval(secs => $2) LIMIT $1 FOR UPDATE SKIP LOCKED
+         ), dead AS (
+           SELECT id, attempts FROM alert_deliveries
+            WHERE status = 'sending' AND lease_until < now() LIMIT $1 FOR UPDATE SKIP LOCKED
+         )
+         SELECT id::float8 AS id, attempts FROM due UNION ALL SELECT id::float8, attempts FROM lost
+         UNION ALL SELECT id::float8, attempts FROM dead`,
         [this.config.delivery.dispatchBatch, this.config.delivery.requeueAfterSeconds],
       );
       if (rows.length > 0) {
