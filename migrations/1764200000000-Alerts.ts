@@ -53,6 +53,7 @@ export class Alerts1764200000000 implements MigrationInterface {
         raised_at timestamptz NOT NULL DEFAULT now(),
         escalated_at timestamptz,
         immediate_at timestamptz,
+        escalation_step int NOT NULL DEFAULT 0,
         acknowledged_at timestamptz,
         acknowledged_by text,
         outcome text CHECK (outcome IN ('retained', 'churned', 'false_alarm')),
@@ -66,7 +67,12 @@ export class Alerts1764200000000 implements MigrationInterface {
     await q.query(`CREATE UNIQUE INDEX uq_alerts_one_open ON alerts (customer_id) WHERE status IN ('open', 'acknowledged')`);
     await q.query(`CREATE INDEX ix_alerts_customer ON alerts (customer_id, id)`);
     await q.query(`CREATE INDEX ix_alerts_digest ON alerts (recipient) WHERE needs_digest AND digest_delivery_id IS NULL`);
-    await q.query(`CREATE INDEX ix_alerts_escalation ON alerts (immediate_at) WHERE status = 'open' AND immediate_at IS NOT NULL`);
+    // The escalation sweep asks, per step k, for open immediate alerts at step k − 1 sent
+    // long enough ago: an exact range here, however many alerts stay open.
+    await q.query(
+      `CREATE INDEX ix_alerts_escalation ON alerts (escalation_step, immediate_at)
+        WHERE status = 'open' AND immediate_at IS NOT NULL AND held_reason IS NULL`,
+    );
 
     await q.query(`
       CREATE TABLE alert_events (

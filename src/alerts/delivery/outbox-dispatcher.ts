@@ -84,18 +84,34 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnApplicationSh
       recipient: s.to === 'supportLead' ? this.config.email.supportLead : s.to,
     }));
     if (steps.length === 0) return 0;
-    const { rowCount } = await pgPool(this.dataSource).query(
-      `INSERT INTO alert_deliveries (kind, alert_id, step, recipient, idempotency_key, message_id)
-       SELECT 'escalation', a.id, s.step, s.recipient, 'alert:' || a.id || ':escalation:' || s.step,
-              '<alert-' || a.id || '-escalation-' || s.step || '.' || gen_random_uuid() || '@' || $2 || '>'
-         FROM alerts a
-         CROSS JOIN json_to_recordset($1::json) AS s(step int, after_seconds float8, recipient text)
-        WHERE a.status = 'open' AND a.immediate_at IS NOT NULL AND a.held_reason IS NULL
-          AND a.immediate_at + make_interval(secs => s.after_seconds) <= now()
-       ON CONFLICT (idempotency_key) DO NOTHING`,
-      [JSON.stringify(steps), messageIdDomain(this.config.email.from)],
+    // Steps run in order (an alert's step k needs step k − 1 done), each at most once (the
+    // key); alerts.escalation_step records progress so a sweep never rescans finished ones.
+    const { rows } = await pgPool(this.dataSource).query<{ n: number }>(
+      `WITH steps AS (
+         SELECT * FROM json_to_recordset($1::json) AS s(step int, after_seconds float8, recipient text)
+       ), due AS (
+         -- per step an ordered range of ix_alerts_escalation (a plain join lets the planner
+         -- scan every open alert: it cannot tell how few are due)
+         SELECT a.id, s.step, s.recipient FROM steps s
+          CROSS JOIN LATERAL (
+            SELECT id FROM alerts a
+             WHERE a.status = 'open' AND a.immediate_at IS NOT NULL AND a.held_reason IS NULL
+               AND a.escalation_step = s.step - 1 AND a.immediate_at <= now() - make_interval(secs => s.after_seconds)
+             ORDER BY a.immediate_at LIMIT $3) a
+       ), created AS (
+         INSERT INTO alert_deliveries (kind, alert_id, step, recipient, idempotency_key, message_id)
+         SELECT 'escalation', id, step, recipient, 'alert:' || id || ':escalation:' || step,
+                '<alert-' || id || '-escalation-' || step || '.' || gen_random_uuid() || '@' || $2 || '>'
+           FROM due
+         ON CONFLICT (idempotency_key) DO NOTHING
+         RETURNING 1
+       ), progressed AS (
+         UPDATE alerts a SET escalation_step = due.step FROM due WHERE a.id = due.id AND a.escalation_step < due.step RETURNING 1
+       )
+       SELECT (SELECT count(*) FROM created)::int AS n, (SELECT count(*) FROM progressed)::int AS progressed`,
+      [JSON.stringify(steps), messageIdDomain(this.config.email.from), this.config.delivery.dispatchBatch],
     );
-    return rowCount ?? 0;
+    return rows[0]?.n ?? 0;
   }
 
   private async dispatchBatch(): Promise<number> {
