@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { DomainError } from '../common/domain-error';
 import { pgPool } from '../database/data-source';
+import { inTransaction } from '../database/transaction';
 import { AlertFilter, AlertsRepository, AlertView, Outcome } from './alerts.repository';
 
 export interface OutcomeRequest {
@@ -36,24 +38,15 @@ export class AlertsService {
   async acknowledge(id: number, by: string, managerEmail: string | null): Promise<{ alert: AlertView; changed: boolean }> {
     const current = await this.get(id, managerEmail);
     if (current.status === 'closed' && !current.acknowledgedAt) throw new DomainError('conflict', `Alert ${id} is closed`);
-    const client = await pgPool(this.dataSource).connect();
-    let changed = false;
-    try {
-      await client.query('BEGIN');
+    const changed = await inTransaction(pgPool(this.dataSource), async (client) => {
       const { rowCount } = await client.query(
         `UPDATE alerts SET status = 'acknowledged', acknowledged_at = now(), acknowledged_by = $2, updated_at = now()
           WHERE id = $1 AND status = 'open'`,
         [id, by],
       );
-      changed = rowCount === 1;
-      if (changed) await this.event(client, id, 'acknowledged', { by });
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+      if (rowCount === 1) await this.event(client, id, 'acknowledged', { by });
+      return rowCount === 1;
+    });
     return { alert: await this.get(id, managerEmail), changed };
   }
 
@@ -63,9 +56,7 @@ export class AlertsService {
    */
   async recordOutcome(id: number, request: OutcomeRequest, by: string, managerEmail: string | null): Promise<AlertView> {
     await this.get(id, managerEmail);
-    const client = await pgPool(this.dataSource).connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(pgPool(this.dataSource), async (client) => {
       await client.query(
         `UPDATE alerts SET outcome = $2, outcome_action = $3, outcome_note = $4, outcome_at = now(), outcome_by = $5,
                 acknowledged_at = COALESCE(acknowledged_at, now()), acknowledged_by = COALESCE(acknowledged_by, $5),
@@ -74,17 +65,11 @@ export class AlertsService {
         [id, request.outcome, request.action ?? null, request.note ?? null, by],
       );
       await this.event(client, id, 'outcome', { outcome: request.outcome, action: request.action ?? null, by });
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
     return this.get(id, managerEmail);
   }
 
-  private async event(client: { query: (text: string, values: unknown[]) => Promise<unknown> }, id: number, kind: string, detail: unknown): Promise<void> {
+  private async event(client: PoolClient, id: number, kind: string, detail: unknown): Promise<void> {
     await client.query(
       `INSERT INTO alert_events (alert_id, customer_id, kind, tier, as_of, detail)
        SELECT id, customer_id, $2, tier, now(), $3 FROM alerts WHERE id = $1`,

@@ -3,9 +3,9 @@ import { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { pgPool } from '../database/data-source';
+import { inTransaction } from '../database/transaction';
 import { MetricsService } from '../health/metrics.service';
 import { FeatureBatch, featureRow, FeaturesRepository } from '../features/features.repository';
-import { FEATURE_INDEX, FEATURE_KEYS } from '../features/feature-catalog';
 import { JobHandler } from '../jobs/job-handler.decorator';
 import { JobName, JobOutcome, JobPayloads } from '../jobs/job-catalogue';
 import { topDrivers, whatChanged } from '../model/explanations';
@@ -150,9 +150,7 @@ export class ChunkScorer {
     candidates: AlertCandidate[],
     withChallenger: boolean,
   ): Promise<void> {
-    const client = await pgPool(this.dataSource).connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(pgPool(this.dataSource), async (client) => {
       // Locked first: a retry of a chunk already written waits here, then rewrites its
       // scores (the same ones) but raises no alert and counts nothing twice.
       const before = await client.query<{ status: string }>(
@@ -165,13 +163,7 @@ export class ChunkScorer {
         ? 0
         : await this.alerts.applyChunk(client, { id: run.id, asOf: run.asOf, stale: run.stale, valueBands: run.valueBands }, candidates);
       await this.completeChunk(client, run, chunk, probabilities, rows, alreadyDone, raised);
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   private async predictWith(modelId: number, batch: FeatureBatch): Promise<Float64Array> {

@@ -1,6 +1,5 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import request from 'supertest';
@@ -11,9 +10,9 @@ import { JobQueue } from '../../src/jobs/job-queue.service';
 import { AlertBook, ALERT_TEST_CONFIG } from '../support/alert-book';
 import { startSmtp, TestSmtp } from '../support/smtp';
 import { TestApp, startPeer, startTestApp } from '../support/test-app';
+import { WorkerProcesses } from '../support/workers';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const MAIN = join(__dirname, '../../dist/src/main.js');
 
 async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -128,40 +127,18 @@ describe('email delivery when parts fail', () => {
 describe('a worker killed between the SMTP send and recording it', () => {
   let t: TestApp;
   let smtp: TestSmtp;
-  const workers: ChildProcess[] = [];
-
-  const startWorker = (): ChildProcess => {
-    const child = spawn(process.execPath, [MAIN], {
-      env: {
-        ...process.env,
-        NODE_ENV: 'test',
-        CHURNWATCH_PROCESS: 'worker',
-        CHURNWATCH_MIGRATE: 'false',
-        DATABASE_URL: t.db.url,
-        CHURNWATCH_QUEUE_PREFIX: t.config.queue.prefix,
-        SMTP_URL: smtp.url,
-      },
-      stdio: 'ignore',
-    });
-    workers.push(child);
-    return child;
-  };
+  const workers = new WorkerProcesses(
+    () => t,
+    () => ({ SMTP_URL: smtp.url }),
+  );
+  const startWorker = () => workers.start();
 
   beforeAll(async () => {
     smtp = await startSmtp();
     // API only: the spawned worker processes dispatch and send.
     t = await startTestApp({ CHURNWATCH_PROCESS: 'api' });
   });
-  afterEach(async () => {
-    await Promise.all(
-      workers.splice(0).map(async (w) => {
-        if (w.exitCode === null && w.signalCode === null) {
-          w.kill('SIGTERM');
-          await once(w, 'exit');
-        }
-      }),
-    );
-  });
+  afterEach(() => workers.stopAll());
   afterAll(async () => {
     await t?.close();
     await smtp?.close();

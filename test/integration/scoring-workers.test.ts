@@ -1,6 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
 import request from 'supertest';
 import { Client } from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -9,40 +7,15 @@ import { QueueName } from '../../src/jobs/job-catalogue';
 import { JobQueue } from '../../src/jobs/job-queue.service';
 import { runScores, waitForRun } from '../support/scoring';
 import { TestApp, startTestApp } from '../support/test-app';
+import { WorkerProcesses } from '../support/workers';
 
-// Worker processes are the built service (npm test builds first) in worker mode.
-const MAIN = join(__dirname, '../../dist/src/main.js');
 const AS_OF = new Date(Date.now() - 3_600_000).toISOString();
 
 describe('scoring runs shared by worker processes', () => {
   let t: TestApp;
-  const workers: ChildProcess[] = [];
-
-  const startWorker = (): ChildProcess => {
-    const child = spawn(process.execPath, [MAIN], {
-      env: {
-        ...process.env,
-        NODE_ENV: 'test',
-        CHURNWATCH_PROCESS: 'worker',
-        CHURNWATCH_MIGRATE: 'false',
-        DATABASE_URL: t.db.url,
-        CHURNWATCH_QUEUE_PREFIX: t.config.queue.prefix,
-      },
-      stdio: 'ignore',
-    });
-    workers.push(child);
-    return child;
-  };
-  const stopWorkers = async () => {
-    await Promise.all(
-      workers.splice(0).map(async (w) => {
-        if (w.exitCode === null && w.signalCode === null) {
-          w.kill('SIGTERM');
-          await once(w, 'exit');
-        }
-      }),
-    );
-  };
+  const workers = new WorkerProcesses(() => t);
+  const startWorker = () => workers.start();
+  const stopWorkers = () => workers.stopAll();
   const trigger = async () => {
     const res = await request(t.http).post('/v1/scoring-runs').set('Authorization', `Bearer ${t.keys.scheduler}`).send({ asOf: AS_OF });
     expect(res.status).toBe(202);

@@ -67,7 +67,7 @@ export class AlertBook {
     return runScoring(this.t, { asOf: day(n) });
   }
 
-  private async post(path: string, body: unknown): Promise<void> {
+  private async post(path: string, body: object): Promise<void> {
     const res = await request(this.t.http).post(path).set(this.auth()).send(body);
     if (res.status !== 200) throw new Error(`${path}: ${res.status} ${JSON.stringify(res.body)}`);
   }

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import { pgPool } from '../../database/data-source';
+import { inTransaction } from '../../database/transaction';
 import { JobName, jobIds, QueueName } from '../../jobs/job-catalogue';
 import { JobQueue } from '../../jobs/job-queue.service';
 import { messageIdDomain } from '../outbox-keys';
@@ -115,9 +116,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnApplicationSh
   }
 
   private async dispatchBatch(): Promise<number> {
-    const client = await pgPool(this.dataSource).connect();
-    try {
-      await client.query('BEGIN');
+    return inTransaction(pgPool(this.dataSource), async (client) => {
       const { rows } = await client.query<{ id: number; attempts: number }>(
         `WITH due AS (
            SELECT id, attempts FROM alert_deliveries
@@ -133,24 +132,15 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnApplicationSh
          UNION ALL SELECT id::float8, attempts FROM dead`,
         [this.config.delivery.dispatchBatch, this.config.delivery.requeueAfterSeconds],
       );
-      if (rows.length > 0) {
-        await this.queue.addBulk(
-          JobName.AlertDelivery,
-          rows.map((r) => ({ payload: { deliveryId: r.id }, jobId: jobIds.delivery(r.id, r.attempts) })),
-        );
-        await client.query(`UPDATE alert_deliveries SET status = 'queued', queued_at = now() WHERE id = ANY($1::bigint[])`, [
-          rows.map((r) => r.id),
-        ]);
-      }
+      if (rows.length === 0) return 0;
+      await this.queue.addBulk(
+        JobName.AlertDelivery,
+        rows.map((r) => ({ payload: { deliveryId: r.id }, jobId: jobIds.delivery(r.id, r.attempts) })),
+      );
+      await client.query(`UPDATE alert_deliveries SET status = 'queued', queued_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
       // Losing this in a Postgres crash only means queueing the rows again (see async-commit.ts).
       await client.query('SET LOCAL synchronous_commit = off');
-      await client.query('COMMIT');
       return rows.length;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 }
