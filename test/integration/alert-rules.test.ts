@@ -11,6 +11,19 @@ import { activityRow } from '../support/factories';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A customer as POST /v1/customers takes it, read back from the database. */
+async function customerRowOf(t: TestApp, externalId: string): Promise<Record<string, unknown>> {
+  const [c] = await t.sql<Record<string, any>>(`SELECT * FROM customers WHERE external_id = $1`, [externalId]);
+  return {
+    externalId,
+    name: c!.name,
+    segment: c!.segment,
+    monthlyRevenue: c!.monthly_revenue,
+    signupAt: c!.signup_at.toISOString(),
+    accountManager: { email: c!.account_manager_email, name: c!.account_manager_name },
+  };
+}
+
 interface AlertRow {
   id: string;
   external_id: string;
@@ -223,6 +236,20 @@ describe('daily caps, the retention budget and stale runs', () => {
     expect(overflow).toHaveLength(2);
     const released = await t.sql(`SELECT 1 FROM alert_events WHERE kind = 'released'`);
     expect(released).toHaveLength(4);
+  });
+
+  it('the digest goes to the account manager the customer has now', async () => {
+    // mid's book moved to another manager after its alert was raised
+    const moved = await request(t.http)
+      .post('/v1/customers')
+      .set('Authorization', `Bearer ${t.keys.admin}`)
+      .send([{ ...(await customerRowOf(t, 'mid')), accountManager: { email: 'am9@example.com', name: 'New Manager' } }]);
+    expect(moved.status).toBe(200);
+    const res = await request(t.http).post('/v1/alerts/digest').set('Authorization', `Bearer ${t.keys.admin}`);
+    expect(res.body.digests).toEqual([
+      { recipient: 'am3@example.com', alerts: 1 },
+      { recipient: 'am9@example.com', alerts: 1 },
+    ]);
   });
 
   it('the retention budget limits costly actions, highest expected saving first', async () => {

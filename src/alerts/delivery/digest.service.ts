@@ -48,21 +48,22 @@ export class DigestService implements OnApplicationBootstrap {
    */
   async build(key: string): Promise<Array<{ recipient: string; alerts: number }>> {
     const { rows } = await pgPool(this.dataSource).query<{ recipient: string; alerts: number }>(
+      // To the customer's account manager now: a book handed over since the alert was
+      // raised goes to the new manager.
       `WITH waiting AS (
-         SELECT recipient, count(*)::int AS alerts FROM alerts
-          WHERE needs_digest AND digest_delivery_id IS NULL AND status = 'open' AND held_reason IS NULL
-          GROUP BY recipient
+         SELECT a.id, c.account_manager_email AS recipient FROM alerts a JOIN customers c ON c.id = a.customer_id
+          WHERE a.needs_digest AND a.digest_delivery_id IS NULL AND a.status = 'open' AND a.held_reason IS NULL
        ), created AS (
          INSERT INTO alert_deliveries (kind, recipient, idempotency_key, message_id)
          SELECT 'digest', recipient, 'digest:' || recipient || ':' || $1, '<digest-' || gen_random_uuid() || '@' || $2 || '>'
-           FROM waiting
+           FROM (SELECT DISTINCT recipient FROM waiting) r
          ON CONFLICT (idempotency_key) DO NOTHING
          RETURNING id, recipient
        ), attached AS (
-         UPDATE alerts a SET digest_delivery_id = created.id, updated_at = now() FROM created
-          WHERE a.recipient = created.recipient AND a.needs_digest AND a.digest_delivery_id IS NULL
-            AND a.status = 'open' AND a.held_reason IS NULL
-         RETURNING a.recipient
+         UPDATE alerts a SET digest_delivery_id = created.id, updated_at = now()
+           FROM waiting JOIN created ON created.recipient = waiting.recipient
+          WHERE a.id = waiting.id
+         RETURNING created.recipient
        )
        SELECT recipient, count(*)::int AS alerts FROM attached GROUP BY recipient ORDER BY recipient`,
       [key, messageIdDomain(this.config.email.from)],
