@@ -14,7 +14,7 @@ describe('alert outcomes: the feedback loop', () => {
     request(t.http).post(`/v1/alerts/${ids.get(customer)}/outcome`).set(auth(role)).send(body);
 
   beforeAll(async () => {
-    t = await startTestApp({}, { ...ALERT_TEST_CONFIG, email: { outboxDir: '/tmp/cw-outcomes-outbox' } });
+    t = await startTestApp({}, ALERT_TEST_CONFIG);
     const book = new AlertBook(t);
     await book.add([
       { id: 'kept', manager: 'am1@example.com', p: 0.9 },

@@ -1,6 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertBook, ALERT_TEST_CONFIG } from '../support/alert-book';
@@ -57,11 +55,10 @@ const tierOf = async (t: TestApp, customer: string) =>
 describe('alert rules against alert fatigue', () => {
   let t: TestApp;
   let book: AlertBook;
-  const outbox = mkdtempSync(join(tmpdir(), 'cw-outbox-'));
 
   beforeAll(async () => {
-    // no SMTP_URL: emails are .eml files in the outbox folder
-    t = await startTestApp({}, { ...ALERT_TEST_CONFIG, email: { outboxDir: outbox } });
+    // no SMTP_URL: emails are .eml files in the outbox folder (the test app's own)
+    t = await startTestApp({}, ALERT_TEST_CONFIG);
     book = new AlertBook(t);
     await book.add([
       { id: 'hover', manager: 'am1@example.com', p: 0.72 },
@@ -69,10 +66,7 @@ describe('alert rules against alert fatigue', () => {
       { id: 'quiet', manager: 'am2@example.com', p: 0.05 },
     ]);
   });
-  afterAll(async () => {
-    await t?.close();
-    rmSync(outbox, { recursive: true, force: true });
-  });
+  afterAll(() => t?.close());
 
   it('critical is raised at once; high waits for its second run and goes to the digest', async () => {
     const run = await book.run(1);
@@ -132,6 +126,7 @@ describe('alert rules against alert fatigue', () => {
   });
 
   it('emails without SMTP_URL land as .eml files in the outbox folder', async () => {
+    const outbox = t.config.email.outboxDir;
     const deadline = Date.now() + 10_000;
     while (readdirSync(outbox).filter((f) => f.endsWith('.eml')).length < 3 && Date.now() < deadline) await sleep(50);
     const files = readdirSync(outbox).filter((f) => f.endsWith('.eml'));
@@ -175,14 +170,12 @@ describe('alert rules against alert fatigue', () => {
 describe('daily caps, the retention budget and stale runs', () => {
   let t: TestApp;
   let book: AlertBook;
-  const outbox = mkdtempSync(join(tmpdir(), 'cw-outbox-'));
 
   beforeAll(async () => {
     t = await startTestApp(
       {},
       {
         ...ALERT_TEST_CONFIG,
-        email: { outboxDir: outbox },
         alerts: { ...ALERT_TEST_CONFIG.alerts, perRecipientDailyCap: 1 },
         playbooks: { budget: { period: 'month', amount: 450 } },
         scoring: { staleAfterHours: { activity: 24, complaints: 1e7, spend: 1e7 } },
@@ -196,10 +189,7 @@ describe('daily caps, the retention budget and stale runs', () => {
       { id: 'other', manager: 'am4@example.com', p: 0.75 },
     ]);
   });
-  afterAll(async () => {
-    await t?.close();
-    rmSync(outbox, { recursive: true, force: true });
-  });
+  afterAll(() => t?.close());
 
   it('a run on stale signals records its alerts as held and sends nothing', async () => {
     const run = await book.run(1); // the newest activity is weeks older than this run

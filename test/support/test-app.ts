@@ -1,6 +1,9 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { AppModule } from '../../src/app.module';
@@ -43,7 +46,15 @@ export async function dropQueueKeys(config: { redis: { url: string }; queue: { p
  */
 export async function startPeer(t: TestApp, env: Record<string, string> = {}, overrides: Record<string, unknown> = {}): Promise<INestApplication> {
   const config = loadConfig(
-    { ...process.env, NODE_ENV: 'test', DATABASE_URL: t.db.url, CHURNWATCH_MIGRATE: 'false', CHURNWATCH_QUEUE_PREFIX: t.config.queue.prefix, ...env },
+    {
+      ...process.env,
+      NODE_ENV: 'test',
+      DATABASE_URL: t.db.url,
+      CHURNWATCH_MIGRATE: 'false',
+      CHURNWATCH_QUEUE_PREFIX: t.config.queue.prefix,
+      CHURNWATCH_OUTBOX_DIR: t.config.email.outboxDir,
+      ...env,
+    },
     { overrides },
   );
   const app = await NestFactory.create(AppModule.register(config), { bodyParser: false, logger: false, abortOnError: false });
@@ -55,9 +66,19 @@ export async function startPeer(t: TestApp, env: Record<string, string> = {}, ov
 /** The real service (real Postgres, real Redis) on a fresh database, with keys for every role. */
 export async function startTestApp(env: Record<string, string> = {}, overrides: Record<string, unknown> = {}): Promise<TestApp> {
   const db = await createTestDatabase();
+  // Alert emails of runs without SMTP land in a folder of this test's own, not the checkout's.
+  const outbox = mkdtempSync(join(tmpdir(), 'cw-test-outbox-'));
   // Each test database gets its own queues, so workers of parallel test files never meet.
   const config = loadConfig(
-    { ...process.env, NODE_ENV: 'test', DATABASE_URL: db.url, CHURNWATCH_MIGRATE: 'false', CHURNWATCH_QUEUE_PREFIX: db.name, ...env },
+    {
+      ...process.env,
+      NODE_ENV: 'test',
+      DATABASE_URL: db.url,
+      CHURNWATCH_MIGRATE: 'false',
+      CHURNWATCH_QUEUE_PREFIX: db.name,
+      CHURNWATCH_OUTBOX_DIR: outbox,
+      ...env,
+    },
     { overrides },
   );
   const app = await NestFactory.create(AppModule.register(config), { bodyParser: false, logger: false, abortOnError: false });
@@ -82,6 +103,7 @@ export async function startTestApp(env: Record<string, string> = {}, overrides: 
       await dropQueueKeys(config);
       await app.close();
       await db.drop();
+      rmSync(outbox, { recursive: true, force: true });
     },
   };
 }

@@ -25,6 +25,7 @@ export class WorkerProcesses {
         CHURNWATCH_MIGRATE: 'false',
         DATABASE_URL: t.db.url,
         CHURNWATCH_QUEUE_PREFIX: t.config.queue.prefix,
+        CHURNWATCH_OUTBOX_DIR: t.config.email.outboxDir,
         ...this.env(),
       },
       stdio: 'ignore',
