@@ -103,6 +103,7 @@ export class Alerts1764200000000 implements MigrationInterface {
         message_id text NOT NULL,
         status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'queued', 'sending', 'sent', 'failed', 'cancelled')),
         attempts int NOT NULL DEFAULT 0,
+        dispatches int NOT NULL DEFAULT 0,
         last_error text,
         due_at timestamptz NOT NULL DEFAULT now(),
         queued_at timestamptz,

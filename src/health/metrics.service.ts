@@ -47,7 +47,7 @@ export class MetricsService {
 
   private readonly emails = new Counter({
     name: 'churnwatch_emails_total',
-    help: 'Alert emails by kind (immediate, digest, escalation) and result (sent, retried, failed) in this process',
+    help: 'Alert emails by kind (immediate, digest, escalation) and result (sent, retried, failed, deferred: mail server down) in this process',
     labelNames: ['kind', 'result'],
     registers: [this.registry],
   });
@@ -78,7 +78,7 @@ export class MetricsService {
     this.customersScored.inc(customers);
   }
 
-  recordEmail(kind: string, result: 'sent' | 'retried' | 'failed'): void {
+  recordEmail(kind: string, result: 'sent' | 'retried' | 'failed' | 'deferred'): void {
     this.emails.inc({ kind, result });
   }
 

@@ -48,6 +48,6 @@ export const jobIds = {
   plan: (runId: number) => `run-${runId}-plan`,
   chunk: (runId: number, chunkNo: number) => `run-${runId}-chunk-${chunkNo}`,
   train: (modelId: number) => `model-${modelId}-train`,
-  /** Per claim: a delivery handed out again (its sender died) gets a fresh job, a re-dispatch of the same one does not. */
-  delivery: (deliveryId: number, attempts: number) => `delivery-${deliveryId}-${attempts}`,
+  /** Per dispatch (counted on the outbox row, which one dispatcher holds at a time): an email queued again gets a fresh job. */
+  delivery: (deliveryId: number, dispatch: number) => `delivery-${deliveryId}-${dispatch}`,
 };

@@ -8,6 +8,7 @@ import { OutboxDispatcher } from '../../src/alerts/delivery/outbox-dispatcher';
 import { QueueName } from '../../src/jobs/job-catalogue';
 import { JobQueue } from '../../src/jobs/job-queue.service';
 import { AlertBook, ALERT_TEST_CONFIG } from '../support/alert-book';
+import { freePort } from '../support/net';
 import { startSmtp, TestSmtp } from '../support/smtp';
 import { TestApp, startPeer, startTestApp } from '../support/test-app';
 import { WorkerProcesses } from '../support/workers';
@@ -121,6 +122,37 @@ describe('email delivery when parts fail', () => {
          JOIN customers c ON c.id = a.customer_id WHERE c.external_id LIKE 'many-%' GROUP BY d.status`,
     );
     expect(stored).toEqual([{ status: 'sent', n: 40 }]);
+  });
+});
+
+describe('a mail server that is down', () => {
+  let t: TestApp;
+  let smtp: TestSmtp | null = null;
+
+  afterAll(async () => {
+    await t?.close();
+    await smtp?.close();
+  });
+
+  it('keeps emails waiting in the outbox without using up attempts, and sends them once it is back', async () => {
+    const port = await freePort(); // nothing listens there yet
+    t = await startTestApp({ SMTP_URL: `smtp://127.0.0.1:${port}` }, ALERT_TEST_CONFIG);
+    const book = new AlertBook(t);
+    await book.add([{ id: 'waiting', manager: 'am1@example.com', p: 0.9 }]);
+    await book.run(1);
+    await until('a failed try', async () => (await t.sql(`SELECT 1 FROM alert_deliveries WHERE last_error IS NOT NULL`)).length > 0);
+    await sleep(2000); // several retry rounds (outageRetrySeconds 0.5 in config/test.yaml)
+    const [down] = await t.sql<{ status: string; attempts: number; last_error: string }>(`SELECT status, attempts, last_error FROM alert_deliveries`);
+    expect(down!.status).not.toBe('failed');
+    expect(down!.attempts).toBeLessThanOrEqual(1); // 1 only while a try is in flight
+    expect(down!.last_error).toMatch(/mail server unavailable/);
+
+    smtp = await startSmtp(port);
+    await smtp.waitFor(1);
+    await until('recorded', async () => (await t.sql<{ status: string }>(`SELECT status FROM alert_deliveries`))[0]!.status === 'sent');
+    const [up] = await t.sql<{ attempts: number; last_error: string | null }>(`SELECT attempts, last_error FROM alert_deliveries`);
+    expect(up).toEqual({ attempts: 1, last_error: null });
+    expect(smtp.received).toHaveLength(1);
   });
 });
 

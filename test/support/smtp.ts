@@ -30,8 +30,8 @@ const addresses = (v: unknown): string[] => {
   return list.flatMap((a: { value?: Array<{ address?: string }> }) => (a.value ?? []).map((x) => x.address ?? ''));
 };
 
-/** A real SMTP server on 127.0.0.1 (smtp-server), no TLS or auth, recording what it accepts. */
-export async function startSmtp(): Promise<TestSmtp> {
+/** A real SMTP server on 127.0.0.1 (smtp-server, on `port` or any free one), no TLS or auth, recording what it accepts. */
+export async function startSmtp(port = 0): Promise<TestSmtp> {
   const state: TestSmtp = {
     url: '',
     port: 0,
@@ -74,7 +74,7 @@ export async function startSmtp(): Promise<TestSmtp> {
         });
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
   const address = (server as unknown as { server: { address(): { port: number } } }).server.address();
   state.port = address.port;
   state.url = `smtp://127.0.0.1:${address.port}`;

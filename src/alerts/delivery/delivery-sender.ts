@@ -20,6 +20,8 @@ import { MailTransport } from './mail-transport';
 @Injectable()
 export class DeliverySender {
   private readonly logger = new Logger('Delivery');
+  /** Whether the last send found the mail server down (to log an outage once, not per email). */
+  private outage = false;
 
   constructor(
     private readonly config: AppConfig,
@@ -54,10 +56,13 @@ export class DeliverySender {
         headers: { 'X-Churnwatch-Delivery': String(delivery.id), 'X-Churnwatch-Kind': delivery.kind },
       });
     } catch (err) {
+      if (isOutage(err)) return this.deferred(delivery, err as Error);
       await this.failed(delivery, err as Error);
     }
     await asyncCommit(pool, `UPDATE alert_deliveries SET status = 'sent', sent_at = now(), lease_until = NULL, last_error = NULL WHERE id = ${idLiteral(deliveryId)}`);
     this.metrics.recordEmail(delivery.kind, 'sent');
+    if (this.outage) this.logger.log('Mail server reachable again');
+    this.outage = false;
     return 'done';
   }
 
@@ -80,6 +85,24 @@ export class DeliverySender {
     };
   }
 
+  /**
+   * The mail server is down or unreachable (or the outbox folder unwritable): nothing is
+   * wrong with this email, so it uses up no attempt. It goes back to the outbox, due again
+   * in delivery.outageRetrySeconds, and waits there for as long as the outage lasts.
+   */
+  private async deferred(delivery: DeliveryRow, err: Error): Promise<JobOutcome> {
+    await pgPool(this.dataSource).query(
+      `UPDATE alert_deliveries SET status = 'pending', attempts = attempts - 1, lease_until = NULL, last_error = $2,
+              due_at = now() + make_interval(secs => $3)
+        WHERE id = $1`,
+      [delivery.id, `mail server unavailable, will retry: ${err.message}`.slice(0, 1000), this.config.delivery.outageRetrySeconds],
+    );
+    this.metrics.recordEmail(delivery.kind, 'deferred');
+    if (!this.outage) this.logger.warn(`Mail server unavailable; emails wait in the outbox and are retried every ${this.config.delivery.outageRetrySeconds} s: ${err.message}`);
+    this.outage = true;
+    return 'skipped';
+  }
+
   /** Back to the queue for a retry with backoff, or `failed` (visible in the API) when attempts are used up. */
   private async failed(delivery: DeliveryRow, err: Error): Promise<never> {
     const final = delivery.attempts >= this.config.delivery.attempts;
@@ -91,4 +114,12 @@ export class DeliverySender {
     this.logger.warn(`Email ${delivery.id} (${delivery.kind}) attempt ${delivery.attempts}${final ? ', giving up' : ''}: ${err.message}`);
     throw final ? new UnrecoverableError(err.message) : err;
   }
+}
+
+/** nodemailer's codes for "could not talk to the server at all", and 421 "service not available". */
+const OUTAGE_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNREFUSED', 'ECONNRESET', 'EAUTH', 'ENOSPC', 'EACCES', 'EROFS']);
+
+function isOutage(err: unknown): boolean {
+  const e = err as { code?: string; responseCode?: number };
+  return (e.code !== undefined && OUTAGE_CODES.has(e.code)) || e.responseCode === 421;
 }

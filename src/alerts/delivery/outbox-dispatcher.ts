@@ -17,7 +17,7 @@ export interface DispatchResult {
 /**
  * Moves due emails from the Postgres outbox to the BullMQ alerts queue, and adds the due
  * steps of escalation chains to the outbox. Every worker-mode process runs it on a timer;
- * rows are claimed with SKIP LOCKED and job ids are per (delivery, claim), so two
+ * rows are claimed with SKIP LOCKED and job ids are per (delivery, dispatch), so two
  * dispatchers neither block each other nor queue one email twice. Rows are marked queued
  * only once Redis took the jobs: with Redis down they stay pending and go out when it is back.
  */
@@ -117,27 +117,30 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnApplicationSh
 
   private async dispatchBatch(): Promise<number> {
     return inTransaction(pgPool(this.dataSource), async (client) => {
-      const { rows } = await client.query<{ id: number; attempts: number }>(
+      const { rows } = await client.query<{ id: number; dispatches: number }>(
         `WITH due AS (
-           SELECT id, attempts FROM alert_deliveries
+           SELECT id, dispatches FROM alert_deliveries
             WHERE status = 'pending' AND due_at <= now() ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
          ), lost AS (
-           SELECT id, attempts FROM alert_deliveries
+           SELECT id, dispatches FROM alert_deliveries
             WHERE status = 'queued' AND queued_at < now() - make_interval(secs => $2) LIMIT $1 FOR UPDATE SKIP LOCKED
          ), dead AS (
-           SELECT id, attempts FROM alert_deliveries
+           SELECT id, dispatches FROM alert_deliveries
             WHERE status = 'sending' AND lease_until < now() LIMIT $1 FOR UPDATE SKIP LOCKED
          )
-         SELECT id::float8 AS id, attempts FROM due UNION ALL SELECT id::float8, attempts FROM lost
-         UNION ALL SELECT id::float8, attempts FROM dead`,
+         SELECT id::float8 AS id, dispatches FROM due UNION ALL SELECT id::float8, dispatches FROM lost
+         UNION ALL SELECT id::float8, dispatches FROM dead`,
         [this.config.delivery.dispatchBatch, this.config.delivery.requeueAfterSeconds],
       );
       if (rows.length === 0) return 0;
       await this.queue.addBulk(
         JobName.AlertDelivery,
-        rows.map((r) => ({ payload: { deliveryId: r.id }, jobId: jobIds.delivery(r.id, r.attempts) })),
+        rows.map((r) => ({ payload: { deliveryId: r.id }, jobId: jobIds.delivery(r.id, r.dispatches + 1) })),
       );
-      await client.query(`UPDATE alert_deliveries SET status = 'queued', queued_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+      await client.query(
+        `UPDATE alert_deliveries SET status = 'queued', queued_at = now(), dispatches = dispatches + 1 WHERE id = ANY($1::bigint[])`,
+        [rows.map((r) => r.id)],
+      );
       // Losing this in a Postgres crash only means queueing the rows again (see async-commit.ts).
       await client.query('SET LOCAL synchronous_commit = off');
       return rows.length;
