@@ -61,8 +61,8 @@ interface Outgoing {
 /**
  * Turns a chunk's new scores into alert changes, inside the chunk's write transaction, so
  * an alert exists exactly when the score that raised it does. Runs once per chunk (a
- * retried chunk that was already written skips it). Alert-writing chunks serialise on the
- * period's budget row, which also keeps per-recipient caps exact across workers.
+ * retried chunk that was already written skips it). Chunks serialise on the period's
+ * budget row for this part, which also keeps per-recipient caps exact across workers.
  */
 @Injectable()
 export class AlertEngine {
@@ -78,6 +78,10 @@ export class AlertEngine {
   /** Applies the alert rules to a chunk's candidates; returns how many alerts were raised or escalated. */
   async applyChunk(client: PoolClient, run: AlertRun, candidates: AlertCandidate[]): Promise<number> {
     if (candidates.length === 0) return 0;
+    // The budget row first, before any alert row: alert-writing chunks then go one at a
+    // time from here to commit, and none holds alert rows while waiting for it, so the
+    // digest or the escalation sweep (which update alert rows) cannot close a lock cycle.
+    const remaining = await this.lockBudget(client);
     const ids = candidates.map((c) => c.customerId);
     const open = await this.openAlerts(client, ids);
     const lastRaised = await this.lastRaised(client, ids, run.asOf);
@@ -90,9 +94,6 @@ export class AlertEngine {
       }),
     );
     if (decisions.every((d) => d.kind === 'none')) return 0;
-
-    // Every alert-writing chunk takes the budget row first: one at a time from here to commit.
-    const remaining = await this.lockBudget(client);
     const customers = await this.customerInfo(
       client,
       candidates.filter((_, i) => decisions[i]?.kind === 'raise' || decisions[i]?.kind === 'escalate').map((c) => c.customerId),

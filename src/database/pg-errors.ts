@@ -6,3 +6,6 @@ export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   const pg = err as { code?: string; constraint?: string };
   return pg.code === UNIQUE_VIOLATION && (constraint === undefined || pg.constraint === constraint);
 }
+
+/** Postgres: this transaction was cancelled to break a deadlock (safe to retry). */
+export const DEADLOCK_DETECTED = '40P01';

@@ -4,6 +4,7 @@ import { CronJob } from 'cron';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import { pgPool } from '../../database/data-source';
+import { DEADLOCK_DETECTED } from '../../database/pg-errors';
 import { messageIdDomain } from '../outbox-keys';
 
 export const DIGEST_JOB = 'alerts-digest';
@@ -47,6 +48,18 @@ export class DigestService implements OnApplicationBootstrap {
    * statement. Returns the digests created.
    */
   async build(key: string): Promise<Array<{ recipient: string; alerts: number }>> {
+    // The escalation sweep updates alert rows too; should the two ever deadlock, Postgres
+    // cancels one, and a day's digest is worth another try.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.buildOnce(key);
+      } catch (err) {
+        if ((err as { code?: string }).code !== DEADLOCK_DETECTED || attempt >= 3) throw err;
+      }
+    }
+  }
+
+  private async buildOnce(key: string): Promise<Array<{ recipient: string; alerts: number }>> {
     const { rows } = await pgPool(this.dataSource).query<{ recipient: string; alerts: number }>(
       // To the customer's account manager now: a book handed over since the alert was
       // raised goes to the new manager.
