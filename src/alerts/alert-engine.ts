@@ -81,7 +81,8 @@ export class AlertEngine {
     // The budget row first, before any alert row: alert-writing chunks then go one at a
     // time from here to commit, and none holds alert rows while waiting for it, so the
     // digest or the escalation sweep (which update alert rows) cannot close a lock cycle.
-    const remaining = await this.lockBudget(client);
+    const period = budgetPeriodStart(new Date(), this.config.playbooks.budget.period);
+    const remaining = await this.lockBudget(client, period);
     const ids = candidates.map((c) => c.customerId);
     const open = await this.openAlerts(client, ids);
     const lastRaised = await this.lastRaised(client, ids, run.asOf);
@@ -125,7 +126,7 @@ export class AlertEngine {
     await this.insertEvents(client, run, candidates, decisions, raisedIds, outgoing, held);
     await this.insertImmediate(client, outgoing, raisedIds);
     if (budget.spent > 0) {
-      await client.query(`UPDATE retention_budget SET spent = spent + $2 WHERE period_start = $1`, [this.periodStart(), budget.spent]);
+      await client.query(`UPDATE retention_budget SET spent = spent + $2 WHERE period_start = $1`, [period, budget.spent]);
     }
     return outgoing.filter((o) => o.decision.kind !== 'release').length;
   }
@@ -158,17 +159,13 @@ export class AlertEngine {
     return new Map(rows.map((r) => [`${r.customer_id}:${r.tier}`, r.at]));
   }
 
-  private periodStart(): string {
-    return budgetPeriodStart(new Date(), this.config.playbooks.budget.period);
-  }
-
   /** Locks (creating if needed) this period's budget row and returns what is left of it. */
-  private async lockBudget(client: PoolClient): Promise<number> {
+  private async lockBudget(client: PoolClient, period: string): Promise<number> {
     const { rows } = await client.query<{ remaining: string }>(
       `INSERT INTO retention_budget (period_start, amount) VALUES ($1, $2)
        ON CONFLICT (period_start) DO UPDATE SET amount = excluded.amount
        RETURNING amount - spent AS remaining`,
-      [this.periodStart(), this.config.playbooks.budget.amount],
+      [period, this.config.playbooks.budget.amount],
     );
     return Math.max(0, Number(rows[0]?.remaining ?? 0));
   }

@@ -20,10 +20,9 @@ import { AlertCandidate, AlertEngine } from '../alerts/alert-engine';
 import { customerValue } from '../alerts/customer-value';
 import { TierPolicy } from '../thresholds/tier-policy';
 
+/** A new score's tier and how long the customer has been in it (runs, and since when). */
 interface TierAssignment {
   tier: string | null;
-  /** The tier held before (what hysteresis was measured against). */
-  before: string | null;
   runs: number;
   sinceMs: number;
 }
@@ -110,9 +109,9 @@ export class ChunkScorer {
       const rewrite = s !== undefined && s.runId === run.id;
       const before = rewrite ? (s.previous?.tier ?? null) : (s?.tier ?? null);
       const tier = this.policy.assign(probabilities[i] as number, before, segments.get(id) ?? null);
-      if (rewrite) return { tier, before, runs: s.tierRuns, sinceMs: s.tierSinceMs };
-      if (s && s.tier !== null && s.tier === tier) return { tier, before, runs: s.tierRuns + 1, sinceMs: s.tierSinceMs };
-      return { tier, before, runs: 1, sinceMs: asOfMs };
+      if (rewrite) return { tier, runs: s.tierRuns, sinceMs: s.tierSinceMs };
+      if (s && s.tier !== null && s.tier === tier) return { tier, runs: s.tierRuns + 1, sinceMs: s.tierSinceMs };
+      return { tier, runs: 1, sinceMs: asOfMs };
     });
   }
 
