@@ -6,6 +6,9 @@ import { runScoring } from '../support/scoring';
 import { startSmtp, TestSmtp } from '../support/smtp';
 import { TestApp, startTestApp } from '../support/test-app';
 import { activityRow } from '../support/factories';
+import { driverGroups } from '../../src/playbooks/driver-groups';
+import { allocateBudget, rankActions, SuggestedAction } from '../../src/playbooks/playbook';
+import { ValueBands, valueSegmentOf } from '../../src/playbooks/value-segments';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -243,20 +246,37 @@ describe('daily caps, the retention budget and stale runs', () => {
   });
 
   it('the retention budget limits costly actions, highest expected saving first', async () => {
-    const rows = await t.sql<{ external_id: string; actions: Array<{ key: string; cost: number; expectedSaving: number }> }>(
-      `SELECT c.external_id, a.actions FROM alerts a JOIN customers c ON c.id = a.customer_id`,
+    const rows = await t.sql<{
+      external_id: string; probability: number; monthly_revenue: string; tier: string; drivers: Array<{ key: string }>;
+      actions: SuggestedAction[]; value_bands: ValueBands;
+    }>(
+      `SELECT c.external_id, a.probability, c.monthly_revenue, a.tier, a.drivers, a.actions, r.value_bands
+         FROM alerts a JOIN customers c ON c.id = a.customer_id JOIN scoring_runs r ON r.id = a.run_id ORDER BY a.id`,
     );
-    const all = rows.flatMap((r) => r.actions);
-    const spent = all.reduce((s, a) => s + a.cost, 0);
-    expect(spent).toBeLessThanOrEqual(450);
+    const playbooks = t.config.playbooks;
+    const ranked = rows.map((r) => ({
+      id: r.external_id,
+      ranked: rankActions(
+        {
+          probability: r.probability,
+          value: 12 * Number(r.monthly_revenue),
+          tier: r.tier,
+          valueSegment: valueSegmentOf(Number(r.monthly_revenue), r.value_bands),
+          driverGroups: driverGroups(r.drivers),
+        },
+        playbooks.actions,
+      ),
+    }));
+    // what the playbook would suggest with money to spare costs more than the 450 budget
+    const unlimited = allocateBudget(ranked, Infinity, playbooks.actionsPerAlert);
+    expect(unlimited.spent).toBeGreaterThan(450);
+    // what was stored is the budgeted choice: highest expected saving first while it fits
+    const budgeted = allocateBudget(ranked, 450, playbooks.actionsPerAlert);
+    expect(Object.fromEntries(rows.map((r) => [r.external_id, r.actions]))).toEqual(Object.fromEntries(budgeted.actions));
+    expect(budgeted.spent).toBeLessThanOrEqual(450);
     const [budget] = await t.sql<{ spent: string; amount: string }>(`SELECT spent, amount FROM retention_budget`);
-    expect(Number(budget!.spent)).toBeCloseTo(spent, 2);
+    expect(Number(budget!.spent)).toBeCloseTo(budgeted.spent, 2);
     expect(Number(budget!.amount)).toBe(450);
-    // the single most valuable costly suggestion got the budget
-    const best = all.filter((a) => a.cost > 0).sort((a, b) => b.expectedSaving - a.expectedSaving)[0];
-    expect(best?.cost).toBeGreaterThan(0);
-    // with 450 to spend, not every alert could get the costly actions its playbook ranks
-    expect(rows.some((r) => r.actions.every((a) => a.cost === 0) || r.actions.length === 0)).toBe(true);
   });
 });
 
