@@ -100,8 +100,9 @@ export async function startTestApp(env: Record<string, string> = {}, overrides: 
     sql: async <T,>(text: string, params: unknown[] = []) => (await client.query(text, params)).rows as T[],
     async close() {
       await client.end();
-      await dropQueueKeys(config);
+      // After the app: its workers and outbox timer would otherwise touch the queues again.
       await app.close();
+      await dropQueueKeys(config);
       await db.drop();
       rmSync(outbox, { recursive: true, force: true });
     },
