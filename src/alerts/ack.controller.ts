@@ -1,21 +1,12 @@
 import { Controller, Get, Param, Post, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { DataSource } from 'typeorm';
 import { Public } from '../auth/auth.decorators';
+import { DomainError } from '../common/domain-error';
 import { AckPageState, renderAckPage } from './ack-page';
+import { AlertView } from './alerts.repository';
 import { AlertsService } from './alerts.service';
 import { AckLinks } from './delivery/ack-links';
-
-interface LinkedAlert {
-  id: number;
-  name: string;
-  tier: string;
-  probability: number;
-  status: string;
-  raised_at: Date;
-  acknowledged_at: Date | null;
-}
 
 /**
  * The signed link in alert emails. The token is the credential (no API key: the reader
@@ -30,7 +21,6 @@ export class AckController {
   constructor(
     private readonly links: AckLinks,
     private readonly alerts: AlertsService,
-    private readonly dataSource: DataSource,
   ) {}
 
   @Get(':token')
@@ -38,9 +28,9 @@ export class AckController {
     const found = await this.resolve(token);
     if ('kind' in found) return this.page(res, found);
     const a = found.alert;
-    if (a.acknowledged_at) return this.page(res, { kind: 'already', customerName: a.name, acknowledgedAt: a.acknowledged_at }, 409);
-    if (a.status === 'closed') return this.page(res, { kind: 'closed', customerName: a.name }, 409);
-    this.page(res, { kind: 'confirm', token, customerName: a.name, tier: a.tier, probability: a.probability, raisedAt: a.raised_at }, 200);
+    if (a.acknowledgedAt) return this.page(res, { kind: 'already', customerName: a.customerName, acknowledgedAt: new Date(a.acknowledgedAt) }, 409);
+    if (a.status === 'closed') return this.page(res, { kind: 'closed', customerName: a.customerName }, 409);
+    this.page(res, { kind: 'confirm', token, customerName: a.customerName, tier: a.tier, probability: a.probability, raisedAt: new Date(a.raisedAt) }, 200);
   }
 
   @Post(':token')
@@ -48,22 +38,22 @@ export class AckController {
     const found = await this.resolve(token);
     if ('kind' in found) return this.page(res, found);
     const a = found.alert;
-    if (a.status === 'closed' && !a.acknowledged_at) return this.page(res, { kind: 'closed', customerName: a.name }, 409);
+    if (a.status === 'closed' && !a.acknowledgedAt) return this.page(res, { kind: 'closed', customerName: a.customerName }, 409);
     const { alert, changed } = await this.alerts.acknowledge(a.id, 'email link', null);
     const at = new Date(alert.acknowledgedAt as string);
-    if (!changed) return this.page(res, { kind: 'already', customerName: a.name, acknowledgedAt: at }, 409);
-    this.page(res, { kind: 'done', customerName: a.name, acknowledgedAt: at }, 200);
+    if (!changed) return this.page(res, { kind: 'already', customerName: a.customerName, acknowledgedAt: at }, 409);
+    this.page(res, { kind: 'done', customerName: a.customerName, acknowledgedAt: at }, 200);
   }
 
-  private async resolve(token: string): Promise<{ alert: LinkedAlert } | (AckPageState & { status: number })> {
+  private async resolve(token: string): Promise<{ alert: AlertView } | (AckPageState & { status: number })> {
     const check = await this.links.verify(token);
     if (!check.ok) return check.reason === 'expired' ? { kind: 'expired', status: 410 } : { kind: 'invalid', status: 400 };
-    const rows: LinkedAlert[] = await this.dataSource.query(
-      `SELECT a.id::float8 AS id, c.name, a.tier, a.probability, a.status, a.raised_at, a.acknowledged_at
-         FROM alerts a JOIN customers c ON c.id = a.customer_id WHERE a.id = $1`,
-      [check.alertId],
-    );
-    return rows[0] ? { alert: rows[0] } : { kind: 'not_found', status: 404 };
+    try {
+      return { alert: await this.alerts.get(check.alertId, null) };
+    } catch (err) {
+      if (err instanceof DomainError && err.code === 'not_found') return { kind: 'not_found', status: 404 };
+      throw err;
+    }
   }
 
   private page(res: Response, state: AckPageState & { status?: number }, status = state.status ?? 200): void {

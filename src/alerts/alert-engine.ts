@@ -33,13 +33,10 @@ export interface AlertRun {
 }
 
 interface StoredOpenAlert extends OpenAlert {
-  customerId: number;
   recipient: string;
-  probability: number;
 }
 
 interface CustomerInfo {
-  id: number;
   monthlyRevenue: number;
   currency: string;
   recipient: string;
@@ -133,16 +130,16 @@ export class AlertEngine {
 
   private async openAlerts(client: PoolClient, ids: number[]): Promise<Map<number, StoredOpenAlert>> {
     const { rows } = await client.query<{
-      id: number; customer_id: number; tier: string; current_tier: string | null; held_reason: string | null; recipient: string; probability: number;
+      id: number; customer_id: number; tier: string; current_tier: string | null; held_reason: string | null; recipient: string;
     }>(
-      `SELECT id::float8 AS id, customer_id::float8 AS customer_id, tier, current_tier, held_reason, recipient, probability
+      `SELECT id::float8 AS id, customer_id::float8 AS customer_id, tier, current_tier, held_reason, recipient
          FROM alerts WHERE customer_id = ANY($1::bigint[]) AND status IN ('open', 'acknowledged') FOR UPDATE`,
       [ids],
     );
     return new Map(
       rows.map((r) => [
         r.customer_id,
-        { id: r.id, customerId: r.customer_id, tier: r.tier, currentTier: r.current_tier, heldReason: r.held_reason, recipient: r.recipient, probability: r.probability },
+        { id: r.id, tier: r.tier, currentTier: r.current_tier, heldReason: r.held_reason, recipient: r.recipient },
       ]),
     );
   }
@@ -177,7 +174,7 @@ export class AlertEngine {
       [ids],
     );
     return new Map(
-      rows.map((r) => [r.id, { id: r.id, monthlyRevenue: Number(r.monthly_revenue), currency: r.currency, recipient: r.account_manager_email }]),
+      rows.map((r) => [r.id, { monthlyRevenue: Number(r.monthly_revenue), currency: r.currency, recipient: r.account_manager_email }]),
     );
   }
 

@@ -11,17 +11,10 @@ import { AlertBook, ALERT_TEST_CONFIG } from '../support/alert-book';
 import { freePort } from '../support/net';
 import { startSmtp, TestSmtp } from '../support/smtp';
 import { TestApp, startPeer, startTestApp } from '../support/test-app';
+import { sleep, until } from '../support/wait';
 import { WorkerProcesses } from '../support/workers';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 const countBy = <T,>(items: T[], key: (x: T) => string) => {
   const out = new Map<string, number>();

@@ -5,12 +5,12 @@ import { AlertBook, ALERT_TEST_CONFIG } from '../support/alert-book';
 import { runScoring } from '../support/scoring';
 import { startSmtp, TestSmtp } from '../support/smtp';
 import { TestApp, startTestApp } from '../support/test-app';
+import { sleep, until } from '../support/wait';
 import { activityRow } from '../support/factories';
 import { driverGroups } from '../../src/playbooks/driver-groups';
 import { allocateBudget, rankActions, SuggestedAction } from '../../src/playbooks/playbook';
 import { ValueBands, valueSegmentOf } from '../../src/playbooks/value-segments';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A customer as POST /v1/customers takes it, read back from the database. */
 async function customerRowOf(t: TestApp, externalId: string): Promise<Record<string, unknown>> {
@@ -129,10 +129,9 @@ describe('alert rules against alert fatigue', () => {
   });
 
   it('emails without SMTP_URL land as .eml files in the outbox folder', async () => {
-    const outbox = t.config.email.outboxDir;
-    const deadline = Date.now() + 10_000;
-    while (readdirSync(outbox).filter((f) => f.endsWith('.eml')).length < 3 && Date.now() < deadline) await sleep(50);
-    const files = readdirSync(outbox).filter((f) => f.endsWith('.eml'));
+    const emlFiles = () => readdirSync(t.config.email.outboxDir).filter((f) => f.endsWith('.eml'));
+    await until('3 .eml files', async () => emlFiles().length >= 3);
+    const files = emlFiles();
     expect(files).toHaveLength(3); // hover twice, climber once
     const sent = await t.sql<{ n: number }>(`SELECT count(*)::int AS n FROM alert_deliveries WHERE status = 'sent'`);
     expect(sent[0]!.n).toBe(3);

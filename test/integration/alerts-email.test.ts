@@ -4,16 +4,8 @@ import { AckLinks } from '../../src/alerts/delivery/ack-links';
 import { AlertBook, ALERT_TEST_CONFIG } from '../support/alert-book';
 import { startSmtp, TestSmtp } from '../support/smtp';
 import { TestApp, startTestApp } from '../support/test-app';
+import { sleep, until } from '../support/wait';
 
-const until = async <T,>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 describe('alert emails through the outbox, the queue and a real SMTP server', () => {
   let t: TestApp;
@@ -64,7 +56,7 @@ describe('alert emails through the outbox, the queue and a real SMTP server', ()
     expect(mail!.messageId).toBe(delivery!.message_id);
     criticalAlertId = Number(delivery!.alert_id);
     // only the critical one went out at once; the others wait for the digest
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     expect(smtp.received).toHaveLength(1);
   });
 
