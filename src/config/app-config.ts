@@ -4,6 +4,7 @@ import { load as parseYaml } from 'js-yaml';
 import { z } from 'zod';
 import { alertsSchema, deliverySchema, emailSchema, playbooksSchema, thresholdsSchema } from './alerting-config.schema';
 import { modelSchema, queueSchema, scoringSchema, tiersSchema } from './scoring-config.schema';
+import { reportingSchema } from './reporting-config.schema';
 
 const byteSize = z
   .string()
@@ -47,6 +48,7 @@ const schema = z
     email: emailSchema,
     delivery: deliverySchema,
     playbooks: playbooksSchema,
+    reporting: reportingSchema,
     logging: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) }).strict(),
   })
   .strict()
