@@ -18,6 +18,7 @@ import { ScoringModule } from './scoring/scoring.module';
 import { AlertsModule } from './alerts/alerts.module';
 import { ThresholdsModule } from './thresholds/thresholds.module';
 import { ReportingModule } from './reporting/reporting.module';
+import { AtRiskModule } from './reporting/at-risk/at-risk.module';
 
 /** The whole service. CHURNWATCH_PROCESS decides in main.ts whether it serves HTTP. */
 @Module({})
@@ -42,6 +43,7 @@ export class AppModule {
         ThresholdsModule,
         AlertsModule,
         ReportingModule,
+        AtRiskModule,
         DemoModule,
       ],
     };

@@ -6,7 +6,8 @@ export type ErrorCode =
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'
-  | 'conflict';
+  | 'conflict'
+  | 'gone';
 
 export class DomainError extends Error {
   constructor(

@@ -58,6 +58,68 @@ export const CUSTOMER_PAGE_SCHEMA = {
         modelVersion: { type: 'integer' },
       },
     }),
+    signals: {
+      type: 'object',
+      description: 'what the customer did, week by week, and its recent complaints',
+      properties: {
+        weeks: {
+          type: 'array',
+          description: 'oldest first, ending with the current week (reporting.customerPage.weeks, default 26); weeks start Monday 00:00 UTC',
+          items: {
+            type: 'object',
+            properties: {
+              weekStart: dateTime,
+              activity: { type: 'number', description: 'sum of activity quantities' },
+              complaints: { type: 'integer', description: 'complaints opened' },
+              complaintsWeighted: { type: 'integer', description: 'the same weighted by severity (low 1, medium 2, high 3, critical 5)' },
+              payments: { type: 'string', description: 'exact decimal' },
+              refunds: { type: 'string', description: 'exact decimal' },
+            },
+          },
+        },
+        complaints: {
+          type: 'array',
+          description: 'newest first',
+          items: {
+            type: 'object',
+            properties: {
+              externalId: { type: 'string' },
+              openedAt: dateTime,
+              severity: { type: 'string' },
+              category: nullable({ type: 'string' }),
+              status: { type: 'string', enum: ['open', 'resolved'] },
+              resolvedAt: nullable(dateTime),
+              satisfaction: nullable({ type: 'integer' }),
+            },
+          },
+        },
+        lastActivityAt: nullable(dateTime),
+        lastPaymentAt: nullable(dateTime),
+      },
+    },
+    alerts: {
+      type: 'array',
+      description: "the customer's alerts, newest first, with acknowledgement and outcome",
+      items: {
+        type: 'object',
+        properties: {
+          id: { type: 'integer' },
+          tier: { type: 'string' },
+          status: { type: 'string', enum: ['open', 'acknowledged', 'closed'] },
+          probability: { type: 'number' },
+          valueAtRisk: { type: 'string' },
+          raisedAt: dateTime,
+          acknowledgedAt: nullable(dateTime),
+          acknowledgedBy: nullable({ type: 'string' }),
+          outcome: nullable({
+            type: 'object',
+            properties: { outcome: { type: 'string' }, action: nullable({ type: 'string' }), note: nullable({ type: 'string' }), at: dateTime, by: nullable({ type: 'string' }) },
+          }),
+          closedAt: nullable(dateTime),
+          actions: { type: 'array', items: { type: 'object' } },
+        },
+      },
+    },
     history: {
       type: 'array',
       description: 'newest first, at most 100',

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { CustomerAlertView, CustomerSignalsRepository, SignalSummary } from './customer-signals.repository';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
-/** A customer's profile, latest score and score history, as read by the customer page. */
+/** A customer's profile, latest score, score history, signal summary and alerts, as read by the customer page. */
 export interface CustomerPage {
   customer: {
     externalId: string;
@@ -33,6 +34,8 @@ export interface CustomerPage {
     modelVersion: number;
   } | null;
   history: Array<{ probability: number; tier: string | null; scoredAt: string; runId: number; modelVersion: number }>;
+  signals: SignalSummary;
+  alerts: CustomerAlertView[];
 }
 
 const HISTORY_LIMIT = 100;
@@ -40,7 +43,10 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 @Injectable()
 export class CustomerReadRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly signals: CustomerSignalsRepository,
+  ) {}
 
   /** null when there is no such customer, or it is not the given manager's. */
   async page(externalId: string, managerEmail: string | null): Promise<CustomerPage | null> {
@@ -54,11 +60,15 @@ export class CustomerReadRepository {
     );
     const r = rows[0];
     if (!r) return null;
-    const history: any[] = await this.dataSource.query(
-      `SELECT probability, tier, scored_at, run_id, model_id FROM score_history
-        WHERE customer_id = $1 AND role = 'champion' ORDER BY run_id DESC LIMIT ${HISTORY_LIMIT}`,
-      [r.id],
-    );
+    const [history, signals, alerts]: [any[], SignalSummary, CustomerAlertView[]] = await Promise.all([
+      this.dataSource.query(
+        `SELECT probability, tier, scored_at, run_id, model_id FROM score_history
+          WHERE customer_id = $1 AND role = 'champion' ORDER BY run_id DESC LIMIT ${HISTORY_LIMIT}`,
+        [r.id],
+      ),
+      this.signals.summary(Number(r.id)),
+      this.signals.alerts(Number(r.id)),
+    ]);
     return {
       customer: {
         externalId: r.external_id,
@@ -97,6 +107,8 @@ export class CustomerReadRepository {
         runId: Number(h.run_id),
         modelVersion: Number(h.model_id),
       })),
+      signals,
+      alerts,
     };
   }
 }

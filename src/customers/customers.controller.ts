@@ -29,7 +29,9 @@ export class CustomersController {
   @Get(':id')
   @Roles('lead', 'manager')
   @ApiOperation({
-    summary: "A customer by externalId: profile, latest score (higher = more likely to churn) with drivers and what changed, score history",
+    summary:
+      'A customer by externalId: profile, latest score (higher = more likely to churn) with drivers, what changed and actions, ' +
+      'score history, weekly signals (activity, complaints, payments, refunds), recent complaints and alerts with outcomes',
     description: "A manager's key sees only that manager's customers; any other answers 404.",
   })
   @ApiOkResponse({ schema: CUSTOMER_PAGE_SCHEMA })

@@ -64,7 +64,8 @@ const daysTo = (at: string) => `(date_part('epoch', ${T} - ${at}) / 86400)`;
  * the raw rows gives it without grouping per (customer, week).
  */
 const slopeTerm = (at: string, x: string) => `(5.5 - floor(date_part('epoch', ${T} - ${at}) / 604800)) * ${x}`;
-const severityWeight = `CASE severity ${Object.entries(SEVERITY_WEIGHTS)
+/** A complaint's weight by severity, as SQL over a `severity` column (also the customer page's weekly complaints). */
+export const severityWeight = `CASE severity ${Object.entries(SEVERITY_WEIGHTS)
   .map(([s, w]) => `WHEN '${s}' THEN ${w}`)
   .join(' ')} END`;
 

@@ -75,8 +75,9 @@ export class ChunkScorer {
     const tiers = this.assignTiers(run, batch, champion.probabilities, stored, segments);
     const rows = this.scoreRows(run, spec, batch, champion, tiers, stored, await this.previousSpecs(stored, run));
     const candidates = this.alertCandidates(run, rows, stored);
-    await this.write(run, chunk, encodeChunkScores(rows, challenger), champion.probabilities, rows, candidates, challenger !== null);
+    const closedRun = await this.write(run, chunk, encodeChunkScores(rows, challenger), champion.probabilities, rows, candidates, challenger !== null);
     this.metrics.recordScored(n);
+    if (closedRun) this.finalizer.announce(run.id);
     return 'done';
   }
 
@@ -148,8 +149,8 @@ export class ChunkScorer {
     rows: ScoreRow[],
     candidates: AlertCandidate[],
     withChallenger: boolean,
-  ): Promise<void> {
-    await inTransaction(pgPool(this.dataSource), async (client) => {
+  ): Promise<boolean> {
+    return inTransaction(pgPool(this.dataSource), async (client) => {
       // Locked first: a retry of a chunk already written waits here, then rewrites its
       // scores (the same ones) but raises no alert and counts nothing twice.
       const before = await client.query<{ status: string }>(
@@ -161,7 +162,7 @@ export class ChunkScorer {
       const raised = alreadyDone
         ? 0
         : await this.alerts.applyChunk(client, { id: run.id, asOf: run.asOf, stale: run.stale, valueBands: run.valueBands }, candidates);
-      await this.completeChunk(client, run, chunk, probabilities, rows, alreadyDone, raised);
+      return this.completeChunk(client, run, chunk, probabilities, rows, alreadyDone, raised);
     });
   }
 
@@ -203,6 +204,7 @@ export class ChunkScorer {
           : [];
       const tier = tiers[i] as TierAssignment;
       const value = customerValue(batch.values, i, this.config.alerts.value);
+      const drivers = topDrivers(spec, contributions, features, driverCount);
       rows[i] = {
         customerId: batch.ids[i],
         probability,
@@ -212,14 +214,15 @@ export class ChunkScorer {
         value,
         valueAtRisk: (probability * value).toFixed(4),
         contributions,
-        drivers: JSON.stringify(topDrivers(spec, contributions, features, driverCount)),
+        drivers: JSON.stringify(drivers),
+        driverKeys: drivers.map((d) => d.key),
         changes: JSON.stringify(changes),
       };
     }
     return rows;
   }
 
-  /** Marks the chunk done once (a retry rescores but does not count twice); the last chunk closes the run. */
+  /** Marks the chunk done once (a retry rescores but does not count twice); the last chunk closes the run (true). */
   private async completeChunk(
     client: PoolClient,
     run: RunRecord,
@@ -228,7 +231,7 @@ export class ChunkScorer {
     rows: ScoreRow[],
     alreadyDone: boolean,
     alertsRaised: number,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const tierCounts: Record<string, number> = {};
     for (const { tier: t } of rows) tierCounts[t ?? 'none'] = (tierCounts[t ?? 'none'] ?? 0) + 1;
     const sum = probabilities.reduce((s, v) => s + v, 0);
@@ -237,14 +240,16 @@ export class ChunkScorer {
         WHERE run_id = $1 AND chunk_no = $2`,
       [run.id, chunk.chunkNo, probabilities.length, histogram(probabilities), sum, JSON.stringify(tierCounts)],
     );
-    if (alreadyDone) return;
+    if (alreadyDone) return false;
     const counted = await client.query<{ chunks_done: number; chunks_total: number }>(
       `UPDATE scoring_runs SET chunks_done = chunks_done + 1, customers_scored = customers_scored + $2, alerts_raised = alerts_raised + $3
         WHERE id = $1 RETURNING chunks_done, chunks_total`,
       [run.id, probabilities.length, alertsRaised],
     );
     const c = counted.rows[0];
-    if (c && c.chunks_done === c.chunks_total) await this.finalizer.finish(client, run.id);
+    if (!c || c.chunks_done !== c.chunks_total) return false;
+    await this.finalizer.finish(client, run.id);
+    return true;
   }
 }
 

@@ -10,6 +10,21 @@ import { HISTOGRAM_BINS, psi, ScoreDistribution, sumCounts } from './drift';
 @Injectable()
 export class RunFinalizer {
   private readonly logger = new Logger('ScoringRuns');
+  private readonly listeners: Array<(runId: number) => unknown> = [];
+
+  /** Called after a run's last chunk has committed (e.g. to snapshot the at-risk list). */
+  onRunFinished(listener: (runId: number) => unknown): void {
+    this.listeners.push(listener);
+  }
+
+  /** Tells the listeners, once the transaction that closed the run has committed. */
+  announce(runId: number): void {
+    for (const listener of this.listeners) {
+      Promise.resolve()
+        .then(() => listener(runId))
+        .catch((err: Error) => this.logger.warn(`Run ${runId} finished, but a listener failed: ${err.message}`));
+    }
+  }
 
   async finish(db: PoolClient, runId: number): Promise<void> {
     const { rows: chunks } = await db.query<{

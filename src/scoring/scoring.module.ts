@@ -15,6 +15,6 @@ import { ScoringScheduler } from './scoring-scheduler';
   imports: [FeaturesModule, ModelModule, ThresholdsModule, AlertsModule],
   controllers: [ScoringRunsController],
   providers: [ScoringRunsRepository, ScoringRunsService, RunPlanner, ChunkScorer, RunFinalizer, ScoringScheduler],
-  exports: [ScoringRunsService, ScoringRunsRepository],
+  exports: [ScoringRunsService, ScoringRunsRepository, RunFinalizer],
 })
 export class ScoringModule {}

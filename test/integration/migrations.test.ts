@@ -10,6 +10,8 @@ const TABLES = [
   'alert_events',
   'alerts',
   'api_keys',
+  'at_risk_entries',
+  'at_risk_snapshots',
   'complaints',
   'customer_scores',
   'customers',

@@ -1,0 +1,67 @@
+/** OpenAPI schema of GET /v1/at-risk. */
+import { dateTime, nullable } from '../../common/openapi';
+
+const driver = {
+  type: 'object',
+  properties: {
+    key: { type: 'string', description: 'feature key' },
+    text: { type: 'string', description: 'plain sentence with the numbers' },
+    contribution: { type: 'number', description: 'weight × standardised value (log-odds; positive raises the risk)' },
+  },
+};
+
+const action = {
+  type: 'object',
+  properties: {
+    key: { type: 'string' },
+    text: { type: 'string' },
+    cost: { type: 'number' },
+    expectedSaving: { type: 'number', description: 'probability × value × uplift − cost' },
+  },
+};
+
+const item = {
+  type: 'object',
+  properties: {
+    customerId: { type: 'string', description: "the customer's externalId" },
+    name: { type: 'string' },
+    segment: nullable({ type: 'string', description: 'as of the snapshot' }),
+    accountManager: { type: 'object', properties: { email: { type: 'string' }, name: nullable({ type: 'string' }) } },
+    tier: { type: 'string' },
+    probability: { type: 'number', minimum: 0, maximum: 1, description: 'churn probability; higher = more likely to churn' },
+    previousProbability: nullable({ type: 'number' }),
+    change: nullable({ type: 'number', description: 'probability − previous probability; null without a previous score' }),
+    valueAtRisk: { type: 'string', description: 'probability × annual value (exact decimal)' },
+    currency: { type: 'string' },
+    drivers: { type: 'array', items: driver },
+    actions: { type: 'array', items: action, description: "the open alert's ranked retention actions; [] without an open alert" },
+    alert: nullable({
+      type: 'object',
+      properties: { id: { type: 'integer' }, status: { type: 'string', enum: ['open', 'acknowledged'] }, tier: { type: 'string' }, raisedAt: dateTime },
+    }),
+    scoredAt: dateTime,
+    runId: { type: 'integer' },
+  },
+};
+
+export const SNAPSHOT_SCHEMA = nullable({
+  type: 'object',
+  description: 'the snapshot the page was read from; null before the first run finished',
+  properties: {
+    id: { type: 'integer' },
+    runId: { type: 'integer', description: 'the newest finished run it includes' },
+    asOf: dateTime,
+    builtAt: dateTime,
+    customers: { type: 'integer', description: 'at-risk customers in the whole snapshot' },
+    byTier: { type: 'object', additionalProperties: { type: 'integer' } },
+  },
+});
+
+export const AT_RISK_PAGE_SCHEMA = {
+  type: 'object',
+  properties: {
+    items: { type: 'array', items: item },
+    nextCursor: nullable({ type: 'string', description: 'pass as ?cursor= for the next page; null on the last' }),
+    snapshot: SNAPSHOT_SCHEMA,
+  },
+};

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { ScoringModule } from '../../scoring/scoring.module';
+import { AtRiskController } from './at-risk.controller';
+import { AtRiskRepository } from './at-risk.repository';
+import { AtRiskService } from './at-risk.service';
+import { AtRiskSnapshots } from './at-risk-snapshots.repository';
+import { SnapshotBuilder } from './snapshot-builder';
+
+/** At-risk lists: snapshots built after each finished run, the paged list and its CSV. */
+@Module({
+  imports: [ScoringModule],
+  controllers: [AtRiskController],
+  providers: [AtRiskSnapshots, AtRiskRepository, AtRiskService, SnapshotBuilder],
+  exports: [AtRiskSnapshots, SnapshotBuilder],
+})
+export class AtRiskModule {}

@@ -1,0 +1,173 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { PoolClient } from 'pg';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../../config/app-config';
+import { pgPool } from '../../database/data-source';
+import { RunFinalizer } from '../../scoring/run-finalizer';
+import { AtRiskSnapshots, FINISHED_RUNS, partitionName } from './at-risk-snapshots.repository';
+
+/** Session advisory lock key: one snapshot builder at a time across every process. */
+const BUILD_LOCK = 0x63770001;
+
+export type BuildOutcome = 'built' | 'up-to-date' | 'busy' | 'locked';
+
+/**
+ * Builds the at-risk list's snapshots. After a run finishes, and on a timer in every worker
+ * process (so a crash or a lost notification is caught up), it checks whether a run has
+ * finished since the newest snapshot; if so, and no run is half-written, it copies the
+ * at-risk customers' current scores into a new partition of at_risk_entries in one
+ * repeatable-read transaction, so the snapshot is exactly the scores of finished runs.
+ * Then it drops the snapshots beyond reporting.atRisk.keepSnapshots.
+ */
+@Injectable()
+export class SnapshotBuilder implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('AtRisk');
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<BuildOutcome> | null = null;
+  private again = false;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly dataSource: DataSource,
+    private readonly snapshots: AtRiskSnapshots,
+    private readonly finalizer: RunFinalizer,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.process.role === 'api') return;
+    this.finalizer.onRunFinished(() => this.refresh());
+    this.timer = setInterval(() => void this.refresh(), this.config.reporting.atRisk.checkIntervalSeconds * 1000);
+    this.timer.unref();
+    void this.refresh();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  /**
+   * Builds a snapshot if one is due; a call while a build runs in this process makes it
+   * check again once done (the run that just finished may not be in the build under way).
+   * Never throws: failures are logged and the timer tries again.
+   */
+  refresh(): Promise<BuildOutcome> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      let outcome: BuildOutcome;
+      do {
+        this.again = false;
+        outcome = await this.buildIfDue().catch((err: Error) => {
+          this.logger.warn(`At-risk snapshot not built, will retry: ${err.message}`);
+          return 'busy' as const;
+        });
+      } while (this.again);
+      return outcome;
+    })().finally(() => (this.running = null));
+    return this.running;
+  }
+
+  /** One attempt: the lock, the check and the build, then pruning old snapshots. */
+  async buildIfDue(): Promise<BuildOutcome> {
+    const client = await pgPool(this.dataSource).connect();
+    let broken: Error | undefined;
+    try {
+      const { rows } = await client.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock($1) AS locked`, [BUILD_LOCK]);
+      if (!rows[0]?.locked) return 'locked';
+      try {
+        const outcome = await this.buildLocked(client);
+        if (outcome === 'built') await this.prune();
+        return outcome;
+      } finally {
+        await client.query(`SELECT pg_advisory_unlock($1)`, [BUILD_LOCK]);
+      }
+    } catch (err) {
+      broken = err as Error;
+      throw err;
+    } finally {
+      // A client that failed mid-transaction is discarded rather than reused.
+      client.release(broken);
+    }
+  }
+
+  private async buildLocked(client: PoolClient): Promise<BuildOutcome> {
+    const started = Date.now();
+    // Repeatable read: the check that no run is half-written and the copy of the scores see
+    // the same moment, so a chunk committing meanwhile is in neither or both.
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    try {
+      const due = await this.dueRun(client);
+      if (due === 'up-to-date' || due === 'busy') {
+        await client.query('ROLLBACK');
+        return due;
+      }
+      // JIT compilation costs more than it saves on this one-pass copy.
+      await client.query(`SET LOCAL jit = off`);
+      const id = await this.snapshots.insert(client, due);
+      const table = partitionName(id);
+      await client.query(`
+        CREATE TABLE ${table} AS
+        SELECT ${id}::bigint AS snapshot_id, s.customer_id, s.tier, c.segment, s.probability, s.previous_probability,
+               COALESCE(s.probability - s.previous_probability, -2)::float8 AS change_key, s.value_at_risk,
+               -- Scores written before driver_keys existed: read the keys from the json (once).
+               COALESCE(s.driver_keys, ARRAY(SELECT d ->> 'key' FROM json_array_elements(s.drivers) d)) AS driver_keys,
+               s.drivers, s.run_id, s.model_id, s.scored_at
+          FROM customer_scores s JOIN customers c ON c.id = s.customer_id
+         WHERE s.tier IS NOT NULL AND c.status = 'active'`);
+      // Attaching builds the partition's indexes from the parent's definitions.
+      await client.query(`ALTER TABLE at_risk_entries ATTACH PARTITION ${table} FOR VALUES IN (${id})`);
+      await client.query(`ANALYZE ${table}`);
+      const counts = await this.snapshots.complete(client, id, Date.now() - started);
+      await client.query('COMMIT');
+      this.logger.log(`At-risk snapshot ${id} ready: ${counts} customers after run ${due.runId} (${Date.now() - started} ms)`);
+      return 'built';
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** The run a new snapshot would follow, or why none is due now. */
+  private async dueRun(client: PoolClient): Promise<{ runId: number; asOf: Date; finishedRuns: number } | 'up-to-date' | 'busy'> {
+    const { rows } = await client.query<{ finished: number; newest: number | null; half_written: boolean; run_id: string | null; as_of: Date | null }>(`
+      SELECT (SELECT count(*)::int FROM scoring_runs WHERE ${FINISHED_RUNS}) AS finished,
+             (SELECT finished_runs FROM at_risk_snapshots ORDER BY id DESC LIMIT 1) AS newest,
+             EXISTS (SELECT 1 FROM scoring_runs WHERE status = 'running' AND chunks_done > 0) AS half_written,
+             last.id AS run_id, last.as_of
+        FROM (SELECT 1) one
+        LEFT JOIN LATERAL (SELECT id, as_of FROM scoring_runs WHERE ${FINISHED_RUNS} ORDER BY finished_at DESC, id DESC LIMIT 1) last ON true`);
+    const r = rows[0]!;
+    if (r.run_id === null || r.finished <= (r.newest ?? 0)) return 'up-to-date';
+    // The run that is writing will call again when it finishes.
+    if (r.half_written) return 'busy';
+    return { runId: Number(r.run_id), asOf: r.as_of as Date, finishedRuns: r.finished };
+  }
+
+  /**
+   * Drops snapshots beyond the newest keepSnapshots: marked dropped first (a cursor into
+   * one then answers 410), detached concurrently (waits for queries still reading it,
+   * blocks none), then the table dropped. Each step is repeatable after a crash.
+   */
+  async prune(): Promise<void> {
+    for (const id of await this.snapshots.markDropped(this.config.reporting.atRisk.keepSnapshots)) {
+      const table = partitionName(id);
+      if (await this.snapshots.isAttached(id)) {
+        await this.detach(table);
+      }
+      await this.dataSource.query(`DROP TABLE IF EXISTS ${table}`);
+    }
+  }
+
+  private async detach(table: string): Promise<void> {
+    try {
+      await this.dataSource.query(`ALTER TABLE at_risk_entries DETACH PARTITION ${table} CONCURRENTLY`);
+    } catch (err) {
+      // An interrupted concurrent detach leaves the partition "pending"; finish it.
+      if (!/pending/i.test((err as Error).message)) throw err;
+      await this.dataSource.query(`ALTER TABLE at_risk_entries DETACH PARTITION ${table} FINALIZE`);
+    }
+  }
+}
