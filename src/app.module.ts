@@ -19,6 +19,7 @@ import { AlertsModule } from './alerts/alerts.module';
 import { ThresholdsModule } from './thresholds/thresholds.module';
 import { ReportingModule } from './reporting/reporting.module';
 import { AtRiskModule } from './reporting/at-risk/at-risk.module';
+import { OperationsModule } from './operations/operations.module';
 
 /** The whole service. CHURNWATCH_PROCESS decides in main.ts whether it serves HTTP. */
 @Module({})
@@ -44,6 +45,7 @@ export class AppModule {
         AlertsModule,
         ReportingModule,
         AtRiskModule,
+        OperationsModule,
         DemoModule,
       ],
     };

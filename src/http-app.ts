@@ -5,16 +5,27 @@ import type { Server } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from './config/app-config';
 import { HttpExceptionFilter } from './common/http-exception.filter';
+import { securityHeaders } from './http/security-headers';
+import { configureCors } from './http/cors';
+import { QUEUE_VIEW_PATH } from './operations/queue-sessions';
+import { QueueView } from './operations/queue-view';
+import { QueueViewAccess } from './operations/queue-view-access';
 
 /**
- * HTTP wiring shared by main.ts and the tests: JSON bodies only for application/json
- * (NDJSON and CSV stay raw streams for ingestion), one error format, OpenAPI at /docs.
+ * HTTP wiring shared by main.ts and the tests: security headers and CORS first (so every
+ * answer has them), JSON bodies only for application/json (NDJSON and CSV stay raw
+ * streams for ingestion), the admin queue view, one error format, OpenAPI at /docs.
+ * Request headers stay within Node's 16 KB limit (431 above it).
  */
 export function configureHttpApp(app: INestApplication, config: AppConfig): void {
   app.useLogger(app.get(Logger));
   (app.getHttpServer() as Server).requestTimeout = config.http.requestTimeoutSeconds * 1000;
   const filter = new HttpExceptionFilter(config.http.jsonBodyLimit);
+  app.use(...securityHeaders(config));
+  configureCors(app, config);
   app.use(express.json({ limit: config.http.jsonBodyLimit, type: 'application/json' }));
+  // Only processes serving HTTP get here, so only they open connections to the queues' Redis for it.
+  app.use(QUEUE_VIEW_PATH, app.get(QueueViewAccess).middleware(), app.get(QueueView).handler());
   // Body-parser errors happen before Nest routing; answer them in the same format.
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => filter.respond(err, req, res));
   app.useGlobalFilters(filter);

@@ -31,6 +31,17 @@ export class ApiKeysRepository {
     return row ? { keyId: row.id, name: row.name, role: row.role, email: row.email } : null;
   }
 
+  /** A key by id while it is not revoked (the queue view's session cookie names the key by id). */
+  async findActiveById(id: string): Promise<Principal | null> {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return null;
+    const rows: ApiKeyRow[] = await this.dataSource.query(
+      `SELECT id, name, role, email FROM api_keys WHERE id = $1 AND revoked_at IS NULL`,
+      [id],
+    );
+    const row = rows[0];
+    return row ? { keyId: row.id, name: row.name, role: row.role, email: row.email } : null;
+  }
+
   async touch(id: string): Promise<void> {
     await this.dataSource.query(`UPDATE api_keys SET last_used_at = now() WHERE id = $1`, [id]);
   }

@@ -49,6 +49,11 @@ export class ApiKeysService implements OnApplicationBootstrap {
     return principal;
   }
 
+  /** The key with this id, unless it was revoked or never existed. */
+  findActiveById(id: string): Promise<Principal | null> {
+    return this.repository.findActiveById(id);
+  }
+
   /** last_used_at is informational: written at most every few minutes per key, off the request path. */
   private touch(id: string): void {
     const now = Date.now();

@@ -7,7 +7,8 @@ export type ErrorCode =
   | 'forbidden'
   | 'not_found'
   | 'conflict'
-  | 'gone';
+  | 'gone'
+  | 'rate_limited';
 
 export class DomainError extends Error {
   constructor(

@@ -12,6 +12,7 @@ const STATUS: Record<ErrorCode, number> = {
   gone: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  rate_limited: 429,
 };
 
 /** Errors thrown by Express's body parser carry a type and a status. */

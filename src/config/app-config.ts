@@ -5,16 +5,11 @@ import { z } from 'zod';
 import { alertsSchema, deliverySchema, emailSchema, playbooksSchema, thresholdsSchema } from './alerting-config.schema';
 import { modelSchema, queueSchema, scoringSchema, tiersSchema } from './scoring-config.schema';
 import { reportingSchema } from './reporting-config.schema';
-
-const byteSize = z
-  .string()
-  .regex(/^\d+(b|kb|mb|gb)$/i, 'expected a size such as 512kb or 10mb');
+import { httpSchema } from './http-config.schema';
 
 const schema = z
   .object({
-    http: z
-      .object({ port: z.number().int().min(0).max(65535), jsonBodyLimit: byteSize, requestTimeoutSeconds: z.number().int().min(0) })
-      .strict(),
+    http: httpSchema,
     process: z.object({ role: z.enum(['api', 'worker', 'all']) }).strict(),
     database: z
       .object({
@@ -49,7 +44,12 @@ const schema = z
     delivery: deliverySchema,
     playbooks: playbooksSchema,
     reporting: reportingSchema,
-    logging: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) }).strict(),
+    logging: z
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+        file: z.string().min(1).nullable().default(null),
+      })
+      .strict(),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -95,6 +95,7 @@ export class ConfigError extends Error {
 /** Environment variables that override a config key (secrets and URLs live here). */
 const ENV_KEYS: ReadonlyArray<[env: string, path: string, kind: 'string' | 'number' | 'boolean']> = [
   ['PORT', 'http.port', 'number'],
+  ['CHURNWATCH_RATE_LIMIT', 'http.rateLimit.requestsPerWindow', 'number'],
   ['DATABASE_URL', 'database.url', 'string'],
   ['REDIS_URL', 'redis.url', 'string'],
   ['CHURNWATCH_PROCESS', 'process.role', 'string'],
@@ -152,6 +153,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): A
   const data = parsed.data;
   data.database.embedded.dataDir = resolve(rootDir, data.database.embedded.dataDir);
   data.email.outboxDir = resolve(rootDir, data.email.outboxDir);
+  if (data.logging.file) data.logging.file = resolve(rootDir, data.logging.file);
   return Object.freeze(Object.assign(Object.create(AppConfig.prototype), data, { rootDir })) as AppConfig;
 }
 

@@ -9,7 +9,8 @@ import { BatchMerger, ErrorList } from './batch-merger';
 import { copyLine } from '../database/copy-writer';
 import { RowValues, ValidationContext, validateRecord } from './field-spec';
 import { IngestKind, IngestResult } from './ingest-kind';
-import { RecordSink, feedCsv, feedJsonArray, feedNdjson } from './record-sources';
+import { RecordSink, UploadLimit, feedCsv, feedJsonArray, feedNdjson, uploadTooLarge } from './record-sources';
+import { byteSizeToBytes } from '../config/http-config.schema';
 
 type Feed = (sink: RecordSink) => Promise<void>;
 
@@ -71,25 +72,31 @@ class StagingSink implements RecordSink {
  */
 @Injectable()
 export class IngestionService {
+  private readonly uploadLimit: UploadLimit;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly config: AppConfig,
     private readonly metrics: MetricsService,
-  ) {}
+  ) {
+    this.uploadLimit = { bytes: byteSizeToBytes(config.http.streamBodyLimit), label: config.http.streamBodyLimit };
+  }
 
   ingestRequest(kind: IngestKind, req: Request): Promise<IngestResult> {
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (type === 'application/json') return this.ingest(kind, (sink) => feedJsonArray(req.body, sink), false);
-    if (type === 'application/x-ndjson' || type === 'application/ndjson')
-      return this.ingest(kind, (sink) => feedNdjson(req, sink), false);
-    if (type === 'text/csv') {
-      const required = kind.fields.filter((f) => f.required).map((f) => f.path);
-      return this.ingest(kind, (sink) => feedCsv(req, sink, required), true);
+    const ndjson = type === 'application/x-ndjson' || type === 'application/ndjson';
+    if (!ndjson && type !== 'text/csv') {
+      throw new DomainError(
+        'unsupported_media_type',
+        `Content-Type must be application/json, application/x-ndjson or text/csv (got ${type || 'none'})`,
+      );
     }
-    throw new DomainError(
-      'unsupported_media_type',
-      `Content-Type must be application/json, application/x-ndjson or text/csv (got ${type || 'none'})`,
-    );
+    // A declared length over the limit is refused before anything is read (Node drops the rest).
+    if (Number(req.headers['content-length'] ?? 0) > this.uploadLimit.bytes) throw uploadTooLarge(this.uploadLimit);
+    if (ndjson) return this.ingest(kind, (sink) => feedNdjson(req, sink, this.uploadLimit), false);
+    const required = kind.fields.filter((f) => f.required).map((f) => f.path);
+    return this.ingest(kind, (sink) => feedCsv(req, sink, required, this.uploadLimit), true);
   }
 
   /** Ingests in-process records (API-shaped objects), e.g. from the demo seeder. */

@@ -1,6 +1,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import { Readable } from 'node:stream';
 import { CsvError, parse as parseCsv } from 'csv-parse';
+import { DomainError } from '../common/domain-error';
 
 /** Where parsed records go; the sink numbers rows (0-based) in arrival order. */
 export interface RecordSink {
@@ -17,6 +18,21 @@ export interface RecordSink {
 
 const MAX_LINE_BYTES = 1024 * 1024;
 
+/** The most bytes a streamed upload may have (http.streamBodyLimit), and how the answer names it. */
+export interface UploadLimit {
+  bytes: number;
+  label: string;
+}
+
+const UNLIMITED: UploadLimit = { bytes: Number.POSITIVE_INFINITY, label: 'unlimited' };
+
+export function uploadTooLarge(limit: UploadLimit): DomainError {
+  return new DomainError(
+    'payload_too_large',
+    `Streamed uploads are limited to ${limit.label} (http.streamBodyLimit); nothing was stored. Split the load into several requests.`,
+  );
+}
+
 export async function feedJsonArray(body: unknown, sink: RecordSink): Promise<void> {
   if (!Array.isArray(body)) {
     sink.requestError(null, 'the body must be a JSON array of rows');
@@ -30,7 +46,7 @@ export async function feedJsonArray(body: unknown, sink: RecordSink): Promise<vo
 }
 
 /** Newline-delimited JSON; blank lines are skipped, every other line is one row. */
-export async function feedNdjson(stream: Readable, sink: RecordSink): Promise<void> {
+export async function feedNdjson(stream: Readable, sink: RecordSink, limit: UploadLimit = UNLIMITED): Promise<void> {
   const decoder = new StringDecoder('utf8');
   let carry = '';
   let line = 0;
@@ -47,7 +63,7 @@ export async function feedNdjson(stream: Readable, sink: RecordSink): Promise<vo
     sink.add(record, line);
   };
   let stopReading = false;
-  for await (const chunk of chunks(stream)) {
+  for await (const chunk of chunks(stream, limit)) {
     carry += typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer);
     let start = 0;
     for (let nl = carry.indexOf('\n'); nl >= 0 && !sink.stopped; nl = carry.indexOf('\n', start)) {
@@ -71,7 +87,12 @@ export async function feedNdjson(stream: Readable, sink: RecordSink): Promise<vo
  * Empty cells are absent values. A malformed line stops the read: after it, row
  * boundaries cannot be trusted.
  */
-export async function feedCsv(stream: Readable, sink: RecordSink, requiredColumns: readonly string[]): Promise<void> {
+export async function feedCsv(
+  stream: Readable,
+  sink: RecordSink,
+  requiredColumns: readonly string[],
+  limit: UploadLimit = UNLIMITED,
+): Promise<void> {
   let parseError: CsvError | Error | undefined;
   let headerChecked = false;
   const parser = parseCsv({
@@ -94,7 +115,7 @@ export async function feedCsv(stream: Readable, sink: RecordSink, requiredColumn
     for (const key in record) if (record[key] === '') delete record[key];
     sink.add(record, info.lines);
   });
-  for await (const chunk of chunks(stream)) {
+  for await (const chunk of chunks(stream, limit)) {
     parser.write(chunk);
     if (parseError || sink.stopped) break;
     await sink.drain();
@@ -115,9 +136,22 @@ export async function feedCsv(stream: Readable, sink: RecordSink, requiredColumn
   await sink.drain();
 }
 
-/** Iterates an upload without destroying it when the loop stops early. */
-function chunks(stream: Readable): AsyncIterable<Buffer | string> {
-  return stream.iterator({ destroyOnReturn: false });
+/**
+ * Iterates an upload without destroying it when the loop stops early, counting its bytes.
+ * Past the limit the rest is read and dropped in the background (so the client, still
+ * sending, gets the 413) and the read fails; the request's transaction then rolls back.
+ */
+async function* chunks(stream: Readable, limit: UploadLimit): AsyncGenerator<Buffer | string> {
+  let bytes = 0;
+  for await (const chunk of stream.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer | string>) {
+    bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    if (bytes > limit.bytes) break;
+    yield chunk;
+  }
+  if (bytes > limit.bytes) {
+    stream.resume();
+    throw uploadTooLarge(limit);
+  }
 }
 
 /**
