@@ -1,50 +1,35 @@
-import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, managerScope, Roles } from '../auth/auth.decorators';
 import { Principal } from '../auth/roles';
-import { AlertOutcomes, AlertOutcomeSummary } from './alert-outcomes';
+import { AppConfig } from '../config/app-config';
+import { ZodPipe } from '../common/zod-pipe';
+import { METRICS_SUMMARY_SCHEMA } from './metrics/metrics-openapi';
+import { MetricsSummary, MetricsSummaryService } from './metrics/metrics-summary.service';
+import { periodQuery, PeriodQuery, resolvePeriod } from './metrics/period';
 
-const counts = {
-  type: 'object',
-  properties: {
-    alerts: { type: 'integer' },
-    withOutcome: { type: 'integer' },
-    retained: { type: 'integer' },
-    churned: { type: 'integer' },
-    falseAlarm: { type: 'integer' },
-    precision: { type: 'number', nullable: true, description: '(retained + churned) / alerts with an outcome' },
-  },
-};
+const instantDoc = 'ISO-8601 with a UTC offset (encode "+" as %2B), or a bare date meaning UTC midnight';
 
 @ApiTags('reporting')
 @Controller('v1/metrics')
 export class MetricsSummaryController {
-  constructor(private readonly outcomes: AlertOutcomes) {}
+  constructor(
+    private readonly config: AppConfig,
+    private readonly metrics: MetricsSummaryService,
+  ) {}
 
   @Get('summary')
   @Roles('lead', 'manager')
   @ApiOperation({
-    summary: 'Business metrics; so far: alert precision from recorded outcomes, by tier and by action taken',
-    description: 'A manager key sees its own customers only.',
+    summary: 'Business metrics over a period: churn and retention, revenue at risk, churn cost and revenue saved, alert precision and lift, model metrics, champion vs challenger, recent runs',
+    description:
+      'The period is [from, to): to defaults to now, from to `to` minus reporting.metrics.defaultPeriodDays. A manager key sees only its own customers in every customer-based figure (customers, revenue, alerts, champion vs challenger counts); model versions and runs are the same for every role. Each field’s description says how it is computed.',
   })
-  @ApiOkResponse({
-    schema: {
-      type: 'object',
-      properties: {
-        alerts: {
-          type: 'object',
-          properties: {
-            overall: counts,
-            byTier: { type: 'object', additionalProperties: counts },
-            byAction: { type: 'object', additionalProperties: counts },
-            open: { type: 'integer' },
-            acknowledged: { type: 'integer' },
-          },
-        },
-      },
-    },
-  })
-  async summary(@CurrentPrincipal() principal: Principal): Promise<{ alerts: AlertOutcomeSummary }> {
-    return { alerts: await this.outcomes.summary(managerScope(principal)) };
+  @ApiQuery({ name: 'from', required: false, description: instantDoc })
+  @ApiQuery({ name: 'to', required: false, description: instantDoc })
+  @ApiOkResponse({ schema: METRICS_SUMMARY_SCHEMA })
+  summary(@Query(new ZodPipe(periodQuery)) q: PeriodQuery, @CurrentPrincipal() principal: Principal): Promise<MetricsSummary> {
+    const period = resolvePeriod(q, this.config.reporting.metrics.defaultPeriodDays, new Date());
+    return this.metrics.summary(managerScope(principal), period);
   }
 }

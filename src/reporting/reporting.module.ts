@@ -1,9 +1,15 @@
 import { Module } from '@nestjs/common';
+import { ModelModule } from '../model/model.module';
+import { ScoringModule } from '../scoring/scoring.module';
 import { AlertOutcomes } from './alert-outcomes';
+import { ChampionChallengerRepository } from './metrics/champion-challenger.repository';
+import { MetricsRepository } from './metrics/metrics.repository';
+import { MetricsSummaryService } from './metrics/metrics-summary.service';
 import { MetricsSummaryController } from './metrics-summary.controller';
 
 @Module({
+  imports: [ModelModule, ScoringModule],
   controllers: [MetricsSummaryController],
-  providers: [AlertOutcomes],
+  providers: [AlertOutcomes, MetricsRepository, ChampionChallengerRepository, MetricsSummaryService],
 })
 export class ReportingModule {}

@@ -1,0 +1,91 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { Period } from './period';
+
+/** Customer flows of one currency's customers over a period (see customerFigures for the definitions). */
+export interface CustomerFlowRow {
+  currency: string;
+  at_start: number;
+  new: number;
+  churned: number;
+  churned_of_start: number;
+  at_end: number;
+  /** Σ 12 × monthly_revenue of the customers who churned in the period, exact decimal text. */
+  churn_cost: string;
+}
+
+/** One (tier, currency) cell of the current at-risk book; tier null is the currency's total over the tiers. */
+export interface AtRiskRow {
+  tier: string | null;
+  currency: string;
+  customers: number;
+  value_at_risk: string;
+  annual_revenue: string;
+}
+
+export interface MoneyRow {
+  currency: string;
+  amount: string;
+}
+
+/** A manager key's filter on customers c: its own customers only; null (other roles): everyone. */
+const SCOPE = `($1::text IS NULL OR c.account_manager_email = $1)`;
+/** Money sums stay numeric (exact) and come back as text with 4 decimals, "0.0000" when nothing is summed. */
+const money = (sum: string) => `round(coalesce(${sum}, 0), 4)::text`;
+
+/**
+ * The set-based queries of the metrics summary that read customers, their current scores
+ * and their alerts: each is one statement over the (scoped) book, never a query per customer.
+ */
+@Injectable()
+export class MetricsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Who was a customer at the start and end of the period, who joined and who left, per currency. */
+  customerFlows(managerEmail: string | null, period: Period): Promise<CustomerFlowRow[]> {
+    // $2 = from, $3 = to. churned_at is set exactly when status is churned (a table check).
+    const inPeriod = (col: string) => `${col} >= $2 AND ${col} < $3`;
+    return this.dataSource.query(
+      `SELECT c.currency::text AS currency,
+              count(*) FILTER (WHERE c.signup_at < $2 AND (c.churned_at IS NULL OR c.churned_at >= $2))::int AS at_start,
+              count(*) FILTER (WHERE ${inPeriod('c.signup_at')})::int AS new,
+              count(*) FILTER (WHERE ${inPeriod('c.churned_at')})::int AS churned,
+              count(*) FILTER (WHERE c.signup_at < $2 AND ${inPeriod('c.churned_at')})::int AS churned_of_start,
+              count(*) FILTER (WHERE c.signup_at < $3 AND (c.churned_at IS NULL OR c.churned_at >= $3))::int AS at_end,
+              ${money(`sum(12 * c.monthly_revenue) FILTER (WHERE ${inPeriod('c.churned_at')})`)} AS churn_cost
+         FROM customers c
+        WHERE ${SCOPE}
+        GROUP BY c.currency ORDER BY c.currency`,
+      [managerEmail, period.from, period.to],
+    );
+  }
+
+  /** Active customers by current tier and currency, with the currency totals over `tiers` (GROUPING SETS: exact sums from SQL). */
+  atRisk(managerEmail: string | null, tiers: string[]): Promise<AtRiskRow[]> {
+    return this.dataSource.query(
+      `SELECT s.tier, c.currency::text AS currency, count(*)::int AS customers,
+              ${money('sum(s.value_at_risk)')} AS value_at_risk,
+              ${money('sum(12 * c.monthly_revenue)')} AS annual_revenue
+         FROM customer_scores s JOIN customers c ON c.id = s.customer_id
+        WHERE ${SCOPE} AND c.status = 'active' AND s.tier = ANY($2::text[])
+        GROUP BY GROUPING SETS ((s.tier, c.currency), (c.currency))`,
+      [managerEmail, tiers],
+    );
+  }
+
+  /**
+   * Annual revenue of customers still active whose alert was closed as retained within the
+   * period; a customer with several such alerts counts once.
+   */
+  saved(managerEmail: string | null, period: Period): Promise<MoneyRow[]> {
+    return this.dataSource.query(
+      `SELECT c.currency::text AS currency, ${money('sum(12 * c.monthly_revenue)')} AS amount
+         FROM customers c
+        WHERE ${SCOPE} AND c.status = 'active'
+          AND EXISTS (SELECT 1 FROM alerts a
+                       WHERE a.customer_id = c.id AND a.outcome = 'retained' AND a.outcome_at >= $2 AND a.outcome_at < $3)
+        GROUP BY c.currency`,
+      [managerEmail, period.from, period.to],
+    );
+  }
+}
