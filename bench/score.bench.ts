@@ -17,18 +17,13 @@
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { Queue } from 'bullmq';
-import Redis from 'ioredis';
+import { join } from 'node:path';
 import { loadConfig } from '../src/config/app-config';
-import { QueueName } from '../src/jobs/job-catalogue';
-import { deleteQueueKeys } from '../src/jobs/job-queue.service';
-import { createMigrated, databaseSizeMb, databaseUrl, dropDatabase, readLabel, SCHEMA, writeLabel } from './support/bench-db';
+import { databaseSizeMb, dropDatabase } from './support/bench-db';
+import { clearRedis, prepareBook, repoRoot, startApiAndWorker } from './support/bench-services';
 import { chunkRanges, SqlTiming, timeFeatureSql } from './support/feature-sql-timing';
-import { fmt, freePort, round, Service, sleep, spawnService } from './support/proc';
-import { measureRun, printRun, RunResult } from './support/scoring-run';
-import { loadBook, resetScoring } from './support/synthetic-book';
+import { fmt, round, Service } from './support/proc';
+import { measureRun, printRun, RunResult, waitForSnapshot } from './support/scoring-run';
 
 const DB_NAME = 'churnwatch_bench_score';
 /** Bumped whenever the synthetic book changes shape, so --keep reloads instead of reusing. */
@@ -37,7 +32,6 @@ const ADMIN_KEY = 'bench-score-admin-key-0123456789';
 const TARGET_SECONDS = 60;
 const TARGET_RSS_MB = 1024;
 const TARGET_RATIO = 1.5;
-const READY_TIMEOUT_MS = 60_000;
 
 interface Options {
   customers: number;
@@ -78,53 +72,6 @@ function parseArgs(argv: string[]): Options {
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 
-function repoRoot(): string {
-  for (let dir = __dirname; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'config', 'default.yaml'))) return dir;
-    if (dirname(dir) === dir) throw new Error(`repository root not found above ${__dirname}`);
-  }
-}
-
-/** A loaded database: fresh, or with --keep the existing one when it holds the same book. */
-async function prepareDatabase(opts: Options): Promise<{ url: string; counts: Record<string, number>; loadSeconds: number | null }> {
-  const label = opts.keep ? await readLabel(opts.adminUrl, DB_NAME) : null;
-  if (label && label.version === BOOK_VERSION && label.schema === SCHEMA && label.customers === opts.customers && label.signalsPerCustomer === opts.signalsPerCustomer) {
-    say(`reusing ${DB_NAME} (loaded ${label.loadedAt}); scoring tables emptied`);
-    const ageHours = (Date.now() - Date.parse(label.loadedAt)) / 3_600_000;
-    if (ageHours > 24) say(`warning: the book is ${fmt(ageHours)} h old: recent windows are empty and the run is stale; reload without --keep`);
-    const url = databaseUrl(opts.adminUrl, DB_NAME);
-    await resetScoring(url);
-    return { url, counts: label.counts, loadSeconds: null };
-  }
-  const started = performance.now();
-  say(`loading ${fmt(opts.customers)} customers into a fresh ${DB_NAME} (set-based SQL)`);
-  const url = await createMigrated(opts.adminUrl, DB_NAME);
-  const now = new Date();
-  const counts = { ...(await loadBook(url, { customers: opts.customers, signalsPerCustomer: opts.signalsPerCustomer, now }, say)) };
-  const loadSeconds = (performance.now() - started) / 1000;
-  await writeLabel(opts.adminUrl, DB_NAME, { version: BOOK_VERSION, customers: opts.customers, signalsPerCustomer: opts.signalsPerCustomer, loadedAt: now.toISOString(), counts, schema: SCHEMA });
-  return { url, counts, loadSeconds };
-}
-
-async function waitUntil(what: string, check: () => Promise<boolean>, services: Service[]): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    for (const s of services) if (!s.running) throw new Error(`${s.name} exited during start-up\n${s.output()}`);
-    if (await check().catch(() => false)) return;
-    await sleep(200);
-  }
-  throw new Error(`${what} not ready after ${READY_TIMEOUT_MS / 1000} s\n${services.map((s) => s.output()).join('\n')}`);
-}
-
-async function clearRedis(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-  try {
-    await deleteQueueKeys(redis, prefix);
-  } finally {
-    redis.disconnect();
-  }
-}
-
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const root = repoRoot();
@@ -156,12 +103,14 @@ async function main(): Promise<void> {
   process.once('exit', () => services.forEach((s) => s.running && s.child.kill('SIGKILL')));
 
   try {
-    const db = await prepareDatabase(opts);
+    const db = await prepareBook(
+      { adminUrl: opts.adminUrl, dbName: DB_NAME, version: BOOK_VERSION, customers: opts.customers, signalsPerCustomer: opts.signalsPerCustomer, keep: opts.keep, resetScores: true },
+      say,
+    );
     const signalRows = (db.counts.activity ?? 0) + (db.counts.complaints ?? 0) + (db.counts.spend ?? 0);
     say(`book: ${fmt(db.counts.customers)} customers, ${fmt(signalRows)} signal rows (activity ${fmt(db.counts.activity)}, complaints ${fmt(db.counts.complaints)}, ` +
       `spend ${fmt(db.counts.spend)})${db.loadSeconds === null ? '' : `, loaded in ${fmt(db.loadSeconds, 1)} s`}; database ${fmt(await databaseSizeMb(db.url))} MB`);
 
-    const port = await freePort();
     // Alert emails of the runs go to a scratch folder (no SMTP here), removed at the end.
     const env = {
       DATABASE_URL: db.url,
@@ -170,20 +119,9 @@ async function main(): Promise<void> {
       CHURNWATCH_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY,
       CHURNWATCH_OUTBOX_DIR: outboxDir,
     };
-    const apiProc = spawnService('api', entry, root, { ...env, CHURNWATCH_PROCESS: 'api', PORT: String(port), LOG_LEVEL: 'warn' });
     const workerArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    const worker = spawnService('worker', entry, root, { ...env, CHURNWATCH_PROCESS: 'worker', LOG_LEVEL: 'info' }, workerArgs, opts.workerLog);
+    const { api: apiProc, worker, port } = await startApiAndWorker({ root, entry, redisUrl: config.redis.url, env, workerArgs, workerLog: opts.workerLog });
     services.push(apiProc, worker);
-    await waitUntil('api', async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200, services);
-    // The worker has no HTTP: it is ready once its BullMQ worker has registered with Redis.
-    const connection = new Redis(config.redis.url, { maxRetriesPerRequest: null });
-    const queue = new Queue(QueueName.Scoring, { connection, prefix });
-    try {
-      await waitUntil('worker', async () => (await queue.getWorkers()).length > 0, services);
-    } finally {
-      await queue.close();
-      connection.disconnect();
-    }
     say(`api pid ${apiProc.pid} on port ${port}, worker pid ${worker.pid}, queue prefix ${prefix}`);
 
     // The first run scores as of a day ago, so that the next one ({}, now) sees a day of
@@ -198,6 +136,10 @@ async function main(): Promise<void> {
       const r = await measureRun(target, db.url, worker, apiProc, label, body);
       printRun(r);
       runs.push(r);
+      // The at-risk list is snapshotted after each run, in the worker: measured apart, and
+      // waited for, so the next run does not share the machine with it.
+      const snapshot = await waitForSnapshot(target, db.url, r.id);
+      say(`  at-risk snapshot            ${fmt(snapshot.customers)} customers, ready ${fmt(snapshot.seconds, 1)} s after the run (build ${fmt(snapshot.buildSeconds, 1)} s)`);
     }
     await stopServices();
     const last = runs[runs.length - 1];

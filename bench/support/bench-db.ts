@@ -15,6 +15,8 @@ export interface BookLabel {
   counts: Record<string, number>;
   /** The schema it was loaded under: a kept database from before a migration is not reused. */
   schema?: string;
+  /** The run that scored it, when a bench keeps its scores (bench:api). */
+  scoredRunId?: number;
 }
 
 /** The migrations the service has, newest last: a book loaded under a different list is stale. */

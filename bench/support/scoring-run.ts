@@ -145,3 +145,24 @@ async function emailsSent(url: string): Promise<number> {
     await db.end();
   }
 }
+
+/** Waits until the at-risk list reads a snapshot that includes the run; how long that took and how long its build took. */
+export async function waitForSnapshot(target: ApiTarget, url: string, runId: number): Promise<{ customers: number; seconds: number; buildSeconds: number }> {
+  const started = performance.now();
+  for (;;) {
+    const page = await api<{ snapshot: { id: number; runId: number; customers: number } | null }>(target, 'GET', '/v1/at-risk?limit=1');
+    if (page.snapshot && page.snapshot.runId >= runId) {
+      const seconds = (performance.now() - started) / 1000;
+      const db = new Client({ connectionString: url });
+      await db.connect();
+      try {
+        const { rows } = await db.query<{ build_ms: number }>(`SELECT build_ms FROM at_risk_snapshots WHERE id = $1`, [page.snapshot.id]);
+        return { customers: page.snapshot.customers, seconds, buildSeconds: (rows[0]?.build_ms ?? NaN) / 1000 };
+      } finally {
+        await db.end();
+      }
+    }
+    if (performance.now() - started > RUN_TIMEOUT_MS) throw new Error(`no at-risk snapshot of run ${runId} after ${RUN_TIMEOUT_MS / 60_000} min`);
+    await sleep(POLL_MS);
+  }
+}

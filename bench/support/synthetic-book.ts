@@ -214,7 +214,12 @@ export async function resetScoring(url: string): Promise<void> {
   const db = new Client({ connectionString: url });
   await db.connect();
   try {
-    await db.query('TRUNCATE scoring_runs, scoring_chunks, customer_scores, score_history, alerts, alert_events, alert_deliveries, retention_budget');
+    // At-risk snapshots are partitions: dropped, not truncated.
+    const { rows } = await db.query<{ t: string }>(`SELECT inhrelid::regclass::text AS t FROM pg_inherits WHERE inhparent = 'at_risk_entries'::regclass`);
+    for (const r of rows) await db.query(`DROP TABLE ${r.t}`);
+    await db.query(
+      'TRUNCATE scoring_runs, scoring_chunks, customer_scores, score_history, alerts, alert_events, alert_deliveries, retention_budget, at_risk_snapshots',
+    );
     await db.query('VACUUM (ANALYZE) customer_scores, score_history, scoring_runs, scoring_chunks');
   } finally {
     await db.end();

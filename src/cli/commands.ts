@@ -109,6 +109,7 @@ export async function demo(config: AppConfig, opts: SeedOptions): Promise<void> 
   out('churnwatch is running.');
   out(`  database     ${config.database.url ? 'DATABASE_URL' : `embedded PostgreSQL in ${config.database.embedded.dataDir}`}`);
   out(`  book         ${c.customers} customers (${c.churned} churned), ${c.activity} activity events, ${c.complaints} complaints, ${c.spend} spend events`);
+  out(`  dashboard    ${base}/  (sign in with the admin key below)`);
   out(`  API docs     ${base}/docs`);
   out(`  readiness    ${base}/health/ready`);
   out(`  admin key    ${key}`);
@@ -120,6 +121,7 @@ export async function demo(config: AppConfig, opts: SeedOptions): Promise<void> 
   out(`  curl -s -H 'Authorization: Bearer ${key}' ${base}/v1/customers/${sample[0]?.external_id ?? 'CUSTOMER-ID'}`);
   out(`  curl -s -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' -d '{}' ${base}/v1/scoring-runs`);
   out(`  curl -s -H 'Authorization: Bearer ${key}' '${base}/v1/alerts?status=open&limit=5'`);
+  out(`  curl -s -H 'Authorization: Bearer ${key}' '${base}/v1/at-risk?tier=critical&sort=valueAtRisk&limit=5'`);
   out('');
   out('Ctrl-C stops the service (and the embedded database).');
 }
