@@ -20,6 +20,7 @@ import { ThresholdsModule } from './thresholds/thresholds.module';
 import { ReportingModule } from './reporting/reporting.module';
 import { AtRiskModule } from './reporting/at-risk/at-risk.module';
 import { OperationsModule } from './operations/operations.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 
 /** The whole service. CHURNWATCH_PROCESS decides in main.ts whether it serves HTTP. */
 @Module({})
@@ -46,6 +47,7 @@ export class AppModule {
         ReportingModule,
         AtRiskModule,
         OperationsModule,
+        DashboardModule,
         DemoModule,
       ],
     };
