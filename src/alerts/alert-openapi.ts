@@ -1,5 +1,7 @@
 /** OpenAPI schemas of the alert answers. */
 import { dateTime, nullable } from '../common/openapi';
+import { CHANGE_SCHEMA, DRIVER_SCHEMA } from '../model/explanation-openapi';
+import { ACTION_SCHEMA } from '../playbooks/action-openapi';
 
 const delivery = {
   type: 'object',
@@ -15,16 +17,6 @@ const delivery = {
     messageId: { type: 'string', description: 'fixed per email: a re-send carries the same one' },
     sentAt: nullable(dateTime),
     createdAt: dateTime,
-  },
-};
-
-const action = {
-  type: 'object',
-  properties: {
-    key: { type: 'string' },
-    text: { type: 'string' },
-    cost: { type: 'number' },
-    expectedSaving: { type: 'number', description: 'probability × value × uplift − cost' },
   },
 };
 
@@ -46,9 +38,9 @@ export const ALERT_SCHEMA = {
     latestProbability: { type: 'number' },
     valueAtRisk: { type: 'string', description: 'probability × value (annual revenue or CLV), decimal' },
     currency: { type: 'string' },
-    drivers: { type: 'array', items: { type: 'object' } },
-    changes: { type: 'array', items: { type: 'object' } },
-    actions: { type: 'array', items: action },
+    drivers: { type: 'array', items: DRIVER_SCHEMA },
+    changes: { type: 'array', items: CHANGE_SCHEMA },
+    actions: { type: 'array', items: ACTION_SCHEMA },
     runId: { type: 'integer' },
     raisedAt: dateTime,
     escalatedAt: nullable(dateTime),

@@ -1,25 +1,7 @@
 /** OpenAPI schema of GET /v1/customers/:id. */
 import { dateTime, nullable } from '../common/openapi';
-
-const driver = {
-  type: 'object',
-  properties: {
-    key: { type: 'string', description: 'feature key' },
-    text: { type: 'string', description: 'plain sentence with the numbers' },
-    contribution: { type: 'number', description: 'weight × standardised value (log-odds; positive raises the risk)' },
-  },
-};
-
-const change = {
-  type: 'object',
-  properties: {
-    key: { type: 'string' },
-    text: { type: 'string' },
-    contributionBefore: { type: 'number' },
-    contributionAfter: { type: 'number' },
-    probabilityEffect: { type: 'number', description: 'probability points this feature moved since the previous score' },
-  },
-};
+import { CHANGE_SCHEMA, DRIVER_SCHEMA } from '../model/explanation-openapi';
+import { ACTION_SCHEMA } from '../playbooks/action-openapi';
 
 export const CUSTOMER_PAGE_SCHEMA = {
   type: 'object',
@@ -48,9 +30,9 @@ export const CUSTOMER_PAGE_SCHEMA = {
         probability: { type: 'number', minimum: 0, maximum: 1 },
         previousProbability: nullable({ type: 'number' }),
         tier: nullable({ type: 'string' }),
-        drivers: { type: 'array', items: driver },
-        changes: { type: 'array', items: change },
-        actions: { type: 'array', items: { type: 'object' }, description: "the open alert's ranked retention actions ({key, text, cost, expectedSaving}); [] without an open alert" },
+        drivers: { type: 'array', items: DRIVER_SCHEMA },
+        changes: { type: 'array', items: CHANGE_SCHEMA },
+        actions: { type: 'array', items: ACTION_SCHEMA, description: "the open alert's ranked retention actions; [] without an open alert" },
         valueAtRisk: { type: 'string', description: 'probability × annualised revenue' },
         scoredAt: dateTime,
         asOf: dateTime,
@@ -116,7 +98,7 @@ export const CUSTOMER_PAGE_SCHEMA = {
             properties: { outcome: { type: 'string' }, action: nullable({ type: 'string' }), note: nullable({ type: 'string' }), at: dateTime, by: nullable({ type: 'string' }) },
           }),
           closedAt: nullable(dateTime),
-          actions: { type: 'array', items: { type: 'object' } },
+          actions: { type: 'array', items: ACTION_SCHEMA },
         },
       },
     },

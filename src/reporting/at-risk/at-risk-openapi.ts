@@ -1,24 +1,7 @@
 /** OpenAPI schema of GET /v1/at-risk. */
 import { dateTime, nullable } from '../../common/openapi';
-
-const driver = {
-  type: 'object',
-  properties: {
-    key: { type: 'string', description: 'feature key' },
-    text: { type: 'string', description: 'plain sentence with the numbers' },
-    contribution: { type: 'number', description: 'weight × standardised value (log-odds; positive raises the risk)' },
-  },
-};
-
-const action = {
-  type: 'object',
-  properties: {
-    key: { type: 'string' },
-    text: { type: 'string' },
-    cost: { type: 'number' },
-    expectedSaving: { type: 'number', description: 'probability × value × uplift − cost' },
-  },
-};
+import { DRIVER_SCHEMA } from '../../model/explanation-openapi';
+import { ACTION_SCHEMA } from '../../playbooks/action-openapi';
 
 const item = {
   type: 'object',
@@ -33,8 +16,8 @@ const item = {
     change: nullable({ type: 'number', description: 'probability − previous probability; null without a previous score' }),
     valueAtRisk: { type: 'string', description: 'probability × annual value (exact decimal)' },
     currency: { type: 'string' },
-    drivers: { type: 'array', items: driver },
-    actions: { type: 'array', items: action, description: "the open alert's ranked retention actions; [] without an open alert" },
+    drivers: { type: 'array', items: DRIVER_SCHEMA },
+    actions: { type: 'array', items: ACTION_SCHEMA, description: "the open alert's ranked retention actions; [] without an open alert" },
     alert: nullable({
       type: 'object',
       properties: { id: { type: 'integer' }, status: { type: 'string', enum: ['open', 'acknowledged'] }, tier: { type: 'string' }, raisedAt: dateTime },
