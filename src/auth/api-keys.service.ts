@@ -6,6 +6,8 @@ import { ApiKeysRepository } from './api-keys.repository';
 import { Principal, ROLES, Role } from './roles';
 
 const TOUCH_INTERVAL_MS = 5 * 60 * 1000;
+/** Checked keys remembered at most; past it the cache starts again (it is a saving, not a store). */
+const CACHE_MAX = 10_000;
 
 /** Keys carry 192 random bits, so a fast hash (no salt, no KDF) is enough to store them. */
 export function hashKey(key: string): string {
@@ -16,6 +18,7 @@ export function hashKey(key: string): string {
 export class ApiKeysService implements OnApplicationBootstrap {
   private readonly logger = new Logger(ApiKeysService.name);
   private readonly lastTouched = new Map<string, number>();
+  private readonly checked = new Map<string, { principal: Principal | null; until: number }>();
 
   constructor(
     private readonly repository: ApiKeysRepository,
@@ -43,8 +46,20 @@ export class ApiKeysService implements OnApplicationBootstrap {
     return { id, key, role };
   }
 
-  async authenticate(key: string): Promise<Principal | null> {
-    const principal = await this.repository.findActiveByHash(hashKey(key));
+  /**
+   * The key's principal, or null for an unknown or revoked key. A check is remembered for
+   * auth.keyCacheSeconds (unknown keys too, so a client retrying a bad key costs no reads).
+   */
+  async authenticate(key: string, now = Date.now()): Promise<Principal | null> {
+    const hash = hashKey(key);
+    const hit = this.checked.get(hash);
+    if (hit && hit.until > now) return hit.principal;
+    const principal = await this.repository.findActiveByHash(hash);
+    const ttlMs = this.config.auth.keyCacheSeconds * 1000;
+    if (ttlMs > 0) {
+      if (this.checked.size >= CACHE_MAX) this.checked.clear();
+      this.checked.set(hash, { principal, until: now + ttlMs });
+    }
     if (principal) this.touch(principal.keyId);
     return principal;
   }

@@ -33,7 +33,12 @@ const schema = z
         defaultCurrency: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as USD'),
       })
       .strict(),
-    auth: z.object({ bootstrapAdminKey: z.string().min(20, 'must be at least 20 characters').nullable() }).strict(),
+    auth: z
+      .object({
+        bootstrapAdminKey: z.string().min(20, 'must be at least 20 characters').nullable(),
+        keyCacheSeconds: z.number().min(0).max(300),
+      })
+      .strict(),
     queue: queueSchema,
     scoring: scoringSchema,
     tiers: tiersSchema,
