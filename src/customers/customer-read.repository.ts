@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { CustomerAlertView, CustomerSignalsRepository, SignalSummary } from './customer-signals.repository';
+import { AppConfig } from '../config/app-config';
+import {
+  alertsSql, complaintsSql, CustomerAlertView, HistoryEntry, historySql, lastActivitySql, lastPaymentSql, SignalSummary, weeksSql,
+} from './customer-signals.sql';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -33,7 +36,7 @@ export interface CustomerPage {
     runId: number;
     modelVersion: number;
   } | null;
-  history: Array<{ probability: number; tier: string | null; scoredAt: string; runId: number; modelVersion: number }>;
+  history: HistoryEntry[];
   signals: SignalSummary;
   alerts: CustomerAlertView[];
 }
@@ -45,30 +48,25 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 export class CustomerReadRepository {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly signals: CustomerSignalsRepository,
+    private readonly config: AppConfig,
   ) {}
 
-  /** null when there is no such customer, or it is not the given manager's. */
+  /** null when there is no such customer, or it is not the given manager's. One statement for the whole page. */
   async page(externalId: string, managerEmail: string | null): Promise<CustomerPage | null> {
+    const { weeks, alerts, complaints } = this.config.reporting.customerPage;
     const rows: any[] = await this.dataSource.query(
       `SELECT c.*, s.probability, s.previous_probability, s.tier, s.drivers, s.changes, s.value_at_risk,
               s.scored_at, s.as_of, s.run_id, s.model_id,
-              (SELECT a.actions FROM alerts a WHERE a.customer_id = c.id AND a.status IN ('open', 'acknowledged')) AS alert_actions
+              (SELECT a.actions FROM alerts a WHERE a.customer_id = c.id AND a.status IN ('open', 'acknowledged')) AS alert_actions,
+              ${historySql('c.id', HISTORY_LIMIT)} AS history, ${weeksSql('c.id', weeks)} AS weeks,
+              ${complaintsSql('c.id', complaints)} AS complaints, ${alertsSql('c.id', alerts)} AS alerts,
+              ${lastActivitySql('c.id')} AS last_activity_at, ${lastPaymentSql('c.id')} AS last_payment_at
          FROM customers c LEFT JOIN customer_scores s ON s.customer_id = c.id
         WHERE c.external_id = $1 AND ($2::text IS NULL OR c.account_manager_email = $2)`,
       [externalId, managerEmail],
     );
     const r = rows[0];
     if (!r) return null;
-    const [history, signals, alerts]: [any[], SignalSummary, CustomerAlertView[]] = await Promise.all([
-      this.dataSource.query(
-        `SELECT probability, tier, scored_at, run_id, model_id FROM score_history
-          WHERE customer_id = $1 AND role = 'champion' ORDER BY run_id DESC LIMIT ${HISTORY_LIMIT}`,
-        [r.id],
-      ),
-      this.signals.summary(Number(r.id)),
-      this.signals.alerts(Number(r.id)),
-    ]);
     return {
       customer: {
         externalId: r.external_id,
@@ -100,15 +98,9 @@ export class CustomerReadRepository {
               runId: Number(r.run_id),
               modelVersion: Number(r.model_id),
             },
-      history: history.map((h) => ({
-        probability: h.probability,
-        tier: h.tier,
-        scoredAt: h.scored_at.toISOString(),
-        runId: Number(h.run_id),
-        modelVersion: Number(h.model_id),
-      })),
-      signals,
-      alerts,
+      history: r.history,
+      signals: { weeks: r.weeks, complaints: r.complaints, lastActivityAt: r.last_activity_at, lastPaymentAt: r.last_payment_at },
+      alerts: r.alerts,
     };
   }
 }

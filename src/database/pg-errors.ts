@@ -9,3 +9,8 @@ export function isUniqueViolation(err: unknown, constraint?: string): boolean {
 
 /** Postgres: this transaction was cancelled to break a deadlock (safe to retry). */
 export const DEADLOCK_DETECTED = '40P01';
+
+/** Postgres: a relation the statement names does not exist (e.g. a dropped snapshot partition). */
+export function isUndefinedTable(err: unknown): boolean {
+  return (err as { code?: string }).code === '42P01';
+}

@@ -19,6 +19,7 @@ import { ChunkRecord, RunRecord, ScoringRunsRepository } from './scoring-runs.re
 import { AlertCandidate, AlertEngine } from '../alerts/alert-engine';
 import { customerValue } from '../alerts/customer-value';
 import { TierPolicy } from '../thresholds/tier-policy';
+import { joinTexts } from '../common/texts';
 
 /** A new score's tier and how long the customer has been in it (runs, and since when). */
 interface TierAssignment {
@@ -216,6 +217,7 @@ export class ChunkScorer {
         contributions,
         drivers: JSON.stringify(drivers),
         driverKeys: drivers.map((d) => d.key),
+        driversText: joinTexts(drivers),
         changes: JSON.stringify(changes),
       };
     }

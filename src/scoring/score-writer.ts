@@ -14,8 +14,9 @@ export interface ScoreRow {
   valueAtRisk: string;
   contributions: Float64Array;
   drivers: string;
-  /** Feature keys of the drivers, for lists filtered by driver. */
+  /** Feature keys of the drivers, for lists filtered by driver; their sentences joined, for exports. */
   driverKeys: string[];
+  driversText: string | null;
   changes: string;
 }
 
@@ -79,7 +80,7 @@ export async function readCurrentScores(pool: Pool, fromId: number, toId: number
 }
 
 const STAGE = 'chunk_scores';
-const STAGE_COLUMNS = ['customer_id', 'probability', 'tier', 'tier_runs', 'tier_since', 'value_at_risk', 'contributions', 'drivers', 'driver_keys', 'changes', 'challenger'];
+const STAGE_COLUMNS = ['customer_id', 'probability', 'tier', 'tier_runs', 'tier_since', 'value_at_risk', 'contributions', 'drivers', 'driver_keys', 'drivers_text', 'changes', 'challenger'];
 
 /** A text[] literal in COPY text; catalog keys ([a-z0-9_]) go as they are, anything else quoted. */
 function keyArray(keys: readonly string[]): string {
@@ -96,7 +97,7 @@ export function encodeChunkScores(rows: ScoreRow[], challenger: Float64Array | n
     // tier names ([a-z0-9_-]), hex and an array of feature keys.
     text +=
       `${r.customerId}\t${r.probability}\t${r.tier ?? '\\N'}\t${r.tierRuns}\t${r.tierSinceMs / 1000}\t${r.valueAtRisk}\t\\\\x${packHex(r.contributions)}\t` +
-      `${copyField(r.drivers)}\t${keyArray(r.driverKeys)}\t${copyField(r.changes)}\t${challenger ? challenger[i] : '\\N'}\n`;
+      `${copyField(r.drivers)}\t${keyArray(r.driverKeys)}\t${copyField(r.driversText)}\t${copyField(r.changes)}\t${challenger ? challenger[i] : '\\N'}\n`;
   }
   return Buffer.from(text);
 }
@@ -116,13 +117,13 @@ export async function writeChunkScores(
 ): Promise<void> {
   if (encoded.length === 0) return;
   await client.query(`CREATE TEMP TABLE ${STAGE} (customer_id bigint, probability float8, tier text, tier_runs int, tier_since float8, value_at_risk numeric,
-    contributions bytea, drivers json, driver_keys text[], changes json, challenger float8) ON COMMIT DROP`);
+    contributions bytea, drivers json, driver_keys text[], drivers_text text, changes json, challenger float8) ON COMMIT DROP`);
   await copyChunks(client, STAGE, STAGE_COLUMNS, [encoded]);
   const kept = (column: string) => `CASE WHEN customer_scores.run_id = excluded.run_id THEN customer_scores.previous_${column} ELSE customer_scores.${column} END`;
   await client.query(
     `INSERT INTO customer_scores (customer_id, run_id, model_id, as_of, probability, tier, tier_runs, tier_since, value_at_risk,
-                                  contributions, drivers, driver_keys, changes, scored_at)
-     SELECT customer_id, $1, $2, $3, probability, tier, tier_runs, to_timestamp(tier_since), value_at_risk, contributions, drivers, driver_keys, changes, now()
+                                  contributions, drivers, driver_keys, drivers_text, changes, scored_at)
+     SELECT customer_id, $1, $2, $3, probability, tier, tier_runs, to_timestamp(tier_since), value_at_risk, contributions, drivers, driver_keys, drivers_text, changes, now()
        FROM ${STAGE}
      ON CONFLICT (customer_id) DO UPDATE SET
        previous_run_id = ${kept('run_id')}, previous_model_id = ${kept('model_id')},
@@ -130,7 +131,7 @@ export async function writeChunkScores(
        previous_tier = ${kept('tier')},
        run_id = excluded.run_id, model_id = excluded.model_id, as_of = excluded.as_of, probability = excluded.probability,
        tier = excluded.tier, tier_runs = excluded.tier_runs, tier_since = excluded.tier_since, value_at_risk = excluded.value_at_risk, contributions = excluded.contributions,
-       drivers = excluded.drivers, driver_keys = excluded.driver_keys, changes = excluded.changes, scored_at = excluded.scored_at
+       drivers = excluded.drivers, driver_keys = excluded.driver_keys, drivers_text = excluded.drivers_text, changes = excluded.changes, scored_at = excluded.scored_at
      WHERE customer_scores.as_of <= excluded.as_of`,
     [run.id, run.modelId, run.asOf],
   );

@@ -28,7 +28,7 @@ describe('at-risk snapshots', () => {
 
   beforeAll(async () => {
     // The timer is off (a long interval), so the test decides when builders look.
-    const overrides = { ...ALERT_TEST_CONFIG, reporting: { atRisk: { keepSnapshots: 3, defaultPageSize: 50, maxPageSize: 500, checkIntervalSeconds: 3600 } } };
+    const overrides = { ...ALERT_TEST_CONFIG, reporting: { atRisk: { keepSnapshots: 3, checkIntervalSeconds: 3600 } } };
     t = await startTestApp({}, overrides);
     peer = await startPeer(t, {}, overrides);
     book = new AlertBook(t);
@@ -70,12 +70,16 @@ describe('at-risk snapshots', () => {
     expect(await settled(t.app.get(SnapshotBuilder))).toBe('up-to-date'); // the build after the run is over, pruning included
     const count = (await snapshots()).length;
     // A run nobody announced (its process died after committing): both catch it up, one builds.
-    await t.sql(`INSERT INTO scoring_runs (status, scope, full_run, trigger, as_of, chunks_total, chunks_done, finished_at)
-                 VALUES ('succeeded', '{"kind":"segment","segment":"x"}', false, 'api', now(), 1, 1, now())`);
+    const [{ id: unannounced }] = await t.sql<{ id: string }>(
+      `INSERT INTO scoring_runs (status, scope, full_run, trigger, as_of, chunks_total, chunks_done, finished_at)
+       VALUES ('succeeded', '{"kind":"segment","segment":"x"}', false, 'api', now(), 1, 1, now()) RETURNING id`,
+    );
     const outcomes = await Promise.all([t.app.get(SnapshotBuilder).buildIfDue(), peer.get(SnapshotBuilder).buildIfDue()]);
     expect(outcomes.filter((o) => o === 'built')).toHaveLength(1);
     expect(outcomes.filter((o) => o !== 'built')).toEqual([expect.stringMatching(/^(locked|up-to-date)$/)]);
     expect(await snapshots()).toHaveLength(count + 1);
+    // Whichever process built it, every process reads it within a second.
+    await waitForSnapshot(t, Number(unannounced), 5_000);
     const list = await request(t.http).get('/v1/at-risk').set(lead());
     expect(list.body.items.map((i: { customerId: string }) => i.customerId)).toEqual(['c', 'a', 'b']);
   });

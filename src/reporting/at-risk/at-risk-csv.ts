@@ -1,69 +1,53 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { Pool } from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import { literalBinder } from './at-risk.repository';
+import type { Bind } from './at-risk.repository';
 
-/** Header row of GET /v1/at-risk.csv (API.md: the same rows as the list). */
-export const CSV_HEADER = [
-  'customerId', 'name', 'segment', 'accountManagerEmail', 'tier', 'probability', 'previousProbability', 'change',
-  'valueAtRisk', 'currency', 'drivers', 'actions', 'alertId', 'alertStatus', 'scoredAt',
-] as const;
-
-/** Rows per FETCH: large enough to amortise the round trip, small enough to keep memory flat. */
-const FETCH_ROWS = 5000;
-
-const NEEDS_QUOTES = /[",\r\n]/;
-/** A spreadsheet runs a cell starting with one of these as a formula. */
-const FORMULA_START = /^[=+\-@\t\r]/;
-
-/** One text cell: quoted when needed; a would-be formula gets a leading apostrophe. */
-export function textCell(value: string | null): string {
-  if (value === null) return '';
-  const v = FORMULA_START.test(value) ? `'${value}` : value;
-  return NEEDS_QUOTES.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
-
-const num = (v: number | null, digits = 4) => (v === null ? '' : String(Math.round(v * 10 ** digits) / 10 ** digits));
-const texts = (items: Array<{ text: string }> | null) => textCell(items && items.length > 0 ? items.map((i) => i.text).join(' | ') : null);
-
-type CsvRow = [
-  string, string, string | null, string, string, number, number | null, number, string, string,
-  Array<{ text: string }>, Array<{ text: string }> | null, string | null, string | null, string,
-];
-
-/** One row as a CSV line. change_key below −1 means "no previous score": an empty cell. */
-export function csvLine(r: CsvRow): string {
-  return [
-    textCell(r[0]), textCell(r[1]), textCell(r[2]), textCell(r[3]), r[4], num(r[5]), num(r[6]), r[7] < -1 ? '' : num(r[7]),
-    r[8], r[9], texts(r[10]), texts(r[11]), r[12] ?? '', r[13] ?? '', r[14],
-  ].join(',') + '\n';
-}
+const BATCH_BYTES = 256 * 1024;
 
 /**
- * Streams a query's rows as CSV: a cursor in a read-only transaction, one FETCH ahead of
- * the formatting, written with backpressure, so memory stays at two batches whatever the
- * list's length and Postgres reads the next batch while Node formats this one. A client
- * that goes away ends the cursor at the next batch.
+ * Streams `COPY (…) TO STDOUT` into `out` with backpressure: Postgres writes the CSV, Node
+ * only passes bytes on, so memory stays flat whatever the list's length. The query is
+ * built with the connection's own literal escaping (COPY takes no parameters). A client
+ * that goes away stops the copy: the connection is discarded, which ends it on the server.
+ * Answers the bytes written.
  */
-export async function streamCsv(pool: Pool, sql: string, params: unknown[], out: Writable): Promise<number> {
+export async function streamCopy(pool: Pool, build: (bind: Bind) => string, out: Writable, workMem: string): Promise<number> {
   const client = await pool.connect();
   let broken: Error | undefined;
-  let rows = 0;
+  let bytes = 0;
   try {
+    // The whole list is joined and sorted once: in memory rather than in temporary files,
+    // and not worth compiling (JIT) for one pass.
     await client.query('BEGIN READ ONLY');
-    await client.query({ text: `DECLARE at_risk_csv NO SCROLL CURSOR FOR ${sql}`, values: params });
-    const fetch = () => client.query<CsvRow>({ text: `FETCH ${FETCH_ROWS} FROM at_risk_csv`, rowMode: 'array' });
-    out.write(CSV_HEADER.join(',') + '\n');
-    for (let batch = await fetch(); batch.rows.length > 0 && !out.destroyed; ) {
-      const next = batch.rows.length === FETCH_ROWS ? fetch() : null;
-      let text = '';
-      for (const r of batch.rows) text += csvLine(r);
-      rows += batch.rows.length;
-      if (!out.write(text)) await Promise.race([once(out, 'drain'), once(out, 'close')]);
-      if (!next) break;
-      batch = await next;
+    await client.query(`SET LOCAL jit = off`);
+    await client.query(`SELECT set_config('work_mem', $1, true)`, [workMem]);
+    const copy = client.query(copyTo(build(literalBinder((text) => client.escapeLiteral(text)))));
+    const gone = once(out, 'close').then(() => {
+      throw new Error('the client went away during the export');
+    });
+    gone.catch(() => undefined);
+    // COPY hands over one message a row: written in batches, or the response would make a
+    // write (and a syscall) per row.
+    let batch: Buffer[] = [];
+    let batched = 0;
+    const flush = async () => {
+      const data = Buffer.concat(batch, batched);
+      bytes += batched;
+      batch = [];
+      batched = 0;
+      if (!out.write(data)) await Promise.race([once(out, 'drain'), gone]);
+    };
+    for await (const chunk of copy as AsyncIterable<Buffer>) {
+      batch.push(chunk);
+      batched += chunk.length;
+      if (batched >= BATCH_BYTES) await flush();
     }
+    if (batched > 0) await flush();
     await client.query('COMMIT');
-    return rows;
+    return bytes;
   } catch (err) {
     broken = err as Error;
     throw err;

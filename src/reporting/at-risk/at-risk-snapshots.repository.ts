@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
+import { pgPool } from '../../database/data-source';
 
 /** Runs whose scores are final: succeeded, or failed after writing some chunks (those scores are current). */
 export const FINISHED_RUNS = `(status = 'succeeded' OR (status = 'failed' AND chunks_done > 0))`;
@@ -29,20 +30,50 @@ const toSnapshot = (r: any): SnapshotRecord => ({
   createdAt: r.created_at,
 });
 
+/**
+ * How long a process reuses what it read of the snapshots: every page asks which snapshot
+ * is newest (or whether its cursor's is still kept), and they change once a run has
+ * finished, so a second's delay is not seen. A snapshot dropped meanwhile is still caught:
+ * its partition is gone, which the list answers with 410 too.
+ */
+const CACHE_MS = 1000;
+
 /** The at_risk_snapshots table: which snapshots exist, which is newest, which to drop. */
 @Injectable()
 export class AtRiskSnapshots {
+  private newestRead: { at: number; snapshot: Promise<SnapshotRecord | null> } | null = null;
+  private readonly byId = new Map<number, { at: number; snapshot: Promise<SnapshotRecord | null> }>();
+
   constructor(private readonly dataSource: DataSource) {}
 
   /** The newest snapshot ready to read, or null before the first one is built. */
-  async newest(): Promise<SnapshotRecord | null> {
-    const rows = await this.dataSource.query(`SELECT * FROM at_risk_snapshots WHERE status = 'ready' ORDER BY id DESC LIMIT 1`);
-    return rows[0] ? toSnapshot(rows[0]) : null;
+  newest(now = Date.now()): Promise<SnapshotRecord | null> {
+    if (this.newestRead && now - this.newestRead.at < CACHE_MS) return this.newestRead.snapshot;
+    const snapshot = pgPool(this.dataSource)
+      .query(`SELECT * FROM at_risk_snapshots WHERE status = 'ready' ORDER BY id DESC LIMIT 1`)
+      .then(({ rows }) => (rows[0] ? toSnapshot(rows[0]) : null));
+    this.newestRead = { at: now, snapshot };
+    snapshot.catch(() => (this.newestRead = null));
+    return snapshot;
   }
 
-  async get(id: number): Promise<SnapshotRecord | null> {
-    const rows = await this.dataSource.query(`SELECT * FROM at_risk_snapshots WHERE id = $1`, [id]);
-    return rows[0] ? toSnapshot(rows[0]) : null;
+  /** This process built or dropped a snapshot: the next reads ask the database again. */
+  forget(): void {
+    this.newestRead = null;
+    this.byId.clear();
+  }
+
+  /** A snapshot by id (a cursor's), whatever its status. */
+  get(id: number, now = Date.now()): Promise<SnapshotRecord | null> {
+    const hit = this.byId.get(id);
+    if (hit && now - hit.at < CACHE_MS) return hit.snapshot;
+    if (this.byId.size > 100) this.byId.clear();
+    const snapshot = pgPool(this.dataSource)
+      .query(`SELECT * FROM at_risk_snapshots WHERE id = $1`, [id])
+      .then(({ rows }) => (rows[0] ? toSnapshot(rows[0]) : null));
+    this.byId.set(id, { at: now, snapshot });
+    snapshot.catch(() => this.byId.delete(id));
+    return snapshot;
   }
 
   /** Records a snapshot in the builder's transaction (invisible to readers until it commits). */

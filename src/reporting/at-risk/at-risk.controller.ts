@@ -4,10 +4,10 @@ import type { Response } from 'express';
 import { CurrentPrincipal, managerScope, Roles } from '../../auth/auth.decorators';
 import { Principal } from '../../auth/roles';
 import { ZodPipe } from '../../common/zod-pipe';
-import { CSV_HEADER } from './at-risk-csv';
+import { CSV_HEADER } from './at-risk.repository';
 import { AT_RISK_PAGE_SCHEMA } from './at-risk-openapi';
 import { AtRiskQuery, atRiskQuerySchema, SORTS } from './at-risk-query';
-import { AtRiskPage, AtRiskService } from './at-risk.service';
+import { AtRiskService, pageJson } from './at-risk.service';
 
 const FILTER_DOCS = applyDecorators(
   ApiQuery({ name: 'tier', required: false, description: 'a tier, or several separated by commas (critical,high)' }),
@@ -37,8 +37,9 @@ export class AtRiskController {
   @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
   @ApiOkResponse({ schema: AT_RISK_PAGE_SCHEMA })
   @ApiGoneResponse({ description: 'The cursor’s snapshot was replaced by a newer run’s; start again' })
-  list(@Query(new ZodPipe(atRiskQuerySchema)) q: AtRiskQuery, @CurrentPrincipal() principal: Principal): Promise<AtRiskPage> {
-    return this.atRisk.page(q, managerScope(principal));
+  async list(@Query(new ZodPipe(atRiskQuerySchema)) q: AtRiskQuery, @CurrentPrincipal() principal: Principal, @Res() res: Response): Promise<void> {
+    // The items arrive as JSON text from Postgres: sent as they are, not parsed and serialised again.
+    res.status(200).type('application/json').send(pageJson(await this.atRisk.page(q, managerScope(principal))));
   }
 
   @Get('at-risk.csv')

@@ -1,8 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { pgPool } from '../../database/data-source';
 import { AtRiskFilter, AtRiskSort, SORT_COLUMN } from './at-risk-query';
+import { partitionName } from './at-risk-snapshots.repository';
 
-/** Adds a bind parameter and answers its placeholder, with a cast so plans do not depend on inference. */
+/**
+ * Turns a value into SQL: a bind parameter for ordinary queries, or an escaped literal for
+ * COPY (which takes no parameters). Only strings, string arrays and finite numbers occur.
+ */
 export type Bind = (value: string | number | string[], cast: string) => string;
 
 export function parameterBinder(params: unknown[]): Bind {
@@ -12,6 +17,15 @@ export function parameterBinder(params: unknown[]): Bind {
   };
 }
 
+export function literalBinder(escapeLiteral: (text: string) => string): Bind {
+  const one = (v: string | number) => {
+    if (typeof v !== 'number') return escapeLiteral(v);
+    if (!Number.isFinite(v)) throw new Error('literalBinder: not a finite number');
+    return String(v);
+  };
+  return (value, cast) => (Array.isArray(value) ? `ARRAY[${value.map(one).join(', ')}]::${cast}` : `${one(value)}::${cast}`);
+}
+
 /** Where a page starts: after this sort key and customer id. */
 export interface After {
   key: number | string;
@@ -19,14 +33,22 @@ export interface After {
 }
 
 /**
- * The snapshot rows a list asks for, in list order, as a SELECT over `e` (at_risk_entries).
- * One tier compares with = so the (tier, key, customer) index yields rows in order; a
- * manager's customers come from the customers table as they are now (a handed-over
- * customer follows its new manager at once).
+ * The snapshot rows a list asks for, in list order, as a SELECT over `e` (the snapshot's
+ * partition of at_risk_entries).
+ * One tier compares with = so the (tier, key, customer) index yields rows in order; several
+ * tiers are one such branch each, merged (a tier list over the key index would first skip
+ * every row of the other tiers). A manager's customers come from the customers table as
+ * they are now (a handed-over customer follows its new manager at once).
  */
 export function entriesQuery(snapshotId: number, filter: AtRiskFilter, sort: AtRiskSort, bind: Bind, after: After | null, limit: number | null): string {
   const col = SORT_COLUMN[sort];
-  const where = [`e.snapshot_id = ${bind(snapshotId, 'bigint')}`];
+  // Without a limit (the export) the caller orders once, after its joins.
+  const order = limit === null ? '' : `ORDER BY e.${col} DESC, e.customer_id DESC LIMIT ${Math.trunc(limit)}`;
+  if (filter.tiers && filter.tiers.length > 1 && limit !== null) {
+    const branches = filter.tiers.map((tier) => `(${entriesQuery(snapshotId, { ...filter, tiers: [tier] }, sort, bind, after, limit)})`);
+    return `SELECT e.* FROM (${branches.join(' UNION ALL ')}) e ${order}`;
+  }
+  const where: string[] = [];
   if (filter.tiers) where.push(filter.tiers.length === 1 ? `e.tier = ${bind(filter.tiers[0]!, 'text')}` : `e.tier = ANY(${bind(filter.tiers, 'text[]')})`);
   if (filter.segments) {
     where.push(filter.segments.length === 1 ? `e.segment = ${bind(filter.segments[0]!, 'text')}` : `e.segment = ANY(${bind(filter.segments, 'text[]')})`);
@@ -39,62 +61,111 @@ export function entriesQuery(snapshotId: number, filter: AtRiskFilter, sort: AtR
     const keyCast = sort === 'valueAtRisk' ? 'numeric' : 'float8';
     where.push(`(e.${col}, e.customer_id) < (${bind(after.key, keyCast)}, ${bind(after.customerId, 'bigint')})`);
   }
-  return `SELECT e.* FROM at_risk_entries e WHERE ${where.join(' AND ')}
-           ORDER BY e.${col} DESC, e.customer_id DESC${limit === null ? '' : ` LIMIT ${Math.trunc(limit)}`}`;
+  // The snapshot's own partition, named: planning a query on the partitioned parent (pruning
+  // among every snapshot's partitions and indexes) cost more than running it.
+  return `SELECT e.* FROM ${partitionName(snapshotId)} e ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ${order}`;
 }
 
-/** One row of a page, as read. */
-export interface EntryRow {
-  customer_id: number;
-  tier: string;
-  segment: string | null;
-  probability: number;
-  previous_probability: number | null;
-  change_key: number;
-  value_at_risk: string;
-  drivers: Array<{ key: string; text: string; contribution: number }>;
-  run_id: number;
-  scored_at: Date;
-  external_id: string;
-  name: string;
-  currency: string;
-  account_manager_email: string;
-  account_manager_name: string | null;
-  alert_id: number | null;
-  alert_status: 'open' | 'acknowledged' | null;
-  alert_tier: string | null;
-  alert_raised_at: Date | null;
-  actions: Array<{ key: string; text: string; cost: number; expectedSaving: number }> | null;
-}
+/** A timestamp as JSON and CSV show it: ISO-8601 in UTC with milliseconds, as Date.toISOString writes it. */
+const iso = (expr: string) => `to_char(${expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-/** The page rows, joined with the customer as it is now and its open alert (if any). */
-export function pageQuery(entries: string, sort: AtRiskSort): string {
-  const col = SORT_COLUMN[sort];
-  return `
-    SELECT e.customer_id::float8 AS customer_id, e.tier, e.segment, e.probability, e.previous_probability, e.change_key,
-           e.value_at_risk, e.drivers, e.run_id::float8 AS run_id, e.scored_at,
-           c.external_id, c.name, btrim(c.currency) AS currency, c.account_manager_email, c.account_manager_name,
-           a.id::float8 AS alert_id, a.status AS alert_status, a.tier AS alert_tier, a.raised_at AS alert_raised_at, a.actions
-      FROM (${entries}) e
+/** The live joins of every list row: the customer as it is now and its open alert. */
+const LIVE_JOINS = `
       JOIN customers c ON c.id = e.customer_id
-      LEFT JOIN alerts a ON a.customer_id = e.customer_id AND a.status IN ('open', 'acknowledged')
-     ORDER BY e.${col} DESC, e.customer_id DESC`;
+      LEFT JOIN alerts a ON a.customer_id = e.customer_id AND a.status IN ('open', 'acknowledged')`;
+
+/** What a page read answers: the items as JSON text, and where the page ended. */
+export interface PageRead {
+  items: string;
+  /** The sort key and customer id of the page's last row, when another page follows. */
+  next: After | null;
 }
 
 /**
- * The export's rows (same rows and order as the list, without paging), as arrays: text
- * columns first, then the json the CSV writer turns into sentences.
+ * The page rows (the limit plus one, to know whether a page follows) joined with the
+ * customer as it is now and its open alert, as arrays: json columns come as their text
+ * and times as epoch milliseconds, so nothing is parsed only to be serialised again.
  */
-export function csvQuery(entries: string, sort: AtRiskSort): string {
+export function pageQuery(entries: string, sort: AtRiskSort): string {
   const col = SORT_COLUMN[sort];
   return `
-    SELECT c.external_id, c.name, e.segment, c.account_manager_email, e.tier, e.probability, e.previous_probability,
-           e.change_key, e.value_at_risk, btrim(c.currency), e.drivers, a.actions, a.id, a.status,
-           to_char(e.scored_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
-      FROM (${entries}) e
-      JOIN customers c ON c.id = e.customer_id
-      LEFT JOIN alerts a ON a.customer_id = e.customer_id AND a.status IN ('open', 'acknowledged')
+    SELECT e.customer_id::float8, e.${col}::text, c.external_id, c.name, e.segment, c.account_manager_email, c.account_manager_name,
+           e.tier, e.probability, e.previous_probability, e.value_at_risk::text, btrim(c.currency), e.drivers::text, a.actions::text,
+           a.id::float8, a.status, a.tier, extract(epoch FROM a.raised_at)::float8 * 1000, extract(epoch FROM e.scored_at)::float8 * 1000,
+           e.run_id::float8
+      FROM (${entries}) e ${LIVE_JOINS}
      ORDER BY e.${col} DESC, e.customer_id DESC`;
+}
+
+type PageRow = [
+  customerId: number, key: string, externalId: string, name: string, segment: string | null, managerEmail: string, managerName: string | null,
+  tier: string, probability: number, previous: number | null, valueAtRisk: string, currency: string, drivers: string, actions: string | null,
+  alertId: number | null, alertStatus: string | null, alertTier: string | null, alertRaisedMs: number | null, scoredMs: number, runId: number,
+];
+
+const str = (v: string | null) => (v === null ? 'null' : JSON.stringify(v));
+
+/** Times as JSON strings, each distinct instant formatted once (a chunk's scores share one). */
+function isoFormatter(): (ms: number) => string {
+  const seen = new Map<number, string>();
+  return (ms) => {
+    let text = seen.get(ms);
+    if (text === undefined) seen.set(ms, (text = JSON.stringify(new Date(ms).toISOString())));
+    return text;
+  };
+}
+
+/** One item of the answer (API.md "Reading"; schema in at-risk-openapi.ts), as JSON text around the stored json. */
+function itemJson(r: PageRow, isoMs: (ms: number) => string): string {
+  const change = r[9] === null ? 'null' : String(Math.round((r[8] - r[9]) * 1e6) / 1e6);
+  const alert =
+    r[14] === null ? 'null' : `{"id":${r[14]},"status":${str(r[15])},"tier":${str(r[16])},"raisedAt":${isoMs(r[17] as number)}}`;
+  return (
+    `{"customerId":${str(r[2])},"name":${str(r[3])},"segment":${str(r[4])},"accountManager":{"email":${str(r[5])},"name":${str(r[6])}},` +
+    `"tier":${str(r[7])},"probability":${r[8]},"previousProbability":${r[9] ?? 'null'},"change":${change},"valueAtRisk":${str(r[10])},` +
+    `"currency":${str(r[11])},"drivers":${r[12]},"actions":${r[13] ?? '[]'},"alert":${alert},"scoredAt":${isoMs(r[18])},"runId":${r[19]}}`
+  );
+}
+
+/** Header row of GET /v1/at-risk.csv (API.md: the same rows as the list). */
+export const CSV_HEADER = [
+  'customerId', 'name', 'segment', 'accountManagerEmail', 'tier', 'probability', 'previousProbability', 'change',
+  'valueAtRisk', 'currency', 'drivers', 'actions', 'alertId', 'alertStatus', 'scoredAt',
+] as const;
+
+/** A text cell that a spreadsheet would run as a formula (=, +, -, @ first) gets a leading apostrophe. */
+const textCell = (expr: string) => `CASE WHEN ${expr} ~ '^[=+@\\t\\r-]' THEN '''' || ${expr} ELSE ${expr} END`;
+
+const CSV_COLUMNS: Readonly<Record<(typeof CSV_HEADER)[number], string>> = {
+  customerId: textCell('c.external_id'),
+  name: textCell('c.name'),
+  segment: textCell('e.segment'),
+  accountManagerEmail: textCell('c.account_manager_email'),
+  tier: 'e.tier',
+  probability: 'round(e.probability::numeric, 4)::float8',
+  previousProbability: 'round(e.previous_probability::numeric, 4)::float8',
+  change: 'round((e.probability - e.previous_probability)::numeric, 4)::float8',
+  valueAtRisk: 'e.value_at_risk',
+  currency: 'btrim(c.currency)',
+  drivers: textCell('e.drivers_text'),
+  actions: textCell('a.actions_text'),
+  alertId: 'a.id',
+  alertStatus: 'a.status',
+  scoredAt: iso('e.scored_at'),
+};
+
+/**
+ * The export as one COPY: every row (same rows and order as the list) straight from
+ * Postgres as CSV, the sentences from the texts written with the score and the alert, so
+ * nothing is parsed per row on either side.
+ */
+export function csvCopyQuery(entries: string, sort: AtRiskSort): string {
+  const col = SORT_COLUMN[sort];
+  return `COPY (
+    SELECT ${CSV_HEADER.map((name) => `${CSV_COLUMNS[name]} AS "${name}"`).join(', ')}
+      FROM (${entries}) e ${LIVE_JOINS}
+     ORDER BY e.${col} DESC, e.customer_id DESC
+  ) TO STDOUT WITH (FORMAT csv, HEADER)`;
 }
 
 /** Reads of the at-risk list pages. */
@@ -102,9 +173,15 @@ export function csvQuery(entries: string, sort: AtRiskSort): string {
 export class AtRiskRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async page(snapshotId: number, filter: AtRiskFilter, sort: AtRiskSort, after: After | null, limit: number): Promise<EntryRow[]> {
+  async page(snapshotId: number, filter: AtRiskFilter, sort: AtRiskSort, after: After | null, limit: number): Promise<PageRead> {
     const params: unknown[] = [];
-    const entries = entriesQuery(snapshotId, filter, sort, parameterBinder(params), after, limit);
-    return this.dataSource.query(pageQuery(entries, sort), params);
+    const entries = entriesQuery(snapshotId, filter, sort, parameterBinder(params), after, limit + 1);
+    const { rows } = await pgPool(this.dataSource).query<PageRow>({ text: pageQuery(entries, sort), values: params, rowMode: 'array' });
+    const page = rows.slice(0, limit);
+    const last = rows.length > limit ? (page[page.length - 1] as PageRow) : null;
+    // Keys travel as text: a float8's text is its exact shortest form; value at risk stays an exact decimal.
+    const next = last ? { key: sort === 'valueAtRisk' ? last[1] : Number(last[1]), customerId: last[0] } : null;
+    const iso = isoFormatter();
+    return { items: `[${page.map((r) => itemJson(r, iso)).join(',')}]`, next };
   }
 }

@@ -4,29 +4,12 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import { DomainError } from '../../common/domain-error';
 import { pgPool } from '../../database/data-source';
+import { isUndefinedTable } from '../../database/pg-errors';
 import { decodeCursor, encodeCursor } from './at-risk-cursor';
-import { streamCsv } from './at-risk-csv';
-import { AtRiskFilter, AtRiskQuery, AtRiskSort, filterFingerprint, SORT_COLUMN, toFilter } from './at-risk-query';
-import { After, AtRiskRepository, csvQuery, entriesQuery, EntryRow, parameterBinder } from './at-risk.repository';
+import { streamCopy } from './at-risk-csv';
+import { AtRiskFilter, AtRiskQuery, AtRiskSort, filterFingerprint, toFilter } from './at-risk-query';
+import { AtRiskRepository, Bind, CSV_HEADER, csvCopyQuery, entriesQuery } from './at-risk.repository';
 import { AtRiskSnapshots, SnapshotRecord } from './at-risk-snapshots.repository';
-
-export interface AtRiskItem {
-  customerId: string;
-  name: string;
-  segment: string | null;
-  accountManager: { email: string; name: string | null };
-  tier: string;
-  probability: number;
-  previousProbability: number | null;
-  change: number | null;
-  valueAtRisk: string;
-  currency: string;
-  drivers: Array<{ key: string; text: string; contribution: number }>;
-  actions: Array<{ key: string; text: string; cost: number; expectedSaving: number }>;
-  alert: { id: number; status: 'open' | 'acknowledged'; tier: string; raisedAt: string } | null;
-  scoredAt: string;
-  runId: number;
-}
 
 export interface SnapshotView {
   id: number;
@@ -37,35 +20,19 @@ export interface SnapshotView {
   byTier: Record<string, number>;
 }
 
+/**
+ * A page of the list, ready to send: the items as JSON text (built by Postgres, see
+ * pageQuery; the API.md shape, described in at-risk-openapi.ts), the cursor and the snapshot.
+ */
 export interface AtRiskPage {
-  items: AtRiskItem[];
+  itemsJson: string;
   nextCursor: string | null;
   snapshot: SnapshotView | null;
 }
 
-const round = (x: number) => Math.round(x * 1e6) / 1e6;
-
-function toItem(r: EntryRow): AtRiskItem {
-  return {
-    customerId: r.external_id,
-    name: r.name,
-    segment: r.segment,
-    accountManager: { email: r.account_manager_email, name: r.account_manager_name },
-    tier: r.tier,
-    probability: r.probability,
-    previousProbability: r.previous_probability,
-    change: r.previous_probability === null ? null : round(r.probability - r.previous_probability),
-    valueAtRisk: r.value_at_risk,
-    currency: r.currency,
-    drivers: r.drivers,
-    actions: r.actions ?? [],
-    alert:
-      r.alert_id === null
-        ? null
-        : { id: r.alert_id, status: r.alert_status as 'open' | 'acknowledged', tier: r.alert_tier as string, raisedAt: (r.alert_raised_at as Date).toISOString() },
-    scoredAt: r.scored_at.toISOString(),
-    runId: r.run_id,
-  };
+/** The page as the JSON answer of GET /v1/at-risk. */
+export function pageJson(page: AtRiskPage): string {
+  return `{"items":${page.itemsJson},"nextCursor":${JSON.stringify(page.nextCursor)},"snapshot":${JSON.stringify(page.snapshot)}}`;
 }
 
 export function toSnapshotView(s: SnapshotRecord): SnapshotView {
@@ -91,13 +58,11 @@ export class AtRiskService {
     const fingerprint = filterFingerprint(filter, sort);
     const cursor = q.cursor ? decodeCursor(q.cursor, sort, fingerprint) : null;
     const snapshot = cursor ? await this.readable(cursor.snapshotId) : await this.snapshots.newest();
-    if (!snapshot) return { items: [], nextCursor: null, snapshot: null };
-    const rows = await this.entries.page(snapshot.id, filter, sort, cursor, limit + 1);
-    const items = rows.slice(0, limit);
-    const last = rows.length > limit ? (items[items.length - 1] as EntryRow) : null;
+    if (!snapshot) return { itemsJson: '[]', nextCursor: null, snapshot: null };
+    const page = await this.droppedIsGone(this.entries.page(snapshot.id, filter, sort, cursor, limit));
     return {
-      items: items.map(toItem),
-      nextCursor: last ? encodeCursor({ snapshotId: snapshot.id, ...sortKey(last, sort), fingerprint }) : null,
+      itemsJson: page.items,
+      nextCursor: page.next ? encodeCursor({ snapshotId: snapshot.id, ...page.next, fingerprint }) : null,
       snapshot: toSnapshotView(snapshot),
     };
   }
@@ -110,11 +75,23 @@ export class AtRiskService {
     return { snapshot, write: (out) => this.writeCsv(snapshot, filter, sort, out) };
   }
 
-  private writeCsv(snapshot: SnapshotRecord | null, filter: AtRiskFilter, sort: AtRiskSort, out: Writable): Promise<number> {
-    const params: unknown[] = [];
-    // No snapshot yet: the header row alone (an empty list, not an error).
-    const entries = entriesQuery(snapshot?.id ?? 0, filter, sort, parameterBinder(params), null, null);
-    return streamCsv(pgPool(this.dataSource), csvQuery(entries, sort), params, out);
+  private async writeCsv(snapshot: SnapshotRecord | null, filter: AtRiskFilter, sort: AtRiskSort, out: Writable): Promise<number> {
+    if (!snapshot) {
+      // No run has finished yet: the header row alone (an empty list, not an error).
+      const header = `${CSV_HEADER.join(',')}\n`;
+      out.write(header);
+      return header.length;
+    }
+    const sql = (bind: Bind) => csvCopyQuery(entriesQuery(snapshot.id, filter, sort, bind, null, null), sort);
+    return this.droppedIsGone(streamCopy(pgPool(this.dataSource), sql, out, this.config.reporting.atRisk.exportWorkMem));
+  }
+
+  /** A snapshot dropped between reading its record and reading its rows: the list has moved on (410), as for an old cursor. */
+  private droppedIsGone<T>(read: Promise<T>): Promise<T> {
+    return read.catch((err: unknown) => {
+      if (isUndefinedTable(err)) throw this.gone();
+      throw err;
+    });
   }
 
   private request(q: AtRiskQuery, managerScope: string | null): { filter: AtRiskFilter; sort: AtRiskSort } {
@@ -134,14 +111,11 @@ export class AtRiskService {
   /** The snapshot a cursor reads, while it is kept; afterwards the list has moved on (410). */
   private async readable(id: number): Promise<SnapshotRecord> {
     const snapshot = await this.snapshots.get(id);
-    if (!snapshot || snapshot.status !== 'ready') {
-      throw new DomainError('gone', 'This list was replaced by the scores of a newer run; start again from the first page');
-    }
+    if (!snapshot || snapshot.status !== 'ready') throw this.gone();
     return snapshot;
   }
-}
 
-function sortKey(row: EntryRow, sort: AtRiskSort): After {
-  const key = row[SORT_COLUMN[sort] as 'probability' | 'value_at_risk' | 'change_key'];
-  return { key, customerId: row.customer_id };
+  private gone(): DomainError {
+    return new DomainError('gone', 'This list was replaced by the scores of a newer run; start again from the first page');
+  }
 }

@@ -79,7 +79,11 @@ export class SnapshotBuilder implements OnApplicationBootstrap, OnApplicationShu
       if (!rows[0]?.locked) return 'locked';
       try {
         const outcome = await this.buildLocked(client);
-        if (outcome === 'built') await this.prune();
+        if (outcome === 'built') {
+          this.snapshots.forget();
+          await this.prune();
+          this.snapshots.forget();
+        }
         return outcome;
       } finally {
         await client.query(`SELECT pg_advisory_unlock($1)`, [BUILD_LOCK]);
@@ -112,9 +116,11 @@ export class SnapshotBuilder implements OnApplicationBootstrap, OnApplicationShu
         CREATE TABLE ${table} AS
         SELECT ${id}::bigint AS snapshot_id, s.customer_id, s.tier, c.segment, s.probability, s.previous_probability,
                COALESCE(s.probability - s.previous_probability, -2)::float8 AS change_key, s.value_at_risk,
-               -- Scores written before driver_keys existed: read the keys from the json (once).
+               -- Scores written before driver_keys and drivers_text existed: read them from the json (once).
                COALESCE(s.driver_keys, ARRAY(SELECT d ->> 'key' FROM json_array_elements(s.drivers) d)) AS driver_keys,
-               s.drivers, s.run_id, s.model_id, s.scored_at
+               s.drivers,
+               COALESCE(s.drivers_text, (SELECT string_agg(d ->> 'text', ' | ') FROM json_array_elements(s.drivers) d)) AS drivers_text,
+               s.run_id, s.model_id, s.scored_at
           FROM customer_scores s JOIN customers c ON c.id = s.customer_id
          WHERE s.tier IS NOT NULL AND c.status = 'active'`);
       // Attaching builds the partition's indexes from the parent's definitions.
