@@ -1,14 +1,15 @@
 /**
  * `npm run bench:api`: the read side under load. 1,000,000 scored customers (the scoring
  * bench's synthetic book, scored once by a worker of the built service); then, with the
- * worker stopped, ONE api process answers 20 concurrent clients (autocannon) on the at-risk
+ * worker stopped, ONE api process (or --api-processes N, the clients shared out among them
+ * as a load balancer would) answers 20 concurrent clients (autocannon) on the at-risk
  * list (first page and deep pages through cursors, with and without filters) and the
  * customer page, each for a fixed time, and the whole list is exported as CSV. Prints
  * p50/p95/p99 latency, requests/s and CSV rows/s. A measurement: it exits 0 when a target
  * is missed.
  *
  *   node dist/bench/api.bench.js [--customers N] [--signals-per-customer S] [--seconds S]
- *        [--connections C] [--keep]
+ *        [--connections C] [--api-processes N] [--keep]
  *
  * --keep reuses the database (and its scores, when an earlier run of this bench scored it).
  * Env: BENCH_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres), REDIS_URL.
@@ -20,7 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { loadConfig } from '../src/config/app-config';
 import { dropDatabase, writeLabel } from './support/bench-db';
-import { clearRedis, prepareBook, repoRoot, startApiAndWorker } from './support/bench-services';
+import { clearRedis, prepareBook, repoRoot, startApi, startApiAndWorker } from './support/bench-services';
 import { load, LoadResult } from './support/http-load';
 import { fmt, round, Service, sleep } from './support/proc';
 import { api, ApiTarget, waitForSnapshot } from './support/scoring-run';
@@ -37,12 +38,13 @@ interface Options {
   signalsPerCustomer: number;
   seconds: number;
   connections: number;
+  apiProcesses: number;
   keep: boolean;
   adminUrl: string;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { customers: 1_000_000, signalsPerCustomer: 25, seconds: 10, connections: 20, keep: false, adminUrl: process.env.BENCH_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres' };
+  const o: Options = { customers: 1_000_000, signalsPerCustomer: 25, seconds: 10, connections: 20, apiProcesses: 1, keep: false, adminUrl: process.env.BENCH_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres' };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i] as string;
     const num = () => {
@@ -55,9 +57,10 @@ function parseArgs(argv: string[]): Options {
     else if (flag === '--signals-per-customer') o.signalsPerCustomer = num();
     else if (flag === '--seconds') o.seconds = num();
     else if (flag === '--connections') o.connections = Math.trunc(num());
+    else if (flag === '--api-processes') o.apiProcesses = Math.trunc(num());
     else if (flag === '--keep') o.keep = true;
     else if (flag === '--help' || flag === '-h') {
-      process.stdout.write('usage: node dist/bench/api.bench.js [--customers N] [--signals-per-customer S] [--seconds S] [--connections C] [--keep]\n');
+      process.stdout.write('usage: node dist/bench/api.bench.js [--customers N] [--signals-per-customer S] [--seconds S] [--connections C] [--api-processes N] [--keep]\n');
       process.exit(0);
     } else throw new Error(`unknown argument ${flag}`);
   }
@@ -111,8 +114,9 @@ async function exportCsv(target: ApiTarget, query: string): Promise<{ rows: numb
   let newlines = 0;
   let bytes = 0;
   for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    bytes += chunk.length;
-    for (let i = 0; i < chunk.length; i++) if (chunk[i] === 10) newlines++;
+    const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    bytes += buf.length;
+    for (let at = buf.indexOf(10); at !== -1; at = buf.indexOf(10, at + 1)) newlines++;
   }
   return { rows: newlines - 1, seconds: (performance.now() - started) / 1000, mb: bytes / 1024 / 1024 };
 }
@@ -124,7 +128,8 @@ async function main(): Promise<void> {
   const entry = join(__dirname, '..', 'src', 'main.js');
   if (!existsSync(entry)) throw new Error(`${entry} not found: build first (npm run bench:api builds)`);
   const prefix = `cwbench-api-${process.pid}-${Date.now()}`;
-  say(`churnwatch API bench: ${fmt(opts.customers)} customers, ${opts.connections} concurrent clients, ${opts.seconds} s per scenario, ${cpus().length} CPUs, node ${process.version}`);
+  say(`churnwatch API bench: ${fmt(opts.customers)} customers, ${opts.connections} concurrent clients, ${opts.apiProcesses} api process(es), ` +
+    `${opts.seconds} s per scenario, ${cpus().length} CPUs, node ${process.version}`);
   const services: Service[] = [];
   const cleanup = async () => {
     await Promise.all(services.map((s) => s.stop()));
@@ -139,7 +144,8 @@ async function main(): Promise<void> {
     );
     // The rate limiter stays in the path (one Redis round trip per request) with a limit no client reaches.
     const env = { DATABASE_URL: book.url, CHURNWATCH_QUEUE_PREFIX: prefix, CHURNWATCH_MIGRATE: 'false', CHURNWATCH_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY, CHURNWATCH_RATE_LIMIT: '1000000000' };
-    const { api: apiProc, worker, port } = await startApiAndWorker({ root, entry, redisUrl: config.redis.url, env });
+    const serviceOptions = { root, entry, redisUrl: config.redis.url, env };
+    const { api: apiProc, worker, port } = await startApiAndWorker(serviceOptions);
     services.push(apiProc, worker);
     const target = { port, key: ADMIN_KEY };
     const snapshot = (await api<{ snapshot: { runId: number; customers: number } | null }>(target, 'GET', '/v1/at-risk?limit=1')).snapshot;
@@ -147,6 +153,13 @@ async function main(): Promise<void> {
     else await writeLabel(opts.adminUrl, DB_NAME, { ...book.label, scoredRunId: await score(target, book.url) });
     // Reads on a quiet machine: the worker (outbox sweeps, snapshot checks) stops.
     await worker.stop();
+    const ports = [port];
+    for (let i = 1; i < opts.apiProcesses; i++) {
+      const more = await startApi(serviceOptions, `api-${i + 1}`);
+      services.push(more.api);
+      ports.push(more.port);
+    }
+    const baseUrls = ports.map((p) => `http://127.0.0.1:${p}`);
 
     const customers = (await sql<{ external_id: string }>(book.url, `SELECT c.external_id FROM customer_scores s JOIN customers c ON c.id = s.customer_id ORDER BY random() LIMIT 5000`)).map((r) => r.external_id);
     const managers = (await sql<{ m: string }>(book.url, `SELECT DISTINCT account_manager_email AS m FROM customers ORDER BY 1 LIMIT 2000`)).map((r) => r.m);
@@ -167,10 +180,9 @@ async function main(): Promise<void> {
       ['customer page', customers.map((id) => `/v1/customers/${encodeURIComponent(id)}`)],
     ];
     const results: LoadResult[] = [];
-    const base = `http://127.0.0.1:${port}`;
     for (const [name, paths] of scenarios) {
-      await load({ name, baseUrl: base, key: ADMIN_KEY, paths, connections: opts.connections, seconds: WARMUP_SECONDS });
-      const r = await load({ name, baseUrl: base, key: ADMIN_KEY, paths, connections: opts.connections, seconds: opts.seconds });
+      await load({ name, baseUrls, key: ADMIN_KEY, paths, connections: opts.connections, seconds: WARMUP_SECONDS });
+      const r = await load({ name, baseUrls, key: ADMIN_KEY, paths, connections: opts.connections, seconds: opts.seconds });
       results.push(r);
       say(`  ${name.padEnd(62)} p50 ${fmt(r.p50, 1).padStart(6)}  p95 ${fmt(r.p95, 1).padStart(6)}  p99 ${fmt(r.p99, 1).padStart(6)} ms  ${fmt(r.perSecond).padStart(6)} req/s  errors ${r.errors + r.non2xx}`);
     }
@@ -190,6 +202,7 @@ async function main(): Promise<void> {
     say(JSON.stringify({
       customers: opts.customers,
       connections: opts.connections,
+      apiProcesses: opts.apiProcesses,
       scenarios: results.map((r) => ({ name: r.name, p50: round(r.p50, 2), p95: round(r.p95, 2), p99: round(r.p99, 2), perSecond: Math.round(r.perSecond), errors: r.errors + r.non2xx })),
       csv: { rows: csv.rows, seconds: round(csv.seconds, 2), rowsPerSecond: Math.round(csvRate) },
       targetsMet: worstList <= TARGET_P95_MS && customer.p95 <= TARGET_P95_MS && csvRate >= TARGET_CSV_ROWS,

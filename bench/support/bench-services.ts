@@ -89,19 +89,31 @@ export interface ServiceOptions {
   entry: string;
   redisUrl: string;
   env: Record<string, string>;
-  apiEnv?: Record<string, string>;
   workerArgs?: string[];
   workerLog?: string;
 }
 
+/** One more api process of the built service on a port of its own, ready. */
+export async function startApi(o: ServiceOptions, name = 'api'): Promise<{ api: Service; port: number }> {
+  const port = await freePort();
+  const api = spawnService(name, o.entry, o.root, { ...o.env, CHURNWATCH_PROCESS: 'api', PORT: String(port), LOG_LEVEL: 'warn' });
+  try {
+    await waitUntil(name, async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200, [api]);
+  } catch (err) {
+    await api.stop();
+    throw err;
+  }
+  return { api, port };
+}
+
 /** One api and one worker process of the built service, both ready (the worker once its BullMQ worker has registered). */
 export async function startApiAndWorker(o: ServiceOptions): Promise<{ api: Service; worker: Service; port: number }> {
-  const port = await freePort();
-  const api = spawnService('api', o.entry, o.root, { ...o.env, CHURNWATCH_PROCESS: 'api', PORT: String(port), LOG_LEVEL: 'warn', ...o.apiEnv });
   const worker = spawnService('worker', o.entry, o.root, { ...o.env, CHURNWATCH_PROCESS: 'worker', LOG_LEVEL: 'info' }, o.workerArgs ?? [], o.workerLog);
-  const services = [api, worker];
+  let api: Service | undefined;
+  let port = 0;
   try {
-    await waitUntil('api', async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200, services);
+    ({ api, port } = await startApi(o));
+    const services = [api, worker];
     const connection = new Redis(o.redisUrl, { maxRetriesPerRequest: null });
     const queue = new Queue(QueueName.Scoring, { connection, prefix: o.env.CHURNWATCH_QUEUE_PREFIX });
     try {
@@ -111,8 +123,8 @@ export async function startApiAndWorker(o: ServiceOptions): Promise<{ api: Servi
       connection.disconnect();
     }
   } catch (err) {
-    await Promise.all(services.map((s) => s.stop()));
+    await Promise.all([worker, api].map((s) => s?.stop()));
     throw err;
   }
-  return { api, worker, port };
+  return { api: api as Service, worker, port };
 }

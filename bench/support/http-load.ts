@@ -18,9 +18,10 @@ export interface LoadResult {
 
 export interface LoadOptions {
   name: string;
-  baseUrl: string;
+  /** One per api process: the connections are shared out among them, as a load balancer would. */
+  baseUrls: readonly string[];
   key: string;
-  /** Paths to request, cycled through at random (e.g. different customers or cursors). */
+  /** Paths to request, picked at random (e.g. different customers or cursors). */
   paths: readonly string[];
   connections: number;
   seconds: number;
@@ -35,30 +36,33 @@ export function quantile(sorted: readonly number[], q: number): number {
 export async function load(o: LoadOptions): Promise<LoadResult> {
   const times: number[] = [];
   let non2xx = 0;
-  const started = Date.now();
   const pick = () => o.paths[Math.floor(Math.random() * o.paths.length)] as string;
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url: o.baseUrl,
-        connections: o.connections,
-        duration: o.seconds,
-        headers: { authorization: `Bearer ${o.key}` },
-        requests: [{ method: 'GET', setupRequest: (req: autocannon.Request) => ({ ...req, path: pick() }) }],
-      },
-      (err, res) => (err ? reject(err) : resolve(res)),
-    );
-    instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
-      times.push(responseTime);
-      if (statusCode < 200 || statusCode >= 300) non2xx++;
+  const run = (url: string, connections: number) =>
+    new Promise<autocannon.Result>((resolve, reject) => {
+      const instance = autocannon(
+        {
+          url,
+          connections,
+          duration: o.seconds,
+          headers: { authorization: `Bearer ${o.key}` },
+          requests: [{ method: 'GET', setupRequest: (req: autocannon.Request) => ({ ...req, path: pick() }) }],
+        },
+        (err, res) => (err ? reject(err) : resolve(res)),
+      );
+      instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+        times.push(responseTime);
+        if (statusCode < 200 || statusCode >= 300) non2xx++;
+      });
     });
-  });
+  const share = (i: number) => Math.floor(o.connections / o.baseUrls.length) + (i < o.connections % o.baseUrls.length ? 1 : 0);
+  const started = Date.now();
+  const results = await Promise.all(o.baseUrls.map((url, i) => run(url, share(i))));
   const seconds = (Date.now() - started) / 1000;
   times.sort((a, b) => a - b);
   return {
     name: o.name,
     requests: times.length,
-    errors: result.errors + result.timeouts,
+    errors: results.reduce((s, r) => s + r.errors + r.timeouts, 0),
     non2xx,
     perSecond: times.length / seconds,
     p50: quantile(times, 0.5),
