@@ -8,7 +8,6 @@ import { ValueBands, valueSegmentOf } from '../playbooks/value-segments';
 import { TierPolicy } from '../thresholds/tier-policy';
 import { AlertDecision, decideAlert, OpenAlert, TierState } from './alert-rules';
 import { messageIdDomain } from './outbox-keys';
-import { joinTexts } from '../common/texts';
 
 const DAY_MS = 86_400_000;
 
@@ -252,7 +251,7 @@ export class AlertEngine {
         drivers: JSON.parse(o.candidate.drivers) as unknown,
         changes: JSON.parse(o.candidate.changes) as unknown,
         actions: o.actions,
-        actions_text: joinTexts(o.actions),
+        actions_text: actionsText(o.actions),
         recipient: o.recipient,
         needs_digest: o.needsDigest,
         immediate: o.immediate,
@@ -287,7 +286,7 @@ export class AlertEngine {
         drivers: JSON.parse(o.candidate.drivers) as unknown,
         changes: JSON.parse(o.candidate.changes) as unknown,
         actions: o.actions,
-        actions_text: joinTexts(o.actions),
+        actions_text: actionsText(o.actions),
         needs_digest: o.needsDigest,
         immediate: o.immediate,
       }));
@@ -397,4 +396,12 @@ export class AlertEngine {
       [JSON.stringify(rows), [this.config.email.supportLead], this.domain],
     );
   }
+}
+
+/**
+ * An alert's actions as one text, as CSV exports show them: written with the alert, so an
+ * export of hundreds of thousands of rows parses no json per row.
+ */
+function actionsText(actions: readonly SuggestedAction[]): string | null {
+  return actions.length === 0 ? null : actions.map((a) => a.text).join(' | ');
 }

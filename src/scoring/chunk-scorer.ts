@@ -19,7 +19,6 @@ import { ChunkRecord, RunRecord, ScoringRunsRepository } from './scoring-runs.re
 import { AlertCandidate, AlertEngine } from '../alerts/alert-engine';
 import { customerValue } from '../alerts/customer-value';
 import { TierPolicy } from '../thresholds/tier-policy';
-import { joinTexts } from '../common/texts';
 
 /** A new score's tier and how long the customer has been in it (runs, and since when). */
 interface TierAssignment {
@@ -205,7 +204,6 @@ export class ChunkScorer {
           : [];
       const tier = tiers[i] as TierAssignment;
       const value = customerValue(batch.values, i, this.config.alerts.value);
-      const drivers = topDrivers(spec, contributions, features, driverCount);
       rows[i] = {
         customerId: batch.ids[i],
         probability,
@@ -215,9 +213,7 @@ export class ChunkScorer {
         value,
         valueAtRisk: (probability * value).toFixed(4),
         contributions,
-        drivers: JSON.stringify(drivers),
-        driverKeys: drivers.map((d) => d.key),
-        driversText: joinTexts(drivers),
+        drivers: JSON.stringify(topDrivers(spec, contributions, features, driverCount)),
         changes: JSON.stringify(changes),
       };
     }

@@ -14,9 +14,6 @@ export interface ScoreRow {
   valueAtRisk: string;
   contributions: Float64Array;
   drivers: string;
-  /** Feature keys of the drivers, for lists filtered by driver; their sentences joined, for exports. */
-  driverKeys: string[];
-  driversText: string | null;
   changes: string;
 }
 
@@ -80,13 +77,7 @@ export async function readCurrentScores(pool: Pool, fromId: number, toId: number
 }
 
 const STAGE = 'chunk_scores';
-const STAGE_COLUMNS = ['customer_id', 'probability', 'tier', 'tier_runs', 'tier_since', 'value_at_risk', 'contributions', 'drivers', 'driver_keys', 'drivers_text', 'changes', 'challenger'];
-
-/** A text[] literal in COPY text; catalog keys ([a-z0-9_]) go as they are, anything else quoted. */
-function keyArray(keys: readonly string[]): string {
-  const items = keys.map((k) => (/^[a-z0-9_]+$/.test(k) ? k : `"${k.replace(/[\\"]/g, (c) => `\\${c}`)}"`));
-  return copyField(`{${items.join(',')}}`);
-}
+const STAGE_COLUMNS = ['customer_id', 'probability', 'tier', 'tier_runs', 'tier_since', 'value_at_risk', 'contributions', 'drivers', 'changes', 'challenger'];
 
 /** A chunk's scores as COPY text for writeChunkScores, built before its transaction opens. */
 export function encodeChunkScores(rows: ScoreRow[], challenger: Float64Array | null): Buffer {
@@ -94,10 +85,10 @@ export function encodeChunkScores(rows: ScoreRow[], challenger: Float64Array | n
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i];
     // Only the json columns can hold characters COPY must escape; the rest are numbers,
-    // tier names ([a-z0-9_-]), hex and an array of feature keys.
+    // tier names ([a-z0-9_-]) and hex.
     text +=
       `${r.customerId}\t${r.probability}\t${r.tier ?? '\\N'}\t${r.tierRuns}\t${r.tierSinceMs / 1000}\t${r.valueAtRisk}\t\\\\x${packHex(r.contributions)}\t` +
-      `${copyField(r.drivers)}\t${keyArray(r.driverKeys)}\t${copyField(r.driversText)}\t${copyField(r.changes)}\t${challenger ? challenger[i] : '\\N'}\n`;
+      `${copyField(r.drivers)}\t${copyField(r.changes)}\t${challenger ? challenger[i] : '\\N'}\n`;
   }
   return Buffer.from(text);
 }
@@ -117,13 +108,13 @@ export async function writeChunkScores(
 ): Promise<void> {
   if (encoded.length === 0) return;
   await client.query(`CREATE TEMP TABLE ${STAGE} (customer_id bigint, probability float8, tier text, tier_runs int, tier_since float8, value_at_risk numeric,
-    contributions bytea, drivers json, driver_keys text[], drivers_text text, changes json, challenger float8) ON COMMIT DROP`);
+    contributions bytea, drivers json, changes json, challenger float8) ON COMMIT DROP`);
   await copyChunks(client, STAGE, STAGE_COLUMNS, [encoded]);
   const kept = (column: string) => `CASE WHEN customer_scores.run_id = excluded.run_id THEN customer_scores.previous_${column} ELSE customer_scores.${column} END`;
   await client.query(
     `INSERT INTO customer_scores (customer_id, run_id, model_id, as_of, probability, tier, tier_runs, tier_since, value_at_risk,
-                                  contributions, drivers, driver_keys, drivers_text, changes, scored_at)
-     SELECT customer_id, $1, $2, $3, probability, tier, tier_runs, to_timestamp(tier_since), value_at_risk, contributions, drivers, driver_keys, drivers_text, changes, now()
+                                  contributions, drivers, changes, scored_at)
+     SELECT customer_id, $1, $2, $3, probability, tier, tier_runs, to_timestamp(tier_since), value_at_risk, contributions, drivers, changes, now()
        FROM ${STAGE}
      ON CONFLICT (customer_id) DO UPDATE SET
        previous_run_id = ${kept('run_id')}, previous_model_id = ${kept('model_id')},
@@ -131,7 +122,7 @@ export async function writeChunkScores(
        previous_tier = ${kept('tier')},
        run_id = excluded.run_id, model_id = excluded.model_id, as_of = excluded.as_of, probability = excluded.probability,
        tier = excluded.tier, tier_runs = excluded.tier_runs, tier_since = excluded.tier_since, value_at_risk = excluded.value_at_risk, contributions = excluded.contributions,
-       drivers = excluded.drivers, driver_keys = excluded.driver_keys, drivers_text = excluded.drivers_text, changes = excluded.changes, scored_at = excluded.scored_at
+       drivers = excluded.drivers, changes = excluded.changes, scored_at = excluded.scored_at
      WHERE customer_scores.as_of <= excluded.as_of`,
     [run.id, run.modelId, run.asOf],
   );

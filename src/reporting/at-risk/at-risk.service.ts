@@ -53,11 +53,8 @@ export class AtRiskService {
   ) {}
 
   async page(q: AtRiskQuery, managerScope: string | null): Promise<AtRiskPage> {
-    const { filter, sort } = this.request(q, managerScope);
     const limit = this.limit(q.limit);
-    const fingerprint = filterFingerprint(filter, sort);
-    const cursor = q.cursor ? decodeCursor(q.cursor, sort, fingerprint) : null;
-    const snapshot = cursor ? await this.readable(cursor.snapshotId) : await this.snapshots.newest();
+    const { filter, sort, cursor, fingerprint, snapshot } = await this.resolve(q, managerScope);
     if (!snapshot) return { itemsJson: '[]', nextCursor: null, snapshot: null };
     const page = await this.droppedIsGone(this.entries.page(snapshot.id, filter, sort, cursor, limit));
     return {
@@ -69,10 +66,17 @@ export class AtRiskService {
 
   /** Resolves what a CSV export reads; call before sending headers, so bad input is still a 400. */
   async prepareCsv(q: AtRiskQuery, managerScope: string | null): Promise<{ snapshot: SnapshotRecord | null; write: (out: Writable) => Promise<number> }> {
-    const { filter, sort } = this.request(q, managerScope);
-    const cursor = q.cursor ? decodeCursor(q.cursor, sort, filterFingerprint(filter, sort)) : null;
-    const snapshot = cursor ? await this.readable(cursor.snapshotId) : await this.snapshots.newest();
+    const { filter, sort, snapshot } = await this.resolve(q, managerScope);
     return { snapshot, write: (out) => this.writeCsv(snapshot, filter, sort, out) };
+  }
+
+  /** The request's filter and sort, its cursor (of this very list) and the snapshot it reads: the cursor's, or the newest. */
+  private async resolve(q: AtRiskQuery, managerScope: string | null) {
+    const filter = toFilter(q, this.config.tiers.map((t) => t.name), managerScope);
+    const fingerprint = filterFingerprint(filter, q.sort);
+    const cursor = q.cursor ? decodeCursor(q.cursor, q.sort, fingerprint) : null;
+    const snapshot = cursor ? await this.readable(cursor.snapshotId) : await this.snapshots.newest();
+    return { filter, sort: q.sort, cursor, fingerprint, snapshot };
   }
 
   private async writeCsv(snapshot: SnapshotRecord | null, filter: AtRiskFilter, sort: AtRiskSort, out: Writable): Promise<number> {
@@ -92,10 +96,6 @@ export class AtRiskService {
       if (isUndefinedTable(err)) throw this.gone();
       throw err;
     });
-  }
-
-  private request(q: AtRiskQuery, managerScope: string | null): { filter: AtRiskFilter; sort: AtRiskSort } {
-    return { filter: toFilter(q, this.config.tiers.map((t) => t.name), managerScope), sort: q.sort };
   }
 
   private limit(requested: number | undefined): number {

@@ -116,10 +116,9 @@ export class SnapshotBuilder implements OnApplicationBootstrap, OnApplicationShu
         CREATE TABLE ${table} AS
         SELECT ${id}::bigint AS snapshot_id, s.customer_id, s.tier, c.segment, s.probability, s.previous_probability,
                COALESCE(s.probability - s.previous_probability, -2)::float8 AS change_key, s.value_at_risk,
-               -- Scores written before driver_keys and drivers_text existed: read them from the json (once).
-               COALESCE(s.driver_keys, ARRAY(SELECT d ->> 'key' FROM json_array_elements(s.drivers) d)) AS driver_keys,
-               s.drivers,
-               COALESCE(s.drivers_text, (SELECT string_agg(d ->> 'text', ' | ') FROM json_array_elements(s.drivers) d)) AS drivers_text,
+               -- The drivers' keys (for driver filters) and sentences (for exports), read from their json once here.
+               jsonb_path_query_array(s.drivers::jsonb, '$[*].key') AS driver_keys, s.drivers,
+               NULLIF(array_to_string(ARRAY(SELECT jsonb_array_elements_text(jsonb_path_query_array(s.drivers::jsonb, '$[*].text'))), ' | '), '') AS drivers_text,
                s.run_id, s.model_id, s.scored_at
           FROM customer_scores s JOIN customers c ON c.id = s.customer_id
          WHERE s.tier IS NOT NULL AND c.status = 'active'`);
