@@ -3,6 +3,7 @@
  * complaints, alerts), as json subqueries over one customer's own index ranges, so the
  * whole page is one statement: one round trip instead of six.
  */
+import { isoSql } from '../database/iso-sql';
 import { severityWeight } from '../features/features.repository';
 
 /** One week of a customer's signals (weeks start Monday 00:00 UTC). */
@@ -53,9 +54,6 @@ export interface HistoryEntry {
   runId: number;
   modelVersion: number;
 }
-
-/** A timestamp as the API writes it: ISO-8601 UTC with milliseconds, as Date.toISOString. */
-export const isoSql = (expr: string) => `to_char(${expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /** Champion scores of the customer `id`, newest first. */
 export const historySql = (id: string, limit: number) => `

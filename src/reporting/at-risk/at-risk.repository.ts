@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { pgPool } from '../../database/data-source';
 import { AtRiskFilter, AtRiskSort, SORT_COLUMN } from './at-risk-query';
 import { partitionName } from './at-risk-snapshots.repository';
+import { isoSql } from '../../database/iso-sql';
 
 /**
  * Turns a value into SQL: a bind parameter for ordinary queries, or an escaped literal for
@@ -66,9 +67,6 @@ export function entriesQuery(snapshotId: number, filter: AtRiskFilter, sort: AtR
   // among every snapshot's partitions and indexes) cost more than running it.
   return `SELECT e.* FROM ${partitionName(snapshotId)} e ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ${order}`;
 }
-
-/** A timestamp as JSON and CSV show it: ISO-8601 in UTC with milliseconds, as Date.toISOString writes it. */
-const iso = (expr: string) => `to_char(${expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /** The live joins of every list row: the customer as it is now and its open alert. */
 const LIVE_JOINS = `
@@ -152,7 +150,7 @@ const CSV_COLUMNS: Readonly<Record<(typeof CSV_HEADER)[number], string>> = {
   actions: textCell('a.actions_text'),
   alertId: 'a.id',
   alertStatus: 'a.status',
-  scoredAt: iso('e.scored_at'),
+  scoredAt: isoSql('e.scored_at'),
 };
 
 /**
