@@ -3,11 +3,10 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * At-risk lists read from snapshots, not from the live scores.
  *
- * - customer_scores learns its drivers' feature keys as an array, written with the score,
- *   so lists can filter by driver without parsing every score's json, and its drivers'
- *   sentences as one text; alerts learn their actions' sentences as one text. Both are
- *   written where the json is made, so exporting hundreds of thousands of rows as CSV
- *   parses no json.
+ * - alerts learn their actions' sentences as one text, written where the json is made, so
+ *   exporting hundreds of thousands of rows as CSV parses no json per row. (A snapshot
+ *   takes its rows' driver keys and sentences from the json once, when it is built: the
+ *   nightly run's million-row write stays as it was.)
  * - at_risk_snapshots: one row per snapshot of the at-risk list, built after a run has
  *   finished (never while a run is half-written), kept for a while so that cursors into it
  *   stay valid while newer runs write. run_id names the newest finished run it includes;
@@ -27,7 +26,6 @@ export class AtRiskSnapshots1764300000000 implements MigrationInterface {
   name = 'AtRiskSnapshots1764300000000';
 
   public async up(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE customer_scores ADD COLUMN driver_keys text[], ADD COLUMN drivers_text text`);
     await q.query(`ALTER TABLE alerts ADD COLUMN actions_text text`);
 
     await q.query(`
@@ -54,7 +52,7 @@ export class AtRiskSnapshots1764300000000 implements MigrationInterface {
         previous_probability double precision,
         change_key double precision,
         value_at_risk numeric(18,4),
-        driver_keys text[],
+        driver_keys jsonb,
         drivers json,
         drivers_text text,
         run_id bigint,
@@ -74,6 +72,5 @@ export class AtRiskSnapshots1764300000000 implements MigrationInterface {
     await q.query(`DROP TABLE at_risk_entries`);
     await q.query(`DROP TABLE at_risk_snapshots`);
     await q.query(`ALTER TABLE alerts DROP COLUMN actions_text`);
-    await q.query(`ALTER TABLE customer_scores DROP COLUMN drivers_text, DROP COLUMN driver_keys`);
   }
 }
