@@ -3,8 +3,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * At-risk lists read from snapshots, not from the live scores.
  *
- * - alerts learn their actions' sentences as one text, written where the json is made, so
- *   exporting hundreds of thousands of rows as CSV parses no json per row. (A snapshot
+ * - alerts learn their actions' sentences as one text and their keys as an array, written
+ *   where the json is made, so exporting hundreds of thousands of rows as CSV, or counting
+ *   alerts by suggested action for the metrics, parses no json per row. (A snapshot
  *   takes its rows' driver keys and sentences from the json once, when it is built: the
  *   nightly run's million-row write stays as it was.)
  * - at_risk_snapshots: one row per snapshot of the at-risk list, built after a run has
@@ -26,7 +27,8 @@ export class AtRiskSnapshots1764300000000 implements MigrationInterface {
   name = 'AtRiskSnapshots1764300000000';
 
   public async up(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE alerts ADD COLUMN actions_text text`);
+    await q.query(`ALTER TABLE alerts ADD COLUMN actions_text text, ADD COLUMN action_keys text[] NOT NULL DEFAULT '{}'`);
+    await q.query(`UPDATE alerts SET action_keys = ARRAY(SELECT DISTINCT e ->> 'key' FROM json_array_elements(actions) e WHERE e ->> 'key' IS NOT NULL)`);
 
     await q.query(`
       CREATE TABLE at_risk_snapshots (
@@ -71,6 +73,6 @@ export class AtRiskSnapshots1764300000000 implements MigrationInterface {
   public async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TABLE at_risk_entries`);
     await q.query(`DROP TABLE at_risk_snapshots`);
-    await q.query(`ALTER TABLE alerts DROP COLUMN actions_text`);
+    await q.query(`ALTER TABLE alerts DROP COLUMN action_keys, DROP COLUMN actions_text`);
   }
 }

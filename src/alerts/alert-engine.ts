@@ -252,6 +252,7 @@ export class AlertEngine {
         changes: JSON.parse(o.candidate.changes) as unknown,
         actions: o.actions,
         actions_text: actionsText(o.actions),
+        action_keys: [...new Set(o.actions.map((a) => a.key))],
         recipient: o.recipient,
         needs_digest: o.needsDigest,
         immediate: o.immediate,
@@ -259,13 +260,13 @@ export class AlertEngine {
     if (rows.length === 0) return new Map();
     const { rows: inserted } = await client.query<{ id: number; customer_id: number }>(
       `INSERT INTO alerts (customer_id, run_id, last_run_id, tier, current_tier, status, held_reason, probability, previous_probability,
-                           latest_probability, value_at_risk, currency, drivers, changes, actions, actions_text, recipient, needs_digest, immediate_at)
+                           latest_probability, value_at_risk, currency, drivers, changes, actions, actions_text, action_keys, recipient, needs_digest, immediate_at)
        SELECT r.customer_id, $1, $1, r.tier, r.tier, 'open', r.held_reason, r.probability, r.previous_probability,
-              r.probability, r.value_at_risk, r.currency, r.drivers, r.changes, r.actions, r.actions_text, r.recipient, r.needs_digest,
+              r.probability, r.value_at_risk, r.currency, r.drivers, r.changes, r.actions, r.actions_text, r.action_keys, r.recipient, r.needs_digest,
               CASE WHEN r.immediate THEN now() END
          FROM json_to_recordset($2::json) AS r(customer_id bigint, tier text, held_reason text, probability float8,
               previous_probability float8, value_at_risk numeric, currency text, drivers json, changes json, actions json,
-              actions_text text, recipient text, needs_digest boolean, immediate boolean)
+              actions_text text, action_keys text[], recipient text, needs_digest boolean, immediate boolean)
        RETURNING id::float8 AS id, customer_id::float8 AS customer_id`,
       [run.id, JSON.stringify(rows)],
     );
@@ -287,6 +288,7 @@ export class AlertEngine {
         changes: JSON.parse(o.candidate.changes) as unknown,
         actions: o.actions,
         actions_text: actionsText(o.actions),
+        action_keys: [...new Set(o.actions.map((a) => a.key))],
         needs_digest: o.needsDigest,
         immediate: o.immediate,
       }));
@@ -305,6 +307,7 @@ export class AlertEngine {
           changes = CASE WHEN r.escalate THEN r.changes ELSE a.changes END,
           actions = CASE WHEN r.escalate THEN r.actions ELSE a.actions END,
           actions_text = CASE WHEN r.escalate THEN r.actions_text ELSE a.actions_text END,
+          action_keys = CASE WHEN r.escalate THEN r.action_keys ELSE a.action_keys END,
           latest_probability = r.probability, last_run_id = $1,
           escalated_at = CASE WHEN r.escalate THEN now() ELSE a.escalated_at END,
           needs_digest = r.needs_digest,
@@ -313,7 +316,7 @@ export class AlertEngine {
           updated_at = now()
          FROM json_to_recordset($2::json) AS r(id bigint, escalate boolean, tier text, held_reason text, probability float8,
               previous_probability float8, value_at_risk numeric, drivers json, changes json, actions json,
-              actions_text text, needs_digest boolean, immediate boolean)
+              actions_text text, action_keys text[], needs_digest boolean, immediate boolean)
         WHERE a.id = r.id`,
       [run.id, JSON.stringify(rows)],
     );

@@ -88,12 +88,13 @@ export class AlertOutcomes {
           GROUP BY GROUPING SETS ((a.tier), (a.outcome_action))`,
         params,
       ) as Promise<Array<TallyRow & { tier: string | null; action: string | null; open: number; acknowledged: number }>>,
-      // DISTINCT: an alert counts once per suggested action, whatever its list holds.
+      // action_keys holds each suggested action once (written with the alert), so an alert
+      // counts once per action, and no alert's json is parsed.
       this.dataSource.query(
         `SELECT x.key, ${TALLY_COLUMNS}
            FROM alerts a JOIN customers c ON c.id = a.customer_id
-          CROSS JOIN LATERAL (SELECT DISTINCT e ->> 'key' AS key FROM json_array_elements(a.actions) e) x
-          WHERE ${SCOPE} AND x.key IS NOT NULL
+          CROSS JOIN LATERAL unnest(a.action_keys) AS x(key)
+          WHERE ${SCOPE}
           GROUP BY x.key ORDER BY x.key`,
         params,
       ) as Promise<Array<TallyRow & { key: string }>>,

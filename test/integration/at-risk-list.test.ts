@@ -141,8 +141,14 @@ describe('at-risk list: filters, sorts, cursors, CSV and manager scoping', () =>
       expect(item.drivers.map((d: { key: string }) => d.key)).toEqual(c.complaints > 0 ? ['complaints_open'] : []);
     }
     // Critical customers are alerted at once; their list rows carry the alert and its ranked actions.
-    const [alerted] = await t.sql<{ id: string; actions: unknown[] }>(`SELECT id, actions FROM alerts WHERE customer_id = $1`, [ids.get('c1')]);
+    const [alerted] = await t.sql<{ id: string; actions: Array<{ key: string; text: string }>; action_keys: string[]; actions_text: string }>(
+      `SELECT id, actions, action_keys, actions_text FROM alerts WHERE customer_id = $1`,
+      [ids.get('c1')],
+    );
     expect(byId.get('c1')).toMatchObject({ alert: { id: Number(alerted!.id), status: 'open', tier: 'critical' }, actions: alerted!.actions });
+    // What exports and metrics read instead of the json, written with the alert.
+    expect(alerted!.action_keys).toEqual(alerted!.actions.map((a) => a.key));
+    expect(alerted!.actions_text).toBe(alerted!.actions.map((a) => a.text).join(' | '));
     expect((byId.get('w1') as Record<string, any>).alert).toBeNull();
   });
 

@@ -146,11 +146,14 @@ export async function writeBook(t: TestApp, book: Book): Promise<WrittenBook> {
     const actions = a.actions.map((key) => ({ key, text: `Do ${key}`, cost: 10, expectedSaving: 100 }));
     await t.sql(
       `INSERT INTO alerts (customer_id, run_id, last_run_id, tier, current_tier, status, probability, latest_probability, value_at_risk, currency,
-                           drivers, changes, actions, recipient, raised_at, outcome, outcome_action, outcome_at, closed_at)
-       SELECT c.id, $2, $2, $3, $3, $4, 0.8, 0.8, 100, c.currency, '[]', '[]', $5, c.account_manager_email, $6, $7, $8, $9,
+                           drivers, changes, actions, action_keys, recipient, raised_at, outcome, outcome_action, outcome_at, closed_at)
+       SELECT c.id, $2, $2, $3, $3, $4, 0.8, 0.8, 100, c.currency, '[]', '[]', $5, $10, c.account_manager_email, $6, $7, $8, $9,
               CASE WHEN $4 = 'closed' THEN $9::timestamptz END
          FROM customers c WHERE c.id = $1`,
-      [id(a.customer), runIds[book.scoresRun], a.tier, a.status, JSON.stringify(actions), a.raisedAt, a.outcome?.outcome ?? null, a.outcome?.action ?? null, a.outcome?.at ?? null],
+      [
+        id(a.customer), runIds[book.scoresRun], a.tier, a.status, JSON.stringify(actions), a.raisedAt, a.outcome?.outcome ?? null,
+        a.outcome?.action ?? null, a.outcome?.at ?? null, [...new Set(a.actions)], // the engine writes each suggested action once
+      ],
     );
   }
   return { customerIds, modelIds, runIds };
