@@ -25,9 +25,9 @@ import { clearRedis, prepareBook, repoRoot, startApi, startApiAndWorker } from '
 import { load, LoadResult } from './support/http-load';
 import { fmt, round, Service, sleep } from './support/proc';
 import { api, ApiTarget, waitForSnapshot } from './support/scoring-run';
+import { BOOK_VERSION } from './support/synthetic-book';
 
 const DB_NAME = 'churnwatch_bench_api';
-const BOOK_VERSION = 2;
 const ADMIN_KEY = 'bench-api-admin-key-0123456789abc';
 const TARGET_P95_MS = 50;
 const TARGET_CSV_ROWS = 100_000;

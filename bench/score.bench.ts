@@ -24,10 +24,9 @@ import { clearRedis, prepareBook, repoRoot, startApiAndWorker } from './support/
 import { chunkRanges, SqlTiming, timeFeatureSql } from './support/feature-sql-timing';
 import { fmt, round, Service } from './support/proc';
 import { measureRun, printRun, RunResult, waitForSnapshot } from './support/scoring-run';
+import { BOOK_VERSION } from './support/synthetic-book';
 
 const DB_NAME = 'churnwatch_bench_score';
-/** Bumped whenever the synthetic book changes shape, so --keep reloads instead of reusing. */
-const BOOK_VERSION = 2;
 const ADMIN_KEY = 'bench-score-admin-key-0123456789';
 const TARGET_SECONDS = 60;
 const TARGET_RSS_MB = 1024;

@@ -17,6 +17,9 @@
  */
 import { Client } from 'pg';
 
+/** Bumped whenever the synthetic book changes shape, so a kept database (--keep) is reloaded instead of reused. */
+export const BOOK_VERSION = 2;
+
 export interface BookOptions {
   customers: number;
   signalsPerCustomer: number;
