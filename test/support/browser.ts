@@ -17,8 +17,14 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
-export function newContext(browser: Browser): Promise<BrowserContext> {
-  return browser.newContext({ viewport: DESKTOP, locale: 'en-US', timezoneId: 'UTC', acceptDownloads: true });
+/**
+ * A browser context whose waits give up after 10 s: a page that never shows what a test
+ * waits for fails with the locator it waited on, well before the test's own timeout.
+ */
+export async function newContext(browser: Browser): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US', timezoneId: 'UTC', acceptDownloads: true });
+  context.setDefaultTimeout(10_000);
+  return context;
 }
 
 /** A page and what went wrong on it, collected from the moment it opened. */
