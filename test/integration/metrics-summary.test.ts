@@ -144,7 +144,7 @@ describe('GET /v1/metrics/summary on a hand-checked book', () => {
     const res = await get(t.keys.lead);
     expect(res.status).toBe(200);
     expect(res.body.period).toEqual({ from: '2026-01-01T00:00:00.000Z', to: '2026-04-01T00:00:00.000Z' });
-    expect(res.body.customers).toEqual({ atStart: 5, new: 2, churned: 2, churnedOfStart: 1, atEnd: 5, churnRate: 1 / 5, retentionRate: 3 / 5 });
+    expect(res.body.customers).toEqual({ atStart: 5, new: 2, churned: 2, churnedOfStart: 1, atEnd: 5, churnRate: 1 / 5, retentionRate: 4 / 5 });
     // Active customers by current tier (mB and mG churned, so left out); book currencies EUR and USD.
     // critical: mA 960.0000 + mE 9001.1106 at risk; annual 1200.0000 + 12001.4808
     // high: mC (USD) 576.0000 / 960.0000, mI (EUR) 301.5000 / 603.0000; watch: mH 42.0000 / 120.0000
@@ -348,7 +348,7 @@ describe('GET /v1/metrics/summary on a hand-checked book', () => {
   it('a manager whose book lost nobody it started with has churn rate 0 and no lift', async () => {
     const res = await get(am2Key); // am2: mD mE mF mG mI mK
     expect(res.status).toBe(200);
-    expect(res.body.customers).toEqual({ atStart: 3, new: 1, churned: 1, churnedOfStart: 0, atEnd: 3, churnRate: 0, retentionRate: 2 / 3 });
+    expect(res.body.customers).toEqual({ atStart: 3, new: 1, churned: 1, churnedOfStart: 0, atEnd: 3, churnRate: 0, retentionRate: 1 });
     // alerts 3 (false alarm), 4 (none), 5 and 6 (retained): precision 2/3, lift null
     expect(res.body.alerts.overall).toEqual(counts(4, 2, 0, 1, 0));
     expect(res.body.alerts.overall.lift).toBeNull();
@@ -401,7 +401,7 @@ describe('GET /v1/metrics/summary on a hand-checked book', () => {
     const op = (await request(t.http).get('/docs/openapi.json')).body.paths['/v1/metrics/summary'].get;
     expect(op.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['from', 'to']);
     const answer = op.responses['200'].content['application/json'].schema.properties;
-    expect(answer.customers.properties.retentionRate.description).toContain('(atEnd − new) ÷ atStart');
+    expect(answer.customers.properties.retentionRate.description).toContain('(atStart − churnedOfStart) ÷ atStart');
     expect(answer.revenue.properties.saved.description).toContain('retained');
     expect(answer.alerts.properties.overall.properties.lift.description).toContain('precision ÷ customers.churnRate');
   });

@@ -13,8 +13,8 @@ describe('metrics summary mappers', () => {
       flow('EUR', { at_start: 2, new: 1, churned: 1, churned_of_start: 1, at_end: 2 }),
       flow('USD', { at_start: 6, new: 3, churned: 2, churned_of_start: 1, at_end: 7 }),
     ]);
-    // churn 2/8; retention (9 − 4)/8
-    expect(figures).toEqual({ atStart: 8, new: 4, churned: 3, churnedOfStart: 2, atEnd: 9, churnRate: 0.25, retentionRate: 0.625 });
+    // churn 2/8; retention (8 − 2)/8: the starting customers still there
+    expect(figures).toEqual({ atStart: 8, new: 4, churned: 3, churnedOfStart: 2, atEnd: 9, churnRate: 0.25, retentionRate: 0.75 });
   });
 
   it('rates are null, not NaN or 0, for a book with nobody at the start', () => {

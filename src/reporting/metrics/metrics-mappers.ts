@@ -51,7 +51,10 @@ export function customerFigures(rows: CustomerFlowRow[]): CustomerFigures {
     churnedOfStart,
     atEnd,
     churnRate: ratio(churnedOfStart, atStart),
-    retentionRate: ratio(atEnd - joined, atStart),
+    // Of the customers at the start, the share still customers at the end: 1 − churnRate.
+    // (The textbook (atEnd − new) ÷ atStart counts a newcomer who left within the period
+    // against the customers who stayed.)
+    retentionRate: ratio(atStart - churnedOfStart, atStart),
   };
 }
 

@@ -117,7 +117,7 @@ export const METRICS_SUMMARY_SCHEMA = {
         churnedOfStart: integer('of those, customers counted in atStart'),
         atEnd: integer('signed up before to and not churned before to (= atStart + new − churned)'),
         churnRate: number('churnedOfStart ÷ atStart; null when atStart is 0'),
-        retentionRate: number('(atEnd − new) ÷ atStart, the customer retention rate; null when atStart is 0'),
+        retentionRate: number('(atStart − churnedOfStart) ÷ atStart = 1 − churnRate: the share of the customers at the start still customers at the end; null when atStart is 0'),
       },
     },
     revenue: {
