@@ -250,9 +250,7 @@ export class AlertEngine {
         currency: customers.get(o.candidate.customerId)?.currency,
         drivers: JSON.parse(o.candidate.drivers) as unknown,
         changes: JSON.parse(o.candidate.changes) as unknown,
-        actions: o.actions,
-        actions_text: actionsText(o.actions),
-        action_keys: [...new Set(o.actions.map((a) => a.key))],
+        ...actionColumns(o.actions),
         recipient: o.recipient,
         needs_digest: o.needsDigest,
         immediate: o.immediate,
@@ -286,9 +284,7 @@ export class AlertEngine {
         value_at_risk: o.candidate.valueAtRisk,
         drivers: JSON.parse(o.candidate.drivers) as unknown,
         changes: JSON.parse(o.candidate.changes) as unknown,
-        actions: o.actions,
-        actions_text: actionsText(o.actions),
-        action_keys: [...new Set(o.actions.map((a) => a.key))],
+        ...actionColumns(o.actions),
         needs_digest: o.needsDigest,
         immediate: o.immediate,
       }));
@@ -402,9 +398,14 @@ export class AlertEngine {
 }
 
 /**
- * An alert's actions as one text, as CSV exports show them: written with the alert, so an
- * export of hundreds of thousands of rows parses no json per row.
+ * An alert's actions as stored: the json, and beside it their sentences as one text (CSV
+ * exports) and their keys (the metrics' count by action), so reading hundreds of
+ * thousands of alerts parses no json per row.
  */
-function actionsText(actions: readonly SuggestedAction[]): string | null {
-  return actions.length === 0 ? null : actions.map((a) => a.text).join(' | ');
+function actionColumns(actions: readonly SuggestedAction[]): { actions: readonly SuggestedAction[]; actions_text: string | null; action_keys: string[] } {
+  return {
+    actions,
+    actions_text: actions.length === 0 ? null : actions.map((a) => a.text).join(' | '),
+    action_keys: [...new Set(actions.map((a) => a.key))],
+  };
 }

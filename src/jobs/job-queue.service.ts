@@ -4,6 +4,7 @@ import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { StoredSecret } from '../database/stored-secret';
 import { JOB_QUEUE, JobName, JobPayloads, QueueName } from './job-catalogue';
 
 /** Redis connection for BullMQ: commands wait through a reconnect instead of failing. */
@@ -54,27 +55,17 @@ export async function deleteQueueKeys(redis: Redis, prefix: string): Promise<voi
 @Injectable()
 export class JobQueue implements OnApplicationShutdown {
   private readonly queues = new Map<QueueName, { queue: Queue; connection: Redis }>();
-  private instance: Promise<string> | null = null;
+  private readonly instance: StoredSecret;
 
   constructor(
     private readonly config: AppConfig,
-    private readonly dataSource: DataSource,
-  ) {}
-
-  private async jobId(id: string): Promise<string> {
-    this.instance ??= this.loadInstanceId().catch((err: unknown) => {
-      this.instance = null;
-      throw err;
-    });
-    return `${await this.instance}.${id}`;
+    dataSource: DataSource,
+  ) {
+    this.instance = new StoredSecret(dataSource, 'instance-id', () => randomBytes(6).toString('hex'));
   }
 
-  private async loadInstanceId(): Promise<string> {
-    await this.dataSource.query(`INSERT INTO service_secrets (name, value) VALUES ('instance-id', $1) ON CONFLICT (name) DO NOTHING`, [
-      randomBytes(6).toString('hex'),
-    ]);
-    const rows: Array<{ value: string }> = await this.dataSource.query(`SELECT value FROM service_secrets WHERE name = 'instance-id'`);
-    return (rows[0] as { value: string }).value;
+  private async jobId(id: string): Promise<string> {
+    return `${await this.instance.get()}.${id}`;
   }
 
   queue(name: QueueName): Queue {

@@ -3,7 +3,7 @@ import type { CookieOptions } from 'express';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { QueueSessionCheck, signQueueSession, verifyQueueSession } from './queue-session-token';
-import { StoredSecret } from './service-secret';
+import { StoredSecret } from '../database/stored-secret';
 
 export const QUEUE_VIEW_PATH = '/admin/queues';
 export const QUEUE_SESSION_COOKIE = 'cw_queue_session';

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { ApiKeysService, hashKey } from '../auth/api-keys.service';
+import { ApiKeysService } from '../auth/api-keys.service';
 import { Principal } from '../auth/roles';
 import { QUEUE_SESSION_COOKIE, QueueSessions } from './queue-sessions';
 
-/** bull-board polls every few seconds; a key check is reused this long (a revoked key's session ends within it). */
+/** bull-board polls every few seconds; a session's key check is reused this long (a revoked key's session ends within it). */
 const CACHE_MS = 5_000;
 const CACHE_MAX = 1_000;
 
@@ -44,7 +44,8 @@ export class QueueViewAccess {
 
   async check(req: Request, now = Date.now()): Promise<Verdict> {
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
-    if (bearer) return this.verdict(await this.cached(`key:${hashKey(bearer)}`, now, () => this.keys.authenticate(bearer)));
+    // A key is checked as every API request checks it (remembered for auth.keyCacheSeconds).
+    if (bearer) return this.verdict(await this.keys.authenticate(bearer, now));
     const token = readCookie(req.headers.cookie, QUEUE_SESSION_COOKIE);
     if (!token) return 'unauthorized';
     const session = await this.sessions.verify(token, new Date(now));

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { SCOPE } from './metrics/metrics.repository';
 import { DataSource } from 'typeorm';
 import type { Period } from './metrics/period';
 
@@ -57,7 +58,6 @@ function tallyColumns(prefix: 'all' | 'period', when: string): string {
           count(*) FILTER (WHERE ${when} AND a.outcome = 'false_alarm')::int AS ${prefix}_false_alarm`;
 }
 const TALLY_COLUMNS = `${tallyColumns('all', 'true')}, ${tallyColumns('period', 'a.raised_at >= $2 AND a.raised_at < $3')}`;
-const SCOPE = `($1::text IS NULL OR c.account_manager_email = $1)`;
 
 type TallyRow = Record<string, number>;
 const tallyOf = (r: TallyRow, prefix: 'all' | 'period'): OutcomeTally => ({

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
+import { StoredSecret } from '../../database/stored-secret';
 import { signAckToken, verifyAckToken } from '../ack-token';
 
 const SECRET_NAME = 'ack-link-hmac';
@@ -13,12 +13,14 @@ const SECRET_NAME = 'ack-link-hmac';
  */
 @Injectable()
 export class AckLinks {
-  private secret: Promise<string> | null = null;
+  private readonly secret: StoredSecret;
 
   constructor(
     private readonly config: AppConfig,
-    private readonly dataSource: DataSource,
-  ) {}
+    dataSource: DataSource,
+  ) {
+    this.secret = new StoredSecret(dataSource, SECRET_NAME);
+  }
 
   async url(alertId: number, now = new Date()): Promise<string> {
     const expires = new Date(now.getTime() + this.config.email.ackLinkTtlHours * 3_600_000);
@@ -30,20 +32,6 @@ export class AckLinks {
   }
 
   private key(): Promise<string> {
-    if (this.config.email.ackSecret) return Promise.resolve(this.config.email.ackSecret);
-    this.secret ??= this.loadKey().catch((err: unknown) => {
-      this.secret = null;
-      throw err;
-    });
-    return this.secret;
-  }
-
-  private async loadKey(): Promise<string> {
-    await this.dataSource.query(`INSERT INTO service_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, [
-      SECRET_NAME,
-      randomBytes(32).toString('hex'),
-    ]);
-    const rows: Array<{ value: string }> = await this.dataSource.query(`SELECT value FROM service_secrets WHERE name = $1`, [SECRET_NAME]);
-    return (rows[0] as { value: string }).value;
+    return this.config.email.ackSecret ? Promise.resolve(this.config.email.ackSecret) : this.secret.get();
   }
 }

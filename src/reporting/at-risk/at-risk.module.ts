@@ -11,6 +11,5 @@ import { SnapshotBuilder } from './snapshot-builder';
   imports: [ScoringModule],
   controllers: [AtRiskController],
   providers: [AtRiskSnapshots, AtRiskRepository, AtRiskService, SnapshotBuilder],
-  exports: [AtRiskSnapshots, SnapshotBuilder],
 })
 export class AtRiskModule {}

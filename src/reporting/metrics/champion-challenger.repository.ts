@@ -108,8 +108,8 @@ export class ChampionChallengerRepository {
   }
 
   private async rows(db: EntityManager, text: string, params: unknown[]): Promise<Array<[number, number, number | null]>> {
-    const client = (db.queryRunner as unknown as { databaseConnection: { query: (c: object) => Promise<{ rows: unknown[] }> } }).databaseConnection;
-    return (await client.query({ text, values: params, rowMode: 'array' })).rows as Array<[number, number, number | null]>;
+    const rows: Array<{ champion: number; challenger: number; label: number | null }> = await db.query(text, params);
+    return rows.map((r) => [r.champion, r.challenger, r.label]);
   }
 }
 

@@ -28,8 +28,8 @@ export interface MoneyRow {
   amount: string;
 }
 
-/** A manager key's filter on customers c: its own customers only; null (other roles): everyone. */
-const SCOPE = `($1::text IS NULL OR c.account_manager_email = $1)`;
+/** A manager key's filter on customers c ($1): its own customers only; null (other roles): everyone. */
+export const SCOPE = `($1::text IS NULL OR c.account_manager_email = $1)`;
 /** Money sums stay numeric (exact) and come back as text with 4 decimals, "0.0000" when nothing is summed. */
 const money = (sum: string) => `round(coalesce(${sum}, 0), 4)::text`;
 
