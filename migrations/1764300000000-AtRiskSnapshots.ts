@@ -28,7 +28,11 @@ export class AtRiskSnapshots1764300000000 implements MigrationInterface {
 
   public async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE alerts ADD COLUMN actions_text text, ADD COLUMN action_keys text[] NOT NULL DEFAULT '{}'`);
-    await q.query(`UPDATE alerts SET action_keys = ARRAY(SELECT DISTINCT e ->> 'key' FROM json_array_elements(actions) e WHERE e ->> 'key' IS NOT NULL)`);
+    // Alerts raised before: the same texts and keys, from their json (once).
+    await q.query(`
+      UPDATE alerts SET
+        actions_text = NULLIF(array_to_string(ARRAY(SELECT e ->> 'text' FROM json_array_elements(actions) e), ' | '), ''),
+        action_keys = ARRAY(SELECT e ->> 'key' FROM json_array_elements(actions) e WHERE e ->> 'key' IS NOT NULL)`);
 
     await q.query(`
       CREATE TABLE at_risk_snapshots (

@@ -15,6 +15,8 @@ export const reportingSchema = z
         keepSnapshots: z.number().int().min(1).max(20),
         /** How often every worker process checks that the newest finished run has its snapshot. */
         checkIntervalSeconds: z.number().positive(),
+        /** A run with chunks written that has not moved for this long no longer holds snapshots back. */
+        stalledRunMinutes: z.number().positive(),
         /** Postgres work_mem of a CSV export's one query (joins and the sort of the whole list). */
         exportWorkMem: z.string().regex(/^\d+(kB|MB|GB)$/, 'expected a Postgres size such as 64MB'),
       })

@@ -5,6 +5,10 @@ import { day } from '../support/alert-book';
 import { waitForSnapshot } from '../support/at-risk';
 import { runScoring } from '../support/scoring';
 import { TestApp, startTestApp } from '../support/test-app';
+import { PassThrough, Writable } from 'node:stream';
+import { DataSource } from 'typeorm';
+import { pgPool } from '../../src/database/data-source';
+import { ClientGoneError, streamCopy } from '../../src/reporting/at-risk/at-risk-csv';
 
 /**
  * A model with two knobs the test sets: monthly revenue lowers the risk (so value at risk,
@@ -210,11 +214,22 @@ describe('at-risk list: filters, sorts, cursors, CSV and manager scoping', () =>
     expect(await field(`tier=high&limit=2&cursor=${page.body.nextCursor}`)).toEqual(['cursor']);
     expect(await field(`sort=change&tier=critical&limit=2&cursor=${page.body.nextCursor}`)).toEqual(['cursor']);
     expect((await get('/v1/at-risk?colour=red')).status).toBe(400);
+    // The export is every row of the newest snapshot: paging parameters are refused, not ignored.
+    for (const query of ['limit=10', `cursor=${page.body.nextCursor}`]) {
+      const res = await get(`/v1/at-risk.csv?${query}`);
+      expect(res.status, query).toBe(400);
+      expect(res.headers['content-disposition']).toBeUndefined();
+    }
   });
 
   it('a manager key sees only its own customers, whatever it asks for', async () => {
     const mine = expected(BOOK).filter((c) => c.manager === AM1).map((c) => c.id);
     expect((await walk('limit=3', 'manager')).map((i) => i.customerId)).toEqual(mine);
+    // Even the snapshot's counts are the manager's own, never the whole book's.
+    const counts = (await get('/v1/at-risk?limit=1', 'manager')).body.snapshot;
+    const tiersOfMine = expected(BOOK).filter((c) => c.manager === AM1).map((c) => tierOf(c.probability));
+    expect(counts.customers).toBe(mine.length);
+    expect(counts.byTier).toEqual({ critical: tiersOfMine.filter((t) => t === 'critical').length, high: tiersOfMine.filter((t) => t === 'high').length, watch: tiersOfMine.filter((t) => t === 'watch').length });
     expect(await walk(`manager=${AM2}`, 'manager')).toEqual([]);
     const csv = await get('/v1/at-risk.csv', 'manager');
     expect(csv.text.trim().split('\n').slice(1).map((l) => l.split(',')[0])).toEqual(mine);
@@ -246,6 +261,25 @@ describe('at-risk list: filters, sorts, cursors, CSV and manager scoping', () =>
     );
     expect(lines.find((l) => l.startsWith('c4,'))).toContain(`,"'=HYPERLINK(""http://x"")",`);
     expect(lines.find((l) => l.startsWith('c2,'))).toContain(`,${list.find((i) => i.customerId === 'c2')!.drivers[0].text},`);
+  });
+
+  it('stops an export whose client has gone, before or during the copy, and gives its connection back', async () => {
+    const pool = pgPool(t.app.get(DataSource));
+    const before = new PassThrough();
+    before.destroy();
+    await expect(streamCopy(pool, () => 'COPY (SELECT 1) TO STDOUT', before, '4MB', () => undefined)).rejects.toThrow(ClientGoneError);
+    let begun = 0;
+    const during = new Writable({
+      write(_chunk, _enc, done) {
+        this.destroy(); // the browser gives up after the first batch
+        done();
+      },
+    });
+    const big = `COPY (SELECT g, repeat('x', 100) FROM generate_series(1, 100000) g) TO STDOUT`;
+    await expect(streamCopy(pool, () => big, during, '4MB', () => begun++)).rejects.toThrow(ClientGoneError);
+    expect(begun).toBe(1);
+    // Both connections went back: the pool still serves as many clients as it has.
+    await Promise.all(Array.from({ length: t.config.database.poolSize }, () => pool.query('SELECT pg_sleep(0.05)')));
   });
 
   it('keeps a cursor on its snapshot while newer scores arrive, then answers 410 once it is dropped', async () => {

@@ -63,6 +63,16 @@ describe('at-risk snapshots', () => {
     expect((await request(t.http).get('/v1/at-risk').set(lead())).body.snapshot.runId).toBe(Number(id));
   });
 
+  it('stops waiting for a run that has written chunks but stopped moving (its jobs lost)', async () => {
+    const builder = t.app.get(SnapshotBuilder);
+    expect(await settled(builder)).toBe('up-to-date');
+    await t.sql(`INSERT INTO scoring_runs (status, scope, full_run, trigger, as_of, chunks_total, chunks_done, started_at)
+                 VALUES ('running', '{"kind":"segment","segment":"x"}', false, 'api', now(), 2, 1, now() - interval '11 minutes')`);
+    await t.sql(`INSERT INTO scoring_runs (status, scope, full_run, trigger, as_of, chunks_total, chunks_done, finished_at)
+                 VALUES ('succeeded', '{"kind":"segment","segment":"y"}', false, 'api', now(), 1, 1, now())`);
+    expect(await builder.buildIfDue()).toBe('built'); // reporting.atRisk.stalledRunMinutes is 10
+  });
+
   it('two processes asking at once build one snapshot', async () => {
     await book.setRisk({ c: 0.95 });
     const run = await book.run(3);

@@ -64,6 +64,25 @@ describe('migrations', () => {
     expect(await tables()).toEqual(TABLES);
   });
 
+  it('gives alerts raised before the at-risk migration their action texts and keys', async () => {
+    await ds.undoLastMigration({ transaction: 'each' });
+    await ds.query(`INSERT INTO customers (external_id, name, monthly_revenue, currency, signup_at, account_manager_email)
+                    VALUES ('old-alert', 'O', 10, 'USD', now(), 'am@x.com')`);
+    await ds.query(`INSERT INTO scoring_runs (status, scope, full_run, trigger, as_of) VALUES ('succeeded', '{"kind":"all"}', true, 'api', now())`);
+    const actions = [{ key: 'plan_review', text: 'Book a plan review', cost: 1, expectedSaving: 2 }, { key: 'personal_checkin', text: 'Call them', cost: 1, expectedSaving: 2 }];
+    await ds.query(
+      `INSERT INTO alerts (customer_id, run_id, last_run_id, tier, status, probability, latest_probability, value_at_risk, currency,
+                           drivers, changes, actions, recipient)
+       SELECT c.id, r.id, r.id, 'critical', 'open', 0.9, 0.9, 1, 'USD', '[]', '[]', $1, 'am@x.com'
+         FROM customers c, scoring_runs r WHERE c.external_id = 'old-alert'`,
+      [JSON.stringify(actions)],
+    );
+    await ds.runMigrations({ transaction: 'each' });
+    expect(await ds.query(`SELECT actions_text, action_keys FROM alerts`)).toEqual([
+      { actions_text: 'Book a plan review | Call them', action_keys: ['plan_review', 'personal_checkin'] },
+    ]);
+  });
+
   it('keeps money exact and enforces the churn-date rule in the schema', async () => {
     await ds.query(`INSERT INTO customers (external_id, name, monthly_revenue, currency, signup_at, account_manager_email)
                     VALUES ('m1', 'M', 12345678901234.5678, 'USD', now(), 'a@b.c')`);

@@ -35,8 +35,8 @@ export const SNAPSHOT_SCHEMA = nullable({
     runId: { type: 'integer', description: 'the newest finished run it includes' },
     asOf: dateTime,
     builtAt: dateTime,
-    customers: { type: 'integer', description: 'at-risk customers in the whole snapshot' },
-    byTier: { type: 'object', additionalProperties: { type: 'integer' } },
+    customers: { type: 'integer', description: "at-risk customers in the whole snapshot (a manager's key: its own customers)" },
+    byTier: { type: 'object', additionalProperties: { type: 'integer' }, description: 'the same per tier' },
   },
 });
 

@@ -37,6 +37,9 @@ export const atRiskQuerySchema = z
   .strict();
 export type AtRiskQuery = z.infer<typeof atRiskQuerySchema>;
 
+/** The export's query: the same filters and sort, every row of the newest snapshot (no paging). */
+export const atRiskCsvQuerySchema = atRiskQuerySchema.omit({ limit: true, cursor: true });
+
 /** What the rows must match. null = no condition. */
 export interface AtRiskFilter {
   tiers: string[] | null;

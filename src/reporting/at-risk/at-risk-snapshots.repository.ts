@@ -91,7 +91,7 @@ export class AtRiskSnapshots {
     const { rows } = await client.query<{ customers: number }>(
       `UPDATE at_risk_snapshots SET build_ms = $2,
               (customers, by_tier) = (SELECT COALESCE(sum(n), 0)::int, COALESCE(jsonb_object_agg(tier, n), '{}')
-                                        FROM (SELECT tier, count(*)::int AS n FROM at_risk_entries WHERE snapshot_id = $1 GROUP BY tier) t)
+                                        FROM (SELECT tier, count(*)::int AS n FROM ${partitionName(id)} GROUP BY tier) t)
         WHERE id = $1 RETURNING customers`,
       [id, buildMs],
     );

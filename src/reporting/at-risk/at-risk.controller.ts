@@ -6,7 +6,8 @@ import { Principal } from '../../auth/roles';
 import { ZodPipe } from '../../common/zod-pipe';
 import { CSV_HEADER } from './at-risk.repository';
 import { AT_RISK_PAGE_SCHEMA } from './at-risk-openapi';
-import { AtRiskQuery, atRiskQuerySchema, SORTS } from './at-risk-query';
+import { ClientGoneError } from './at-risk-csv';
+import { AtRiskQuery, atRiskCsvQuerySchema, atRiskQuerySchema, SORTS } from './at-risk-query';
 import { AtRiskService, pageJson } from './at-risk.service';
 
 const FILTER_DOCS = applyDecorators(
@@ -38,7 +39,7 @@ export class AtRiskController {
   @ApiOkResponse({ schema: AT_RISK_PAGE_SCHEMA })
   @ApiGoneResponse({ description: 'The cursor’s snapshot was replaced by a newer run’s; start again' })
   async list(@Query(new ZodPipe(atRiskQuerySchema)) q: AtRiskQuery, @CurrentPrincipal() principal: Principal, @Res() res: Response): Promise<void> {
-    // The items arrive as JSON text from Postgres: sent as they are, not parsed and serialised again.
+    // The items arrive as JSON text built around the stored json: sent as they are.
     res.status(200).type('application/json').send(pageJson(await this.atRisk.page(q, managerScope(principal))));
   }
 
@@ -51,17 +52,23 @@ export class AtRiskController {
   @FILTER_DOCS
   @ApiProduces('text/csv')
   @ApiOkResponse({ description: 'text/csv, one header row then one row per customer' })
-  async csv(@Query(new ZodPipe(atRiskQuerySchema)) q: AtRiskQuery, @CurrentPrincipal() principal: Principal, @Res() res: Response): Promise<void> {
+  async csv(@Query(new ZodPipe(atRiskCsvQuerySchema)) q: AtRiskQuery, @CurrentPrincipal() principal: Principal, @Res() res: Response): Promise<void> {
     const { snapshot, write } = await this.atRisk.prepareCsv(q, managerScope(principal));
     const name = `at-risk-${snapshot ? `run-${snapshot.runId}` : 'empty'}.csv`;
-    res.status(200).set({ 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': `attachment; filename="${name}"`, 'Cache-Control': 'no-store' });
+    const begin = () =>
+      res.status(200).set({ 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': `attachment; filename="${name}"`, 'Cache-Control': 'no-store' });
     try {
-      await write(res);
+      await write(res, begin);
       res.end();
     } catch (err) {
+      // Nothing sent yet: the error filter answers it (410 for a snapshot dropped meanwhile, 500…).
+      if (!res.headersSent) {
+        res.removeHeader('Content-Disposition');
+        throw err;
+      }
       // Headers are gone: the only honest signal left is a cut-off response.
-      this.logger.error(`CSV export failed: ${(err as Error).message}`);
-      res.destroy(err as Error);
+      if (!(err instanceof ClientGoneError)) this.logger.error(`CSV export failed: ${(err as Error).message}`);
+      res.destroy();
     }
   }
 }

@@ -155,7 +155,7 @@ const CSV_COLUMNS: Readonly<Record<(typeof CSV_HEADER)[number], string>> = {
 
 /**
  * The export as one COPY: every row (same rows and order as the list) straight from
- * Postgres as CSV, the sentences from the texts written with the score and the alert, so
+ * Postgres as CSV, the sentences from the texts made once (the drivers' with the snapshot, the actions' with the alert), so
  * nothing is parsed per row on either side.
  */
 export function csvCopyQuery(entries: string, sort: AtRiskSort): string {
@@ -171,6 +171,16 @@ export function csvCopyQuery(entries: string, sort: AtRiskSort): string {
 @Injectable()
 export class AtRiskRepository {
   constructor(private readonly dataSource: DataSource) {}
+
+  /** At-risk customers per tier of a snapshot among the given managers' customers (as they are now). */
+  async countsOf(snapshotId: number, managers: string[]): Promise<Record<string, number>> {
+    const { rows } = await pgPool(this.dataSource).query<{ tier: string; n: number }>(
+      `SELECT e.tier, count(*)::int AS n FROM ${partitionName(snapshotId)} e
+        WHERE e.customer_id IN (SELECT id FROM customers WHERE account_manager_email = ANY($1::text[])) GROUP BY e.tier`,
+      [managers],
+    );
+    return Object.fromEntries(rows.map((r) => [r.tier, r.n]));
+  }
 
   async page(snapshotId: number, filter: AtRiskFilter, sort: AtRiskSort, after: After | null, limit: number): Promise<PageRead> {
     const params: unknown[] = [];

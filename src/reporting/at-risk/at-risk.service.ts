@@ -21,8 +21,8 @@ export interface SnapshotView {
 }
 
 /**
- * A page of the list, ready to send: the items as JSON text (built by Postgres, see
- * pageQuery; the API.md shape, described in at-risk-openapi.ts), the cursor and the snapshot.
+ * A page of the list, ready to send: the items as JSON text (built around the stored json,
+ * see itemJson; the API.md shape, described in at-risk-openapi.ts), the cursor and the snapshot.
  */
 export interface AtRiskPage {
   itemsJson: string;
@@ -56,18 +56,31 @@ export class AtRiskService {
     const limit = this.limit(q.limit);
     const { filter, sort, cursor, fingerprint, snapshot } = await this.resolve(q, managerScope);
     if (!snapshot) return { itemsJson: '[]', nextCursor: null, snapshot: null };
-    const page = await this.droppedIsGone(this.entries.page(snapshot.id, filter, sort, cursor, limit));
+    const [page, view] = await this.droppedIsGone(Promise.all([this.entries.page(snapshot.id, filter, sort, cursor, limit), this.view(snapshot, managerScope)]));
     return {
       itemsJson: page.items,
       nextCursor: page.next ? encodeCursor({ snapshotId: snapshot.id, ...page.next, fingerprint }) : null,
-      snapshot: toSnapshotView(snapshot),
+      snapshot: view,
     };
   }
 
-  /** Resolves what a CSV export reads; call before sending headers, so bad input is still a 400. */
-  async prepareCsv(q: AtRiskQuery, managerScope: string | null): Promise<{ snapshot: SnapshotRecord | null; write: (out: Writable) => Promise<number> }> {
+  /** The snapshot as answered; a manager's key sees its own customers' counts, never the book's. */
+  private async view(snapshot: SnapshotRecord, managerScope: string | null): Promise<SnapshotView> {
+    if (managerScope === null) return toSnapshotView(snapshot);
+    const byTier = await this.entries.countsOf(snapshot.id, [managerScope]);
+    return { ...toSnapshotView(snapshot), customers: Object.values(byTier).reduce((s, n) => s + n, 0), byTier };
+  }
+
+  /**
+   * Resolves what a CSV export reads (the newest snapshot, whole); call before sending
+   * anything, so bad input is still a 400. `write` calls `begin` just before the first bytes.
+   */
+  async prepareCsv(
+    q: AtRiskQuery,
+    managerScope: string | null,
+  ): Promise<{ snapshot: SnapshotRecord | null; write: (out: Writable, begin: () => void) => Promise<number> }> {
     const { filter, sort, snapshot } = await this.resolve(q, managerScope);
-    return { snapshot, write: (out) => this.writeCsv(snapshot, filter, sort, out) };
+    return { snapshot, write: (out, begin) => this.writeCsv(snapshot, filter, sort, out, begin) };
   }
 
   /** The request's filter and sort, its cursor (of this very list) and the snapshot it reads: the cursor's, or the newest. */
@@ -79,15 +92,16 @@ export class AtRiskService {
     return { filter, sort: q.sort, cursor, fingerprint, snapshot };
   }
 
-  private async writeCsv(snapshot: SnapshotRecord | null, filter: AtRiskFilter, sort: AtRiskSort, out: Writable): Promise<number> {
+  private async writeCsv(snapshot: SnapshotRecord | null, filter: AtRiskFilter, sort: AtRiskSort, out: Writable, begin: () => void): Promise<number> {
     if (!snapshot) {
       // No run has finished yet: the header row alone (an empty list, not an error).
       const header = `${CSV_HEADER.join(',')}\n`;
+      begin();
       out.write(header);
       return header.length;
     }
     const sql = (bind: Bind) => csvCopyQuery(entriesQuery(snapshot.id, filter, sort, bind, null, null), sort);
-    return this.droppedIsGone(streamCopy(pgPool(this.dataSource), sql, out, this.config.reporting.atRisk.exportWorkMem));
+    return this.droppedIsGone(streamCopy(pgPool(this.dataSource), sql, out, this.config.reporting.atRisk.exportWorkMem, begin));
   }
 
   /** A snapshot dropped between reading its record and reading its rows: the list has moved on (410), as for an old cursor. */

@@ -11,6 +11,9 @@ const BUILD_LOCK = 0x63770001;
 
 export type BuildOutcome = 'built' | 'up-to-date' | 'busy' | 'locked';
 
+/** When another process was building, this process looks again after this long. */
+const LOCKED_RETRY_MS = 5_000;
+
 /**
  * Builds the at-risk list's snapshots. After a run finishes, and on a timer in every worker
  * process (so a crash or a lost notification is caught up), it checks whether a run has
@@ -43,6 +46,7 @@ export class SnapshotBuilder implements OnApplicationBootstrap, OnApplicationShu
 
   async onApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    this.timer = null;
     await this.running?.catch(() => undefined);
   }
 
@@ -65,6 +69,9 @@ export class SnapshotBuilder implements OnApplicationBootstrap, OnApplicationShu
           return 'busy' as const;
         });
       } while (this.again);
+      // Another process holds the lock: its build may have begun before the run that called
+      // this committed, so look again shortly rather than at the next tick of the timer.
+      if (outcome === 'locked' && this.timer) setTimeout(() => void this.refresh(), LOCKED_RETRY_MS).unref();
       return outcome;
     })().finally(() => (this.running = null));
     return this.running;
@@ -137,24 +144,35 @@ export class SnapshotBuilder implements OnApplicationBootstrap, OnApplicationShu
 
   /** The run a new snapshot would follow, or why none is due now. */
   private async dueRun(client: PoolClient): Promise<{ runId: number; asOf: Date; finishedRuns: number } | 'up-to-date' | 'busy'> {
-    const { rows } = await client.query<{ finished: number; newest: number | null; half_written: boolean; run_id: string | null; as_of: Date | null }>(`
-      SELECT (SELECT count(*)::int FROM scoring_runs WHERE ${FINISHED_RUNS}) AS finished,
-             (SELECT finished_runs FROM at_risk_snapshots ORDER BY id DESC LIMIT 1) AS newest,
-             EXISTS (SELECT 1 FROM scoring_runs WHERE status = 'running' AND chunks_done > 0) AS half_written,
-             last.id AS run_id, last.as_of
-        FROM (SELECT 1) one
-        LEFT JOIN LATERAL (SELECT id, as_of FROM scoring_runs WHERE ${FINISHED_RUNS} ORDER BY finished_at DESC, id DESC LIMIT 1) last ON true`);
+    // A run is half-written while it has committed chunks and is still moving (a chunk
+    // started or finished lately); one stuck for reporting.atRisk.stalledRunMinutes (its
+    // jobs lost, say) no longer holds the list back: its written chunks are current scores.
+    const { rows } = await client.query<{ finished: number; newest: number | null; half_written: boolean; stalled: string | null; run_id: string | null; as_of: Date | null }>(
+      `WITH writing AS (
+         SELECT r.id, GREATEST(r.started_at, (SELECT max(GREATEST(c.started_at, c.finished_at)) FROM scoring_chunks c WHERE c.run_id = r.id)) AS moved
+           FROM scoring_runs r WHERE r.status = 'running' AND r.chunks_done > 0)
+       SELECT (SELECT count(*)::int FROM scoring_runs WHERE ${FINISHED_RUNS}) AS finished,
+              (SELECT finished_runs FROM at_risk_snapshots ORDER BY id DESC LIMIT 1) AS newest,
+              EXISTS (SELECT 1 FROM writing WHERE moved > now() - make_interval(mins => $1)) AS half_written,
+              (SELECT string_agg(id::text, ', ') FROM writing WHERE moved <= now() - make_interval(mins => $1)) AS stalled,
+              last.id AS run_id, last.as_of
+         FROM (SELECT 1) one
+         LEFT JOIN LATERAL (SELECT id, as_of FROM scoring_runs WHERE ${FINISHED_RUNS} ORDER BY finished_at DESC, id DESC LIMIT 1) last ON true`,
+      [this.config.reporting.atRisk.stalledRunMinutes],
+    );
     const r = rows[0]!;
     if (r.run_id === null || r.finished <= (r.newest ?? 0)) return 'up-to-date';
     // The run that is writing will call again when it finishes.
     if (r.half_written) return 'busy';
+    if (r.stalled) this.logger.warn(`Run(s) ${r.stalled} stopped moving with chunks written; the at-risk snapshot goes ahead without waiting for them`);
     return { runId: Number(r.run_id), asOf: r.as_of as Date, finishedRuns: r.finished };
   }
 
   /**
    * Drops snapshots beyond the newest keepSnapshots: marked dropped first (a cursor into
-   * one then answers 410), detached concurrently (waits for queries still reading it,
-   * blocks none), then the table dropped. Each step is repeatable after a crash.
+   * one then answers 410), detached from the parent concurrently (without locking readers
+   * of the other snapshots out), then the table dropped, which waits for a page or export
+   * still reading it. Each step is repeatable after a crash.
    */
   async prune(): Promise<void> {
     for (const id of await this.snapshots.markDropped(this.config.reporting.atRisk.keepSnapshots)) {
