@@ -1,4 +1,5 @@
 import { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express, { NextFunction, Request, Response } from 'express';
 import type { Server } from 'node:http';
@@ -20,6 +21,9 @@ import { QueueViewAccess } from './operations/queue-view-access';
 export function configureHttpApp(app: INestApplication, config: AppConfig): void {
   app.useLogger(app.get(Logger));
   (app.getHttpServer() as Server).requestTimeout = config.http.requestTimeoutSeconds * 1000;
+  // No ETag hashed from every answer's body (SHA-1 of a 40 KB list page, each time): the API's
+  // answers are not cached; the dashboard's assets set their own ETag, so they still revalidate with 304.
+  (app as NestExpressApplication).set('etag', false);
   const filter = new HttpExceptionFilter(config.http.jsonBodyLimit);
   app.use(...securityHeaders(config));
   configureCors(app, config);

@@ -167,6 +167,19 @@ export function csvCopyQuery(entries: string, sort: AtRiskSort): string {
   ) TO STDOUT WITH (FORMAT csv, HEADER)`;
 }
 
+const statementNames = new Map<string, string>();
+
+/** A statement's name from its text, hashed once per distinct text (a few shapes per snapshot). */
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    // A new snapshot brings new texts; the old snapshots' names are of no more use.
+    if (statementNames.size >= 1000) statementNames.clear();
+    statementNames.set(text, (name = `at-risk-${createHash('sha1').update(text).digest('base64url')}`));
+  }
+  return name;
+}
+
 /** Reads of the at-risk list pages. */
 @Injectable()
 export class AtRiskRepository {
@@ -188,7 +201,7 @@ export class AtRiskRepository {
     const text = pageQuery(entries, sort);
     // Prepared per connection under a name of its own text: planning the joins cost about
     // as much as running them, and a list is read page after page in the same shape.
-    const name = `at-risk-${createHash('sha1').update(text).digest('base64url')}`;
+    const name = statementName(text);
     const { rows } = await pgPool(this.dataSource).query<PageRow>({ name, text, values: params, rowMode: 'array' });
     const page = rows.slice(0, limit);
     const last = rows.length > limit ? (page[page.length - 1] as PageRow) : null;
