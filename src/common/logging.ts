@@ -27,6 +27,17 @@ export function logSafeError(err: SerializedError): Record<string, unknown> {
   return out;
 }
 
+const EMAIL_ADDRESS = /[^\s<>()[\]{},;:"'@]+@[^\s<>()[\]{},;:"'@]+\.[^\s<>()[\]{},;:"'@]+/g;
+
+/**
+ * A message as logged, without email addresses: an SMTP server's refusal quotes the
+ * recipient ("550 5.1.1 <am@example.com>: Recipient address rejected"), an account
+ * manager's address. The message stored with the email (last_error) keeps it.
+ */
+export function withoutEmails(text: string): string {
+  return text.replace(EMAIL_ADDRESS, '[email]');
+}
+
 /** The path as logged: no query string (filters can carry emails), no acknowledge token (a credential). */
 export function loggedPath(url: string | undefined): string | undefined {
   const path = url?.split('?')[0];

@@ -1,5 +1,8 @@
 import { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import request from 'supertest';
@@ -28,7 +31,12 @@ describe('email delivery when parts fail', () => {
   let book: AlertBook;
   let day = 0;
   const peers: INestApplication[] = [];
-  const config = { ...ALERT_TEST_CONFIG, alerts: { ...ALERT_TEST_CONFIG.alerts, perRecipientDailyCap: 1000 } };
+  const logFile = join(mkdtempSync(join(tmpdir(), 'cw-delivery-log-')), 'service.log');
+  const config = {
+    ...ALERT_TEST_CONFIG,
+    alerts: { ...ALERT_TEST_CONFIG.alerts, perRecipientDailyCap: 1000 },
+    logging: { level: 'warn', file: logFile },
+  };
 
   beforeAll(async () => {
     smtp = await startSmtp();
@@ -70,6 +78,47 @@ describe('email delivery when parts fail', () => {
     await sleep(500); // the dispatcher does not pick a failed email up again
     expect((await deliveryOf('refused')).attempts).toBe(3);
     smtp.onMessage = null;
+  });
+
+  it("recipients the SMTP server refuses: the server's answer stays with the email, and no address reaches the logs", async () => {
+    const refused: string[] = [];
+    // Every recipient of the email (the manager and whoever is copied) is unknown to the server.
+    smtp.refuseRecipient = (address) => {
+      refused.push(address);
+      return `5.1.1 <${address}>: Recipient address rejected: User unknown`;
+    };
+    try {
+      await critical(['unknown-mailbox'], 'gone@example.com');
+      await until('failed', async () => (await deliveryOf('unknown-mailbox')).status === 'failed');
+    } finally {
+      smtp.refuseRecipient = null;
+    }
+    expect(refused).toContain('gone@example.com');
+    expect((await deliveryOf('unknown-mailbox')).last_error).toMatch(/all recipients were rejected: 550 5\.1\.1 <[^>]+@example\.com>/);
+    const log = readFileSync(logFile, 'utf8');
+    // The retries and the final failure were logged, with the server's words but not the addresses.
+    expect(log).toMatch(/giving up: .*Recipient address rejected/);
+    expect(log).toContain('<[email]>');
+    for (const address of new Set(refused)) expect(log).not.toContain(address);
+  });
+
+  it('a recipient refused while the others take the email: sent once, and the refused address is shown with it', async () => {
+    smtp.refuseRecipient = (address) => (address === 'moved@example.com' ? `5.1.1 <${address}>: Recipient address rejected: User unknown` : null);
+    const before = smtp.received.length;
+    try {
+      await critical(['half-delivered'], 'moved@example.com');
+      await until('sent', async () => (await deliveryOf('half-delivered')).status === 'sent');
+    } finally {
+      smtp.refuseRecipient = null;
+    }
+    const [mail] = await smtp.waitFor(before + 1).then((all) => all.slice(before));
+    expect(mail!.cc).toContain('support-lead@example.com');
+    const d = await deliveryOf('half-delivered');
+    expect(d).toMatchObject({ status: 'sent', attempts: 1, last_error: 'sent, but the mail server refused moved@example.com' });
+    const listed = await request(t.http).get('/v1/alerts?customerId=half-delivered').set('Authorization', `Bearer ${t.keys.lead}`);
+    expect(listed.status).toBe(200);
+    const item = listed.body.items.find((a: { customerId: string }) => a.customerId === 'half-delivered');
+    expect(item.deliveries[0]).toMatchObject({ status: 'sent', lastError: 'sent, but the mail server refused moved@example.com' });
   });
 
   it('with the queue stopped, alerts wait and all go out once it is back', async () => {

@@ -19,6 +19,8 @@ export interface TestSmtp {
   received: ReceivedMail[];
   /** Called with each parsed message before the server answers; throw to refuse it. */
   onMessage: ((mail: ReceivedMail) => Promise<void> | void) | null;
+  /** Called with each RCPT TO address; return a reply text to refuse it with 550, as a server that knows no such mailbox does. */
+  refuseRecipient: ((address: string) => string | null) | null;
   /** Waits until at least n messages arrived (or fails after timeoutMs). */
   waitFor(n: number, timeoutMs?: number): Promise<ReceivedMail[]>;
   close(): Promise<void>;
@@ -37,6 +39,7 @@ export async function startSmtp(port = 0): Promise<TestSmtp> {
     port: 0,
     received: [],
     onMessage: null,
+    refuseRecipient: null,
     async waitFor(n, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
       while (state.received.length < n) {
@@ -51,6 +54,11 @@ export async function startSmtp(port = 0): Promise<TestSmtp> {
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      const refusal = state.refuseRecipient?.(address.address) ?? null;
+      if (refusal === null) return callback();
+      callback(Object.assign(new Error(refusal), { responseCode: 550 }));
+    },
     onData(stream: SMTPServerDataStream, _session: SMTPServerSession, callback: (err?: Error | null) => void) {
       simpleParser(stream)
         .then(async (parsed) => {

@@ -1,3 +1,4 @@
+import { escapeLiteral } from 'pg';
 import { Injectable, Logger } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import { DataSource } from 'typeorm';
@@ -9,6 +10,7 @@ import { JobName, JobOutcome, JobPayloads } from '../../jobs/job-catalogue';
 import { asyncCommit, idLiteral } from './async-commit';
 import { DeliveryRow, EmailContent } from './email-content';
 import { MailTransport } from './mail-transport';
+import { withoutEmails } from '../../common/logging';
 
 /**
  * Stage two of email: sends one outbox row. A send is claimed in Postgres first (status
@@ -44,8 +46,9 @@ export class DeliverySender {
       ]);
       return 'skipped';
     }
+    let refused: string[] = [];
     try {
-      await this.transport.send({
+      ({ refused } = await this.transport.send({
         from: this.config.email.from,
         to: delivery.recipient,
         cc: delivery.cc,
@@ -54,12 +57,18 @@ export class DeliverySender {
         html: email.html,
         messageId: delivery.messageId,
         headers: { 'X-Churnwatch-Delivery': String(delivery.id), 'X-Churnwatch-Kind': delivery.kind },
-      });
+      }));
     } catch (err) {
       if (isOutage(err)) return this.deferred(delivery, err as Error);
       await this.failed(delivery, err as Error);
     }
-    await asyncCommit(pool, `UPDATE alert_deliveries SET status = 'sent', sent_at = now(), lease_until = NULL, last_error = NULL WHERE id = ${idLiteral(deliveryId)}`);
+    // Sent to the others: sending again would repeat it to them, so the refusal is recorded
+    // with the sent email (GET /v1/alerts shows it) for someone to fix the address.
+    const note = refused.length > 0 ? `sent, but the mail server refused ${refused.join(', ')}`.slice(0, 1000) : null;
+    await asyncCommit(
+      pool,
+      `UPDATE alert_deliveries SET status = 'sent', sent_at = now(), lease_until = NULL, last_error = ${note === null ? 'NULL' : escapeLiteral(note)} WHERE id = ${idLiteral(deliveryId)}`,
+    );
     this.metrics.recordEmail(delivery.kind, 'sent');
     if (this.outage) this.logger.log('Mail server reachable again');
     this.outage = false;
@@ -98,7 +107,7 @@ export class DeliverySender {
       [delivery.id, `mail server unavailable, will retry: ${err.message}`.slice(0, 1000), this.config.delivery.outageRetrySeconds],
     );
     this.metrics.recordEmail(delivery.kind, 'deferred');
-    if (!this.outage) this.logger.warn(`Mail server unavailable; emails wait in the outbox and are retried every ${this.config.delivery.outageRetrySeconds} s: ${err.message}`);
+    if (!this.outage) this.logger.warn(`Mail server unavailable; emails wait in the outbox and are retried every ${this.config.delivery.outageRetrySeconds} s: ${withoutEmails(err.message)}`);
     this.outage = true;
     return 'skipped';
   }
@@ -111,7 +120,7 @@ export class DeliverySender {
       [delivery.id, final ? 'failed' : 'queued', err.message.slice(0, 1000)],
     );
     this.metrics.recordEmail(delivery.kind, final ? 'failed' : 'retried');
-    this.logger.warn(`Email ${delivery.id} (${delivery.kind}) attempt ${delivery.attempts}${final ? ', giving up' : ''}: ${err.message}`);
+    this.logger.warn(`Email ${delivery.id} (${delivery.kind}) attempt ${delivery.attempts}${final ? ', giving up' : ''}: ${withoutEmails(err.message)}`);
     throw final ? new UnrecoverableError(err.message) : err;
   }
 }

@@ -35,7 +35,11 @@ export class MailTransport implements OnApplicationShutdown {
     return this.config.email.smtpUrl ? null : this.config.email.outboxDir;
   }
 
-  async send(mail: OutgoingMail): Promise<void> {
+  /**
+   * Sends one email; answers the recipients the server refused while it took the email
+   * for the others (when it refuses all of them, send throws).
+   */
+  async send(mail: OutgoingMail): Promise<{ refused: string[] }> {
     const message = { ...mail, cc: mail.cc.length > 0 ? mail.cc : undefined };
     if (this.outboxDir) {
       const info = (await this.fileTransport().sendMail(message)) as unknown as { message: Buffer };
@@ -44,9 +48,10 @@ export class MailTransport implements OnApplicationShutdown {
       const tmp = join(this.outboxDir, `.${name}.tmp`);
       await writeFile(tmp, info.message);
       await rename(tmp, join(this.outboxDir, name));
-      return;
+      return { refused: [] };
     }
-    await this.smtp().sendMail(message);
+    const info = (await this.smtp().sendMail(message)) as { rejected?: Array<string | { address: string }> };
+    return { refused: (info.rejected ?? []).map((r) => (typeof r === 'string' ? r : r.address)) };
   }
 
   private fileTransport(): Transporter {
