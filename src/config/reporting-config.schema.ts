@@ -17,6 +17,8 @@ export const reportingSchema = z
         checkIntervalSeconds: z.number().positive(),
         /** A run with chunks written that has not moved for this long no longer holds snapshots back. */
         stalledRunMinutes: z.number().positive(),
+        /** Connections (per api process) of the list pages' own pool, whose prepared statements keep one generic plan. */
+        pagePoolSize: z.number().int().min(1).max(100),
         /** Postgres work_mem of a CSV export's one query (joins and the sort of the whole list). */
         exportWorkMem: z.string().regex(/^\d+(kB|MB|GB)$/, 'expected a Postgres size such as 64MB'),
       })

@@ -14,14 +14,28 @@ export function createDataSource(url: string, poolSize = 10): DataSource {
     logging: false,
     // A connection is replaced after 10,000 queries: statements prepared on it (list pages
     // are prepared per snapshot and filter shape) do not pile up on a long-lived connection.
-    // Named statements (the list page and the customer page; everything else is unnamed,
-    // so planned per call anyway) keep one generic plan: left to choose, Postgres planned a
-    // cursor page afresh on every call, a third of its time, for the plan it already had.
-    extra: { max: poolSize, application_name: 'churnwatch', maxUses: 10_000, options: '-c plan_cache_mode=force_generic_plan' },
+    extra: { max: poolSize, application_name: 'churnwatch', maxUses: 10_000 },
   });
 }
 
 /** The node-postgres pool behind a DataSource, for COPY streams and long transactions. */
 export function pgPool(dataSource: DataSource): Pool {
   return (dataSource.driver as PostgresDriver).master as Pool;
+}
+
+/**
+ * A pool of its own for statements that should keep one generic plan. plan_cache_mode is
+ * per session and applies to every statement with parameters, the unnamed ones too (on
+ * the main pool it would plan "$1 IS NULL OR …" filters without their values), so only
+ * statements meant for it run here.
+ */
+export function genericPlanPool(dataSource: DataSource, max: number, name: string): Pool {
+  const { connectionString, host, port, user, password, database, ssl } = pgPool(dataSource).options;
+  return new Pool({
+    connectionString, host, port, user, password, database, ssl,
+    max,
+    maxUses: 10_000,
+    application_name: name,
+    options: '-c plan_cache_mode=force_generic_plan',
+  });
 }

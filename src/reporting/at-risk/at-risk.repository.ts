@@ -1,7 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { pgPool } from '../../database/data-source';
+import type { Pool } from 'pg';
+import { AppConfig } from '../../config/app-config';
+import { genericPlanPool, pgPool } from '../../database/data-source';
 import { AtRiskFilter, AtRiskSort, SORT_COLUMN } from './at-risk-query';
 import { partitionName } from './at-risk-snapshots.repository';
 import { isoSql } from '../../database/iso-sql';
@@ -182,8 +184,25 @@ function statementName(text: string): string {
 
 /** Reads of the at-risk list pages. */
 @Injectable()
-export class AtRiskRepository {
-  constructor(private readonly dataSource: DataSource) {}
+export class AtRiskRepository implements OnApplicationShutdown {
+  private pagePool: Pool | null = null;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** Opened on the first page read: only processes serving the list connect it. */
+  private pages(): Pool {
+    this.pagePool ??= genericPlanPool(this.dataSource, this.config.reporting.atRisk.pagePoolSize, 'churnwatch-at-risk-pages');
+    return this.pagePool;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const pool = this.pagePool;
+    this.pagePool = null;
+    await pool?.end();
+  }
 
   /** At-risk customers per tier of a snapshot among the given managers' customers (as they are now). */
   async countsOf(snapshotId: number, managers: string[]): Promise<Record<string, number>> {
@@ -199,10 +218,11 @@ export class AtRiskRepository {
     const params: unknown[] = [];
     const entries = entriesQuery(snapshotId, filter, sort, parameterBinder(params), after, limit + 1);
     const text = pageQuery(entries, sort);
-    // Prepared per connection under a name of its own text: planning the joins cost about
-    // as much as running them, and a list is read page after page in the same shape.
+    // Prepared per connection under a name of its own text, with one generic plan: planning
+    // the joins cost about as much as running them, and a list is read page after page in
+    // the same shape (left to choose, Postgres kept planning each page with a cursor afresh).
     const name = statementName(text);
-    const { rows } = await pgPool(this.dataSource).query<PageRow>({ name, text, values: params, rowMode: 'array' });
+    const { rows } = await this.pages().query<PageRow>({ name, text, values: params, rowMode: 'array' });
     const page = rows.slice(0, limit);
     const last = rows.length > limit ? (page[page.length - 1] as PageRow) : null;
     // Keys travel as text: a float8's text is its exact shortest form; value at risk stays an exact decimal.
