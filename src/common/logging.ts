@@ -15,27 +15,28 @@ interface SerializedError {
 /** Postgres quotes the offending input in these messages ("invalid input syntax for type uuid: "…""). */
 const QUOTED_INPUT = /(invalid input (?:syntax|value) for [^:"]+: )"[^\n]*"/g;
 
+const EMAIL_ADDRESS = /[^\s<>()[\]{},;:"'@]+@[^\s<>()[\]{},;:"'@]+\.[^\s<>()[\]{},;:"'@]+/g;
+
+/**
+ * A text as logged, without email addresses: an SMTP server's refusal quotes the
+ * recipient ("550 5.1.1 <am@example.com>: Recipient address rejected"), an account
+ * manager's address. Applied to every log line's message and every logged error, so no
+ * call site has to remember it; what is stored (an email's last_error) keeps the address.
+ */
+function withoutEmails(text: string): string {
+  return text.replace(EMAIL_ADDRESS, '[email]');
+}
+
 /**
  * Errors are logged by type, message, code and stack only. Database errors also carry the
  * query's parameters, the offending row (pg `detail`, `where`) and the driver error, any
  * of which can hold a customer's name or email, so none of those fields is written.
  */
 export function logSafeError(err: SerializedError): Record<string, unknown> {
-  const redact = (text: string | undefined) => text?.replace(QUOTED_INPUT, '$1"[redacted]"');
+  const redact = (text: string | undefined) => (text === undefined ? undefined : withoutEmails(text.replace(QUOTED_INPUT, '$1"[redacted]"')));
   const out: Record<string, unknown> = { type: err.type, message: redact(err.message), stack: redact(err.stack) };
   if (typeof err.code === 'string') out.code = err.code;
   return out;
-}
-
-const EMAIL_ADDRESS = /[^\s<>()[\]{},;:"'@]+@[^\s<>()[\]{},;:"'@]+\.[^\s<>()[\]{},;:"'@]+/g;
-
-/**
- * A message as logged, without email addresses: an SMTP server's refusal quotes the
- * recipient ("550 5.1.1 <am@example.com>: Recipient address rejected"), an account
- * manager's address. The message stored with the email (last_error) keeps it.
- */
-export function withoutEmails(text: string): string {
-  return text.replace(EMAIL_ADDRESS, '[email]');
 }
 
 /** The path as logged: no query string (filters can carry emails), no acknowledge token (a credential). */
@@ -46,7 +47,8 @@ export function loggedPath(url: string | undefined): string | undefined {
 
 /**
  * Structured JSON logs. Requests are logged by method, path (no query string: filters
- * can carry emails) and status; bodies and the Authorization header never are. Lines go
+ * can carry emails) and status; bodies and the Authorization header never are, and no
+ * message or error keeps an email address. Lines go
  * to stdout unless logging.file names a file.
  */
 export function loggerOptions(config: AppConfig): Params {
@@ -62,6 +64,13 @@ export function loggerOptions(config: AppConfig): Params {
       err: logSafeError,
     },
     redact: ['req.headers', 'res.headers'],
+    hooks: {
+      // Every message, whichever module logs it, loses its email addresses.
+      logMethod(this: pino.Logger, args: Parameters<pino.LogFn>, method: pino.LogFn) {
+        const clean = args.map((a: unknown) => (typeof a === 'string' ? withoutEmails(a) : a)) as Parameters<pino.LogFn>;
+        return method.apply(this, clean);
+      },
+    },
     autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health' || req.url === '/metrics' },
   };
   const file = config.logging.file;

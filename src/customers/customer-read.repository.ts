@@ -67,7 +67,6 @@ export class CustomerReadRepository {
     if (!r) return null;
     return toPage(r);
   }
-
 }
 
 /** The page's one statement: $1 the customer's externalId, $2 the manager it must belong to (or null). */

@@ -7,7 +7,6 @@ import { JOB_HANDLER } from './job-handler.decorator';
 import { JOB_PAYLOADS, JOB_QUEUE, JobName, JobOutcome, QueueName } from './job-catalogue';
 import Redis from 'ioredis';
 import { bullConnection, closeBull, queueSettings } from './job-queue.service';
-import { withoutEmails } from '../common/logging';
 
 type Handler = (payload: unknown, job: Job) => Promise<JobOutcome>;
 
@@ -72,7 +71,7 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
       maxStalledCount: settings.attempts,
     });
     worker.on('failed', (job, err) => void this.failed(job, err));
-    worker.on('error', (err) => this.logger.warn(`Worker ${queue}: ${withoutEmails(err.message)}`));
+    worker.on('error', (err) => this.logger.warn(`Worker ${queue}: ${err.message}`));
     return { worker, connection };
   }
 
@@ -99,7 +98,7 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
   private async failed(job: Job | undefined, err: Error): Promise<void> {
     if (!job) return;
     const final = err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
-    this.logger.warn(`Job ${job.name} ${job.id} failed (attempt ${job.attemptsMade}${final ? ', final' : ''}): ${withoutEmails(err.message)}`);
+    this.logger.warn(`Job ${job.name} ${job.id} failed (attempt ${job.attemptsMade}${final ? ', final' : ''}): ${err.message}`);
     // A payload that never passed its schema belongs to no run or model: nothing to fail.
     if (!final || !JOB_PAYLOADS[job.name as JobName]?.safeParse(job.data).success) return;
     for (const listener of this.failureListeners) {

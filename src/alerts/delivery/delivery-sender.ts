@@ -1,4 +1,3 @@
-import { escapeLiteral } from 'pg';
 import { Injectable, Logger } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import { DataSource } from 'typeorm';
@@ -10,7 +9,6 @@ import { JobName, JobOutcome, JobPayloads } from '../../jobs/job-catalogue';
 import { asyncCommit, idLiteral } from './async-commit';
 import { DeliveryRow, EmailContent } from './email-content';
 import { MailTransport } from './mail-transport';
-import { withoutEmails } from '../../common/logging';
 
 /**
  * Stage two of email: sends one outbox row. A send is claimed in Postgres first (status
@@ -64,11 +62,13 @@ export class DeliverySender {
     }
     // Sent to the others: sending again would repeat it to them, so the refusal is recorded
     // with the sent email (GET /v1/alerts shows it) for someone to fix the address.
-    const note = refused.length > 0 ? `sent, but the mail server refused ${refused.join(', ')}`.slice(0, 1000) : null;
-    await asyncCommit(
-      pool,
-      `UPDATE alert_deliveries SET status = 'sent', sent_at = now(), lease_until = NULL, last_error = ${note === null ? 'NULL' : escapeLiteral(note)} WHERE id = ${idLiteral(deliveryId)}`,
-    );
+    // (The addresses are the server's text: bound as a parameter, not spliced into asyncCommit's statement; it happens rarely.)
+    const sent = `UPDATE alert_deliveries SET status = 'sent', sent_at = now(), lease_until = NULL`;
+    if (refused.length > 0) {
+      await pool.query(`${sent}, last_error = $2 WHERE id = $1`, [deliveryId, `sent, but the mail server refused ${refused.join(', ')}`.slice(0, 1000)]);
+    } else {
+      await asyncCommit(pool, `${sent}, last_error = NULL WHERE id = ${idLiteral(deliveryId)}`);
+    }
     this.metrics.recordEmail(delivery.kind, 'sent');
     if (this.outage) this.logger.log('Mail server reachable again');
     this.outage = false;
@@ -107,7 +107,7 @@ export class DeliverySender {
       [delivery.id, `mail server unavailable, will retry: ${err.message}`.slice(0, 1000), this.config.delivery.outageRetrySeconds],
     );
     this.metrics.recordEmail(delivery.kind, 'deferred');
-    if (!this.outage) this.logger.warn(`Mail server unavailable; emails wait in the outbox and are retried every ${this.config.delivery.outageRetrySeconds} s: ${withoutEmails(err.message)}`);
+    if (!this.outage) this.logger.warn(`Mail server unavailable; emails wait in the outbox and are retried every ${this.config.delivery.outageRetrySeconds} s: ${err.message}`);
     this.outage = true;
     return 'skipped';
   }
@@ -120,7 +120,7 @@ export class DeliverySender {
       [delivery.id, final ? 'failed' : 'queued', err.message.slice(0, 1000)],
     );
     this.metrics.recordEmail(delivery.kind, final ? 'failed' : 'retried');
-    this.logger.warn(`Email ${delivery.id} (${delivery.kind}) attempt ${delivery.attempts}${final ? ', giving up' : ''}: ${withoutEmails(err.message)}`);
+    this.logger.warn(`Email ${delivery.id} (${delivery.kind}) attempt ${delivery.attempts}${final ? ', giving up' : ''}: ${err.message}`);
     throw final ? new UnrecoverableError(err.message) : err;
   }
 }

@@ -6,7 +6,6 @@ import { inTransaction } from '../../database/transaction';
 import { JobName, jobIds, QueueName } from '../../jobs/job-catalogue';
 import { JobQueue } from '../../jobs/job-queue.service';
 import { messageIdDomain } from '../outbox-keys';
-import { withoutEmails } from '../../common/logging';
 
 const SHUTDOWN_WAIT_MS = 5_000;
 
@@ -46,7 +45,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnApplicationSh
         })
         .catch((err: Error) => {
           // Logged once per outage, not every tick.
-          if (err.message !== this.lastError) this.logger.warn(`Outbox dispatch failed, will retry: ${withoutEmails(err.message)}`);
+          if (err.message !== this.lastError) this.logger.warn(`Outbox dispatch failed, will retry: ${err.message}`);
           this.lastError = err.message;
         })
         .finally(() => (this.running = null));
