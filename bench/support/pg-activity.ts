@@ -1,11 +1,10 @@
 /**
  * A sampling profiler of the service's database sessions: every 200 ms, what each
  * `churnwatch` backend of the bench database is doing (pg_stat_activity), summed into
- * seconds per activity. Without touching the service, it splits a scoring run into
- * feature SQL, score reads, score writes, and Node work inside the write transaction
- * ("idle in transaction": the backend waits for the next statement while the worker
- * computes). Time the worker spends outside any statement or transaction (after the
- * feature query, before the transaction) shows as idle and is not counted.
+ * seconds per activity. Without touching the service, it splits a scoring run into the
+ * chunks' scoring statements (features, scores and their writes in one), the alert
+ * rules' statements, bookkeeping, and Node work inside the write transaction ("idle in
+ * transaction": the backend waits for the next statement while the worker computes).
  */
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
@@ -15,10 +14,8 @@ const INTERVAL_MS = 200;
 
 /** Statement kinds of a scoring chunk, by a fragment of their text. */
 const KINDS: Array<[RegExp, string]> = [
+  [/^\/\* churnwatch: score chunk \*\//, 'score chunk (features, scores, upsert, history)'],
   [/WITH pop AS/, 'feature SQL'],
-  [/FROM customer_scores WHERE customer_id = ANY/, 'read current scores'],
-  [/INSERT INTO customer_scores/, 'upsert customer_scores'],
-  [/INSERT INTO score_history/, 'insert score_history'],
   [/scoring_chunks|chunks_done|status = 'succeeded'|FROM scoring_runs/, 'run/chunk bookkeeping'],
   [/^\s*(BEGIN|COMMIT|START TRANSACTION)/i, 'begin/commit'],
 ];

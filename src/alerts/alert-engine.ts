@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PoolClient } from 'pg';
 import { AppConfig } from '../config/app-config';
-import type { Driver } from '../model/explanations';
+import type { Change, Driver } from '../model/explanations';
 import { driverGroups } from '../playbooks/driver-groups';
 import { allocateBudget, budgetPeriodStart, rankActions, SuggestedAction } from '../playbooks/playbook';
 import { ValueBands, valueSegmentOf } from '../playbooks/value-segments';
@@ -20,9 +20,8 @@ export interface AlertCandidate {
   /** What the customer is worth (annual revenue or CLV), for expected savings. */
   value: number;
   valueAtRisk: string;
-  /** JSON, as stored on the score. */
-  drivers: string;
-  changes: string;
+  /** The score's drivers and what changed since the score before, worked out on first use (only raised and escalated alerts need them). */
+  explain(): { drivers: Driver[]; changes: Change[] };
 }
 
 export interface AlertRun {
@@ -179,7 +178,7 @@ export class AlertEngine {
   }
 
   private rank(c: AlertCandidate, tier: string, info: CustomerInfo, bands: ValueBands | null): SuggestedAction[] {
-    const drivers = JSON.parse(c.drivers) as Driver[];
+    const { drivers } = c.explain();
     const segment = bands ? valueSegmentOf(info.monthlyRevenue, bands) : 'mid';
     return rankActions(
       { probability: c.probability, value: c.value, tier, valueSegment: segment, driverGroups: driverGroups(drivers) },
@@ -248,8 +247,7 @@ export class AlertEngine {
         previous_probability: o.candidate.previousProbability,
         value_at_risk: o.candidate.valueAtRisk,
         currency: customers.get(o.candidate.customerId)?.currency,
-        drivers: JSON.parse(o.candidate.drivers) as unknown,
-        changes: JSON.parse(o.candidate.changes) as unknown,
+        ...o.candidate.explain(),
         ...actionColumns(o.actions),
         recipient: o.recipient,
         needs_digest: o.needsDigest,
@@ -282,8 +280,7 @@ export class AlertEngine {
         probability: o.candidate.probability,
         previous_probability: o.candidate.previousProbability,
         value_at_risk: o.candidate.valueAtRisk,
-        drivers: JSON.parse(o.candidate.drivers) as unknown,
-        changes: JSON.parse(o.candidate.changes) as unknown,
+        ...o.candidate.explain(),
         ...actionColumns(o.actions),
         needs_digest: o.needsDigest,
         immediate: o.immediate,

@@ -1,5 +1,6 @@
 import type { AlertsConfig } from '../config/alerting-config.schema';
-import { FEATURE_INDEX, FEATURE_KEYS } from '../features/feature-catalog';
+import { FEATURE_INDEX, FEATURE_KEYS, type FeatureKey } from '../features/feature-catalog';
+import { float8Literal } from '../model/model-sql';
 
 const WIDTH = FEATURE_KEYS.length;
 
@@ -12,4 +13,10 @@ const WIDTH = FEATURE_KEYS.length;
 export function customerValue(values: Float64Array, row: number, config: AlertsConfig['value']): number {
   if (config.basis === 'clv') return (values[row * WIDTH + FEATURE_INDEX.spend_90d] as number) * 4 * config.lifetimeYears;
   return 12 * (values[row * WIDTH + FEATURE_INDEX.monthly_revenue] as number);
+}
+
+/** customerValue() as a SQL expression over feature columns named by key (same operations, same order). */
+export function customerValueSql(config: AlertsConfig['value'], column: (key: FeatureKey) => string): string {
+  if (config.basis === 'clv') return `(${column('spend_90d')} * 4 * ${float8Literal(config.lifetimeYears)})`;
+  return `(12 * ${column('monthly_revenue')})`;
 }

@@ -9,6 +9,7 @@ import { configureHttpApp } from '../http-app';
 import { withContext } from './context';
 import { stopOnSignals } from '../common/shutdown';
 import { printScoreReport, runAndWait } from './scoring-commands';
+import { ScoreExplainer } from '../model/score-explainer';
 import type { RunView } from '../scoring/run-view';
 import { deliverAndReport } from './alert-commands';
 
@@ -94,7 +95,7 @@ export async function demo(config: AppConfig, opts: SeedOptions): Promise<void> 
     );
   }
   out('');
-  await printScoreReport(ds, config.tiers);
+  await printScoreReport(ds, config.tiers, app.get(ScoreExplainer));
   await deliverAndReport(app, (run as RunView).id);
   const counts: Record<string, number>[] = await ds.query(`
     SELECT (SELECT count(*) FROM customers)::int AS customers,

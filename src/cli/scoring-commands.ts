@@ -1,5 +1,6 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { Explanation, ScoreExplainer } from '../model/score-explainer';
 import { withContext } from './context';
 import { AppConfig } from '../config/app-config';
 import { ModelRegistry } from '../model/model-registry.service';
@@ -59,7 +60,7 @@ export async function trainModel(config: AppConfig, opts: { horizonDays?: number
 }
 
 /** Customers per tier and the top 10 at-risk customers with their drivers, as a text table. */
-export async function printScoreReport(ds: DataSource, tiers: AppConfig['tiers']): Promise<void> {
+export async function printScoreReport(ds: DataSource, tiers: AppConfig['tiers'], explainer: ScoreExplainer): Promise<void> {
   const counts: Array<{ tier: string | null; n: number }> = await ds.query(
     `SELECT tier, count(*)::int AS n FROM customer_scores GROUP BY tier`,
   );
@@ -67,16 +68,19 @@ export async function printScoreReport(ds: DataSource, tiers: AppConfig['tiers']
   out('Customers per tier (churn probability; higher = more likely to churn):');
   for (const t of tiers) out(`  ${t.name.padEnd(10)} >= ${t.minProbability.toFixed(2)}  ${String(byTier.get(t.name) ?? 0).padStart(7)}`);
   out(`  ${'below'.padEnd(10)}          ${String(byTier.get(null) ?? 0).padStart(7)}`);
-  const top: Array<{ external_id: string; name: string; probability: number; value_at_risk: string; drivers: Array<{ text: string }> }> =
+  const top: Array<{ external_id: string; name: string; probability: number; value_at_risk: string; model_id: string; features: Buffer | null }> =
     await ds.query(
-      `SELECT c.external_id, c.name, s.probability, s.value_at_risk, s.drivers
+      `SELECT c.external_id, c.name, s.probability, s.value_at_risk, s.model_id, s.features
          FROM customer_scores s JOIN customers c ON c.id = s.customer_id
         ORDER BY s.probability DESC, s.customer_id LIMIT 10`,
     );
+  const explained = await explainer.explain(
+    top.map((r) => ({ modelId: Number(r.model_id), probability: r.probability, features: r.features, previousModelId: null, previousFeatures: null })),
+  );
   out('');
   out('Top 10 at-risk customers:');
-  for (const r of top) {
+  top.forEach((r, i) => {
     out(`  ${(r.probability * 100).toFixed(0).padStart(3)} %  ${r.external_id.padEnd(12)} ${r.name.slice(0, 28).padEnd(28)} value at risk ${Number(r.value_at_risk).toFixed(0).padStart(8)}`);
-    for (const d of r.drivers.slice(0, 2)) out(`         - ${d.text}`);
-  }
+    for (const d of (explained[i] as Explanation).drivers.slice(0, 2)) out(`         - ${d.text}`);
+  });
 }

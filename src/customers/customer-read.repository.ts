@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { pgPool } from '../database/data-source';
 import { AppConfig } from '../config/app-config';
+import { Explanation, ScoreExplainer } from '../model/score-explainer';
 import {
   alertsSql, complaintsSql, CustomerAlertView, HistoryEntry, historySql, lastActivitySql, lastPaymentSql, SignalSummary, weeksSql,
 } from './customer-signals.sql';
@@ -51,6 +52,7 @@ export class CustomerReadRepository {
 
   constructor(
     private readonly dataSource: DataSource,
+    private readonly explainer: ScoreExplainer,
     config: AppConfig,
   ) {
     this.sql = pageSql(config.reporting.customerPage);
@@ -65,13 +67,20 @@ export class CustomerReadRepository {
     const { rows } = await pgPool(this.dataSource).query({ name: 'customer-page', text: this.sql, values: [externalId, managerEmail] });
     const r = rows[0];
     if (!r) return null;
-    return toPage(r);
+    // The score's drivers and changes are worked out from the features it was computed from.
+    const [explanation] =
+      r.probability === null
+        ? [null]
+        : await this.explainer.explain([
+            { modelId: Number(r.model_id), probability: r.probability, features: r.features, previousModelId: r.previous_model_id === null ? null : Number(r.previous_model_id), previousFeatures: r.previous_features },
+          ]);
+    return toPage(r, explanation ?? null);
   }
 }
 
 /** The page's one statement: $1 the customer's externalId, $2 the manager it must belong to (or null). */
 function pageSql({ weeks, alerts, complaints }: AppConfig['reporting']['customerPage']): string {
-  return `SELECT c.*, s.probability, s.previous_probability, s.tier, s.drivers, s.changes, s.value_at_risk,
+  return `SELECT c.*, s.probability, s.previous_probability, s.tier, s.features, s.previous_features, s.previous_model_id, s.value_at_risk,
               s.scored_at, s.as_of, s.run_id, s.model_id,
               (SELECT a.actions FROM alerts a WHERE a.customer_id = c.id AND a.status IN ('open', 'acknowledged')) AS alert_actions,
               ${historySql('c.id', HISTORY_LIMIT)} AS history, ${weeksSql('c.id', weeks)} AS weeks,
@@ -81,7 +90,7 @@ function pageSql({ weeks, alerts, complaints }: AppConfig['reporting']['customer
         WHERE c.external_id = $1 AND ($2::text IS NULL OR c.account_manager_email = $2)`;
 }
 
-function toPage(r: any): CustomerPage {
+function toPage(r: any, explanation: Explanation | null): CustomerPage {
   return {
     customer: {
       externalId: r.external_id,
@@ -104,8 +113,8 @@ function toPage(r: any): CustomerPage {
             probability: r.probability,
             previousProbability: r.previous_probability,
             tier: r.tier,
-            drivers: r.drivers,
-            changes: r.changes,
+            drivers: explanation?.drivers ?? [],
+            changes: explanation?.changes ?? [],
             actions: r.alert_actions ?? [],
             valueAtRisk: r.value_at_risk,
             scoredAt: r.scored_at.toISOString(),

@@ -53,7 +53,8 @@ const SET_LOCAL = Object.entries(FEATURE_SQL_SETTINGS)
   .map(([k, v]) => `SET LOCAL ${k} = '${v}'`)
   .join('; ');
 
-const T = '$1::timestamptz';
+/** The as-of instant in the SQL below; featureRowsSql puts the statement's parameter in its place. */
+const T = '{{T}}';
 /** T minus whole days, as hours: '30 days' on a timestamptz would follow the session's DST changes. */
 const ago = (days: number) => `(${T} - interval '${days * 24} hours')`;
 /** Fractional days from `at` to T; date_part stays float8 (extract() would be numeric, and slow). */
@@ -164,25 +165,50 @@ export class FeaturesRepository {
 
   /** The one statement compute() runs (also for benchmarks timing the raw SQL). */
   featureSql(asOf: Date, scope: FeatureScope): { text: string; values: unknown[] } {
-    if (Number.isNaN(asOf.getTime())) throw new Error('featureSql: invalid asOf date');
-    const values: unknown[] = [asOf.toISOString()];
-    const param = (v: unknown) => `$${values.push(v)}`;
-    // The same id conditions on customers and on each signal table: on the signal tables they
-    // bound the (customer_id, time) index scan to the chunk's customers.
-    const idConds: string[] = [];
-    if (scope.fromId != null) idConds.push(`>= ${param(scope.fromId)}::bigint`);
-    if (scope.toId != null) idConds.push(`<= ${param(scope.toId)}::bigint`);
-    if (scope.customerIds != null) idConds.push(`= ANY(${param(scope.customerIds)}::bigint[])`);
-    const customerConds = idConds.map((c) => `id ${c}`);
-    if (scope.segment != null) customerConds.push(`segment = ${param(scope.segment)}::text`);
-    const signalConds = idConds.map((c) => `customer_id ${c}`);
-    // Without any id bound, a segment scope still keeps other segments' rows out of the aggregates.
-    if (idConds.length === 0 && scope.segment != null) signalConds.push('customer_id IN (SELECT id FROM pop)');
-    const signalWhere = (timeConds: string) => [...signalConds, timeConds].join(' AND ');
+    const values: unknown[] = [];
+    const { ctes, rows } = featureRowsSql(asOf, scope, values);
+    const text = `${ctes}
+SELECT ${PACKED_ROW}
+FROM (SELECT id::float8, date_part('epoch', churned_at) * 1000, ${FEATURE_KEYS.join(', ')}
+  FROM (${rows}) r ORDER BY r.id -- a plain projection of a sorted subquery keeps its order
+) f(${PACKED_COLUMNS.join(', ')})`;
+    return { text, values };
+  }
+}
 
-    const text = `
-WITH pop AS (
-  SELECT id, signup_at, renewal_at, monthly_revenue, churned_at FROM customers
+/**
+ * The feature query of a scope as parts: `ctes` (a WITH clause: the customers alive at T
+ * in scope, then per signal table one GROUP BY customer_id over the scope's id range) and
+ * `rows`, a SELECT over them with one row per customer: id, segment, churned_at and one
+ * float8 column per FEATURE_KEYS key, in no particular order. Parameters are appended to
+ * `values` ($1 is the as-of instant when `values` starts empty); `idFilter` states the
+ * scope's id bounds for another table. Scoring runs put their scoring and writes after
+ * these parts (scoreStatement); compute() fetches them packed.
+ */
+export function featureRowsSql(
+  asOf: Date,
+  scope: FeatureScope,
+  values: unknown[],
+): { ctes: string; rows: string; idFilter: (column: string) => string } {
+  if (Number.isNaN(asOf.getTime())) throw new Error('featureSql: invalid asOf date');
+  const param = (v: unknown) => `$${values.push(v)}`;
+  const t = `${param(asOf.toISOString())}::timestamptz`;
+  const sql = (text: string) => text.replaceAll(T, t);
+  // The same id conditions on customers and on each signal table: on the signal tables they
+  // bound the (customer_id, time) index scan to the chunk's customers.
+  const idConds: string[] = [];
+  if (scope.fromId != null) idConds.push(`>= ${param(scope.fromId)}::bigint`);
+  if (scope.toId != null) idConds.push(`<= ${param(scope.toId)}::bigint`);
+  if (scope.customerIds != null) idConds.push(`= ANY(${param(scope.customerIds)}::bigint[])`);
+  const customerConds = idConds.map((c) => `id ${c}`);
+  if (scope.segment != null) customerConds.push(`segment = ${param(scope.segment)}::text`);
+  const signalConds = idConds.map((c) => `customer_id ${c}`);
+  // Without any id bound, a segment scope still keeps other segments' rows out of the aggregates.
+  if (idConds.length === 0 && scope.segment != null) signalConds.push('customer_id IN (SELECT id FROM pop)');
+  const signalWhere = (timeConds: string) => [...signalConds, timeConds].join(' AND ');
+
+  const ctes = sql(`WITH pop AS (
+  SELECT id, segment, signup_at, renewal_at, monthly_revenue, churned_at FROM customers
   WHERE ${['signup_at <= ' + T, `(churned_at IS NULL OR churned_at > ${T})`, ...customerConds].join(' AND ')}
 ), act AS (
   SELECT customer_id,
@@ -215,12 +241,11 @@ WITH pop AS (
   FROM spend_events
   WHERE ${signalWhere(`occurred_at > ${ago(180)} AND occurred_at <= ${T}`)}
   GROUP BY customer_id
-)
-SELECT ${PACKED_ROW}
-FROM (SELECT id::float8, date_part('epoch', churned_at) * 1000,
-  ${FEATURE_KEYS.map((k) => `(${FEATURE_SQL[k]})::float8`).join(',\n  ')}
+)`);
+  const rows = sql(`SELECT b.id, b.segment, b.churned_at,
+  ${FEATURE_KEYS.map((k) => `(${FEATURE_SQL[k]})::float8 AS ${k}`).join(',\n  ')}
 FROM (
-  SELECT p.id, p.churned_at, ${daysTo('p.signup_at')} AS tenure, p.monthly_revenue::float8 AS revenue,
+  SELECT p.id, p.segment, p.churned_at, ${daysTo('p.signup_at')} AS tenure, p.monthly_revenue::float8 AS revenue,
     CASE WHEN p.renewal_at IS NOT NULL THEN ${NEXT_RENEWAL} END AS next_renewal,
     coalesce(a.a30, 0) AS a30, coalesce(a.a_prev, 0) AS a_prev, coalesce(a.a84, 0) AS a84,
     coalesce(a.a_slope, 0) AS a_slope, coalesce(a.a_last, ${OLDER_ACTIVITY}) AS a_last,
@@ -232,9 +257,8 @@ FROM (
   LEFT JOIN act a ON a.customer_id = p.id
   LEFT JOIN cmp c ON c.customer_id = p.id
   LEFT JOIN sp s ON s.customer_id = p.id
-) b
-ORDER BY b.id -- a plain projection of a sorted subquery keeps its order
-) f(${PACKED_COLUMNS.join(', ')})`;
-    return { text, values };
-  }
+) b`);
+  // The scope's id bounds on another table's customer id column (e.g. to join its rows by index range).
+  const idFilter = (column: string) => (idConds.length === 0 ? 'true' : idConds.map((c) => `${column} ${c}`).join(' AND '));
+  return { ctes, rows, idFilter };
 }

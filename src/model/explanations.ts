@@ -1,6 +1,6 @@
 import { FEATURE_CATALOG, FeatureKey } from '../features/feature-catalog';
 import { describeDriver } from '../features/feature-sentences';
-import type { LogisticModelSpec } from './logistic-model';
+import { predict, type LogisticModelSpec } from './logistic-model';
 import { isFeatureKey } from './model-input';
 
 /**
@@ -97,4 +97,35 @@ function changeText(key: string, effect: number, features: Record<FeatureKey, nu
   const now = isFeatureKey(key) ? describeDriver(key, features) : key;
   const label = isFeatureKey(key) ? FEATURE_CATALOG[key].label : key;
   return `${label} ${direction} the risk by ${shown} points since the previous score (now: ${now})`;
+}
+
+/** A score's inputs as stored: its features and the model version that scored them. */
+export interface ScoredFeatures {
+  spec: LogisticModelSpec;
+  features: Record<FeatureKey, number>;
+}
+
+/** weight × standardised value per feature of the spec, as predict() computes them. */
+export function contributionsOf(spec: LogisticModelSpec, features: Record<string, number>): Float64Array {
+  const contributions = new Float64Array(spec.features.length);
+  predict(spec, spec.features.map((f) => features[f.key] ?? NaN), contributions);
+  return contributions;
+}
+
+/**
+ * A score's drivers and what changed since the score before it, worked out from the stored
+ * features and model versions (a score's probability is stored as it was computed; the
+ * change sentences measure against it).
+ */
+export function explainScore(
+  score: ScoredFeatures & { probability: number },
+  previous: ScoredFeatures | null,
+  counts: { drivers: number; changes: number },
+): { drivers: Driver[]; changes: Change[] } {
+  const contributions = contributionsOf(score.spec, score.features);
+  const drivers = topDrivers(score.spec, contributions, score.features, counts.drivers);
+  const changes = previous
+    ? whatChanged(score.spec, contributions, score.probability, { spec: previous.spec, contributions: contributionsOf(previous.spec, previous.features) }, score.features, counts.changes)
+    : [];
+  return { drivers, changes };
 }

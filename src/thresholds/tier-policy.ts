@@ -1,3 +1,5 @@
+import { float8Literal, textLiteral } from '../model/model-sql';
+
 /** A risk tier: customers whose churn probability reaches minProbability (highest tier first). */
 export interface TierRule {
   name: string;
@@ -65,6 +67,29 @@ export class TierPolicy {
 
   assign(probability: number, previousTier: string | null, segment: string | null): string | null {
     return tierWithHysteresis(probability, previousTier, this.tiersFor(segment), this.settings.hysteresis);
+  }
+
+  /**
+   * assign() as a SQL expression over a probability, the tier held before and the segment
+   * (column expressions), for scoring runs that tier their customers in the statement that
+   * scores them. The same comparisons in the same order: the threshold of a tier at or below
+   * the held one is lowered by the hysteresis margin.
+   */
+  sql(probability: string, previousTier: string, segment: string): string {
+    const tiers = this.settings.tiers;
+    const held = `(CASE ${previousTier} ${tiers.map((t, i) => `WHEN ${textLiteral(t.name)} THEN ${i}`).join(' ')} ELSE -1 END)`;
+    const minimum = (i: number): string => {
+      const tier = tiers[i] as TierRule;
+      const overrides = [...this.bySegment].filter(([, rules]) => (rules[i] as TierRule).minProbability !== tier.minProbability);
+      if (overrides.length === 0) return float8Literal(tier.minProbability);
+      const cases = overrides.map(([segment, rules]) => `WHEN ${textLiteral(segment)} THEN ${float8Literal((rules[i] as TierRule).minProbability)}`);
+      return `(CASE ${segment} ${cases.join(' ')} ELSE ${float8Literal(tier.minProbability)} END)`;
+    };
+    const margin = float8Literal(this.settings.hysteresis);
+    const branches = tiers.map(
+      (t, i) => `WHEN ${probability} >= (CASE WHEN ${held} BETWEEN 0 AND ${i} THEN ${minimum(i)} - ${margin} ELSE ${minimum(i)} END) THEN ${textLiteral(t.name)}`,
+    );
+    return `(CASE ${branches.join(' ')} END)`;
   }
 
   /** Higher for a higher tier; 0 for no tier (or one no longer configured). */

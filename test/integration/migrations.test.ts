@@ -64,8 +64,14 @@ describe('migrations', () => {
     expect(await tables()).toEqual(TABLES);
   });
 
+  /** Reverts the named migration and every later one. */
+  const revertThrough = async (name: string) => {
+    const later = MIGRATIONS.length - MIGRATIONS.findIndex((m) => m.name === name);
+    for (let i = 0; i < later; i++) await ds.undoLastMigration({ transaction: 'each' });
+  };
+
   it('gives alerts raised before the at-risk migration their action texts and keys', async () => {
-    await ds.undoLastMigration({ transaction: 'each' });
+    await revertThrough('AtRiskSnapshots1764300000000');
     await ds.query(`INSERT INTO customers (external_id, name, monthly_revenue, currency, signup_at, account_manager_email)
                     VALUES ('old-alert', 'O', 10, 'USD', now(), 'am@x.com')`);
     await ds.query(`INSERT INTO scoring_runs (status, scope, full_run, trigger, as_of) VALUES ('succeeded', '{"kind":"all"}', true, 'api', now())`);

@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SeedService } from '../../src/demo/seed.service';
 import { QueueName } from '../../src/jobs/job-catalogue';
 import { JobQueue } from '../../src/jobs/job-queue.service';
+import { SCORE_STATEMENT_TAG } from '../../src/scoring/score-statement';
 import { runScores, waitForRun } from '../support/scoring';
 import { TestApp, startTestApp } from '../support/test-app';
 import { WorkerProcesses } from '../support/workers';
@@ -62,8 +63,8 @@ describe('scoring runs shared by worker processes', () => {
       const runId = await trigger();
       for (let i = 0; ; i++) {
         const [row] = await t.sql<{ n: number }>(
-          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO customer_scores%'`,
-          [t.db.name],
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock' AND query LIKE $2`,
+          [t.db.name, `${SCORE_STATEMENT_TAG}%`],
         );
         if (row!.n > 0) break;
         if (i > 300) throw new Error('the worker never reached its write');

@@ -136,8 +136,8 @@ export async function writeBook(t: TestApp, book: Book): Promise<WrittenBook> {
   const scoresRun = book.runs[book.scoresRun] as BookRun;
   for (const s of book.scores) {
     await t.sql(
-      `INSERT INTO customer_scores (customer_id, run_id, model_id, as_of, probability, tier, value_at_risk, contributions, drivers, changes, scored_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, '\\x'::bytea, '[]', '[]', $4)`,
+      `INSERT INTO customer_scores (customer_id, run_id, model_id, as_of, probability, tier, value_at_risk, scored_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $4)`,
       [id(s.customer), runIds[book.scoresRun], modelIds[scoresRun.model], scoresRun.asOf, s.probability, s.tier, s.valueAtRisk],
     );
   }

@@ -3,6 +3,8 @@ import { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import { pgPool } from '../../database/data-source';
+import { copyChunks, copyLine } from '../../database/copy-writer';
+import { Explanation, ScoreExplainer } from '../../model/score-explainer';
 import { RunFinalizer } from '../../scoring/run-finalizer';
 import { AtRiskSnapshots, FINISHED_RUNS, partitionName } from './at-risk-snapshots.repository';
 
@@ -10,6 +12,13 @@ import { AtRiskSnapshots, FINISHED_RUNS, partitionName } from './at-risk-snapsho
 const BUILD_LOCK = 0x63770001;
 
 export type BuildOutcome = 'built' | 'up-to-date' | 'busy' | 'locked';
+
+/** Scores read and written per round trip while a snapshot is built. */
+const SNAPSHOT_BATCH = 10_000;
+const ENTRY_COLUMNS = [
+  'snapshot_id', 'customer_id', 'tier', 'segment', 'probability', 'previous_probability', 'change_key', 'value_at_risk',
+  'driver_keys', 'drivers', 'drivers_text', 'run_id', 'model_id', 'scored_at',
+];
 
 /** When another process was building, this process looks again after this long. */
 const LOCKED_RETRY_MS = 5_000;
@@ -34,6 +43,7 @@ export class SnapshotBuilder implements OnApplicationBootstrap, OnApplicationShu
     private readonly dataSource: DataSource,
     private readonly snapshots: AtRiskSnapshots,
     private readonly finalizer: RunFinalizer,
+    private readonly explainer: ScoreExplainer,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -119,16 +129,7 @@ export class SnapshotBuilder implements OnApplicationBootstrap, OnApplicationShu
       await client.query(`SET LOCAL jit = off`);
       const id = await this.snapshots.insert(client, due);
       const table = partitionName(id);
-      await client.query(`
-        CREATE TABLE ${table} AS
-        SELECT ${id}::bigint AS snapshot_id, s.customer_id, s.tier, c.segment, s.probability, s.previous_probability,
-               COALESCE(s.probability - s.previous_probability, -2)::float8 AS change_key, s.value_at_risk,
-               -- The drivers' keys (for driver filters) and sentences (for exports), read from their json once here.
-               jsonb_path_query_array(s.drivers::jsonb, '$[*].key') AS driver_keys, s.drivers,
-               NULLIF(array_to_string(ARRAY(SELECT jsonb_array_elements_text(jsonb_path_query_array(s.drivers::jsonb, '$[*].text'))), ' | '), '') AS drivers_text,
-               s.run_id, s.model_id, s.scored_at
-          FROM customer_scores s JOIN customers c ON c.id = s.customer_id
-         WHERE s.tier IS NOT NULL AND c.status = 'active'`);
+      await this.copyScores(client, id, table);
       // Attaching builds the partition's indexes from the parent's definitions.
       await client.query(`ALTER TABLE at_risk_entries ATTACH PARTITION ${table} FOR VALUES IN (${id})`);
       await client.query(`ANALYZE ${table}`);
@@ -140,6 +141,45 @@ export class SnapshotBuilder implements OnApplicationBootstrap, OnApplicationShu
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * The at-risk customers' current scores into a new table for the snapshot, with their
+   * drivers worked out from the stored features (keys for the driver filter, the json for
+   * pages, the sentences joined for CSV). Read through a cursor in batches and written
+   * with COPY, in the builder's repeatable-read transaction, so memory stays bounded
+   * however many customers are at risk.
+   */
+  private async copyScores(client: PoolClient, id: number, table: string): Promise<void> {
+    await client.query(`CREATE TABLE ${table} (LIKE at_risk_entries)`);
+    await client.query(`
+      DECLARE at_risk_scores NO SCROLL CURSOR FOR
+      SELECT s.customer_id::text, s.tier, c.segment, s.probability, s.previous_probability,
+             COALESCE(s.probability - s.previous_probability, -2)::float8 AS change_key, s.value_at_risk::text,
+             s.run_id::text, s.model_id::float8, s.scored_at::text, s.features
+        FROM customer_scores s JOIN customers c ON c.id = s.customer_id
+       WHERE s.tier IS NOT NULL AND c.status = 'active'`);
+    const snapshot = String(id);
+    for (;;) {
+      const { rows } = await client.query<unknown[]>({ text: `FETCH ${SNAPSHOT_BATCH} FROM at_risk_scores`, rowMode: 'array' });
+      if (rows.length === 0) break;
+      // Drivers only: the list shows no "what changed", so no previous features are read.
+      const explained = await this.explainer.explain(
+        rows.map((r) => ({ modelId: r[8] as number, probability: r[3] as number, features: r[10] as Buffer | null, previousModelId: null, previousFeatures: null })),
+      );
+      let text = '';
+      rows.forEach((r, i) => {
+        const drivers = (explained[i] as Explanation).drivers;
+        const texts = drivers.map((d) => d.text).join(' | ');
+        text += copyLine([
+          snapshot, r[0] as string, r[1] as string, r[2] as string | null, String(r[3]), r[4] === null ? null : String(r[4]), String(r[5]),
+          r[6] as string, JSON.stringify(drivers.map((d) => d.key)), JSON.stringify(drivers), texts === '' ? null : texts,
+          r[7] as string, String(r[8]), r[9] as string,
+        ]);
+      });
+      await copyChunks(client, table, ENTRY_COLUMNS, [Buffer.from(text)]);
+    }
+    await client.query('CLOSE at_risk_scores');
   }
 
   /** The run a new snapshot would follow, or why none is due now. */

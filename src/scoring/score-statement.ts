@@ -1,0 +1,176 @@
+/**
+ * A chunk's scoring as ONE statement, run in the chunk's write transaction: the chunk's
+ * point-in-time features, the champion's (and challenger's) probability, the tier with
+ * hysteresis and how long the customer has held it, value at risk, the upsert of current
+ * scores and the score-history rows. What comes back is small: the chunk's score
+ * distribution by (histogram bin, tier) and the few customers whose alerts may change.
+ *
+ * Why in SQL: the database computes the features anyway, and the per-customer work after
+ * them is arithmetic and two writes. Fetching a million feature rows into Node, scoring them
+ * there and sending them back as COPY text cost a run about as much CPU as the features
+ * themselves, and kept the worker's one thread on the run's critical path.
+ *
+ * Determinism: a run fixes its as-of instant and model versions, and everything here
+ * follows from them and from the scores already stored, so any worker, or a retry of a
+ * chunk after a crash, writes the same rows. A retried chunk finds its own earlier write
+ * (run_id = this run) and compares with the score before it, as the first attempt did.
+ */
+import type { AlertsConfig } from '../config/alerting-config.schema';
+import { customerValueSql } from '../alerts/customer-value';
+import { FeatureScope, featureRowsSql } from '../features/features.repository';
+import { packedFeaturesSql } from '../features/feature-vector';
+import type { LogisticModelSpec } from '../model/logistic-model';
+import { logitSql, sigmoidSql } from '../model/model-sql';
+import type { TierPolicy } from '../thresholds/tier-policy';
+import { HISTOGRAM_BINS } from './drift';
+
+export interface ScoreStatementInput {
+  run: { id: number; asOf: Date; modelId: number; challengerModelId: number | null };
+  scope: FeatureScope;
+  champion: LogisticModelSpec;
+  challenger: LogisticModelSpec | null;
+  policy: TierPolicy;
+  value: AlertsConfig['value'];
+}
+
+/** How the statement begins: pg_stat_activity shows it. */
+export const SCORE_STATEMENT_TAG = '/* churnwatch: score chunk */';
+
+/** The statement text and its parameters (read its rows, fetched as arrays, with readScoreResult). */
+export function scoreStatement(input: ScoreStatementInput): { text: string; values: unknown[] } {
+  const { run } = input;
+  const values: unknown[] = [];
+  const { ctes, rows, idFilter } = featureRowsSql(run.asOf, input.scope, values);
+  const param = (v: unknown, type: string) => `$${values.push(v)}::${type}`;
+  const runId = param(run.id, 'bigint');
+  const asOf = param(run.asOf.toISOString(), 'timestamptz');
+  const modelId = param(run.modelId, 'bigint');
+  const challenger = input.challenger && run.challengerModelId !== null ? { spec: input.challenger, id: param(run.challengerModelId, 'bigint') } : null;
+  // Stored columns as they were before this run: for a row this very run wrote (a retried
+  // chunk), the previous_* it kept.
+  const before = (column: string) => `CASE WHEN cs.run_id = ${runId} THEN cs.previous_${column} ELSE cs.${column} END`;
+  const kept = (column: string) => `CASE WHEN customer_scores.run_id = excluded.run_id THEN customer_scores.previous_${column} ELSE customer_scores.${column} END`;
+
+  const history = [`SELECT id, ${runId}, 'champion', ${modelId}, probability, tier, now() FROM scored`];
+  if (challenger) history.push(`SELECT id, ${runId}, 'challenger', ${challenger.id}, challenger, NULL, now() FROM scored`);
+
+  // The leading comment names the statement in pg_stat_activity (operators, the bench's sampler, tests).
+  const text = `${SCORE_STATEMENT_TAG}
+${ctes},
+f AS (${rows}),
+z AS (
+  SELECT f.*,
+    cs.run_id AS stored_run_id, cs.as_of AS stored_as_of, cs.tier AS stored_tier, cs.tier_runs AS stored_tier_runs,
+    coalesce(cs.tier_since, cs.as_of) AS stored_tier_since,
+    ${before('model_id')} AS previous_model_id, ${before('probability')} AS previous_probability,
+    ${before('tier')} AS previous_tier, ${before('features')} AS previous_features,
+    ${logitSql(input.champion, (k) => `f.${k}`)} AS logit,
+    ${challenger ? logitSql(challenger.spec, (k) => `f.${k}`) : 'NULL::float8'} AS challenger_logit
+  FROM f LEFT JOIN customer_scores cs ON cs.customer_id = f.id AND ${idFilter('cs.customer_id')}
+), p AS (
+  SELECT z.*, ${sigmoidSql('logit')} AS probability,
+    ${challenger ? sigmoidSql('challenger_logit') : 'NULL::float8'} AS challenger
+  FROM z
+), t AS (
+  SELECT p.*, ${input.policy.sql('probability', 'previous_tier', 'segment')} AS tier, ${customerValueSql(input.value, (k) => k)} AS value
+  FROM p
+), scored AS (
+  SELECT t.*,
+    -- How long the customer has held its tier: a retried chunk keeps what its first attempt wrote.
+    CASE WHEN stored_run_id = ${runId} THEN stored_tier_runs WHEN stored_tier = tier THEN stored_tier_runs + 1 ELSE 1 END AS tier_runs,
+    CASE WHEN stored_run_id = ${runId} OR stored_tier = tier THEN stored_tier_since ELSE ${asOf} END AS tier_since,
+    round((probability * value)::numeric, 4) AS value_at_risk,
+    ${packedFeaturesSql()} AS features
+  FROM t
+), upserted AS (
+  INSERT INTO customer_scores (customer_id, run_id, model_id, as_of, probability, tier, tier_runs, tier_since, value_at_risk, features, scored_at)
+  SELECT id, ${runId}, ${modelId}, ${asOf}, probability, tier, tier_runs, tier_since, value_at_risk, features, now() FROM scored
+  ON CONFLICT (customer_id) DO UPDATE SET
+    previous_run_id = ${kept('run_id')}, previous_model_id = ${kept('model_id')},
+    previous_probability = ${kept('probability')}, previous_tier = ${kept('tier')}, previous_features = ${kept('features')},
+    run_id = excluded.run_id, model_id = excluded.model_id, as_of = excluded.as_of, probability = excluded.probability,
+    tier = excluded.tier, tier_runs = excluded.tier_runs, tier_since = excluded.tier_since, value_at_risk = excluded.value_at_risk,
+    features = excluded.features, scored_at = excluded.scored_at
+  -- a later run has scored the customer already: its score stays current
+  WHERE customer_scores.as_of <= excluded.as_of
+), historied AS (
+  INSERT INTO score_history (customer_id, run_id, role, model_id, probability, tier, scored_at)
+  ${history.join('\n  UNION ALL ')}
+  ON CONFLICT (customer_id, run_id, role) DO UPDATE SET
+    model_id = excluded.model_id, probability = excluded.probability, tier = excluded.tier, scored_at = excluded.scored_at
+)
+-- Alert candidates: a tier now or before; customers a later run has scored are left to it.
+SELECT 1, id::float8, probability, tier, tier_runs, date_part('epoch', tier_since) * 1000, previous_probability, previous_tier,
+       previous_model_id::float8, value, value_at_risk::text, features, previous_features, NULL::int, NULL::int, NULL::float8
+  FROM scored
+ WHERE (tier IS NOT NULL OR previous_tier IS NOT NULL) AND (stored_as_of IS NULL OR stored_as_of <= ${asOf})
+UNION ALL
+-- The chunk's distribution: customers and Σ probability per (histogram bin, tier).
+SELECT 0, NULL, NULL, tier, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       least(${HISTOGRAM_BINS - 1}, floor(probability * ${HISTOGRAM_BINS}))::int AS bin, count(*)::int, sum(probability)
+  FROM scored GROUP BY bin, tier`;
+  return { text, values };
+}
+
+/** A customer of the chunk who has a tier now or had one before: only they can change alerts. */
+export interface CandidateRow {
+  customerId: number;
+  probability: number;
+  tier: string | null;
+  tierRuns: number;
+  tierSinceMs: number;
+  previousProbability: number | null;
+  previousTier: string | null;
+  previousModelId: number | null;
+  value: number;
+  valueAtRisk: string;
+  features: Buffer;
+  previousFeatures: Buffer | null;
+}
+
+/** The chunk's score distribution, for the run's histogram, mean and tier counts. */
+export interface ChunkDistribution {
+  count: number;
+  probabilitySum: number;
+  histogram: number[];
+  tierCounts: Record<string, number>;
+}
+
+/** Splits the statement's rows into candidates and the chunk's distribution. */
+export function readScoreResult(rows: unknown[][]): { candidates: CandidateRow[]; distribution: ChunkDistribution } {
+  const candidates: CandidateRow[] = [];
+  const parts: Array<{ bin: number; tier: string | null; n: number; sum: number }> = [];
+  for (const r of rows) {
+    if (r[0] === 1) {
+      candidates.push({
+        customerId: r[1] as number,
+        probability: r[2] as number,
+        tier: r[3] as string | null,
+        tierRuns: r[4] as number,
+        tierSinceMs: r[5] as number,
+        previousProbability: r[6] as number | null,
+        previousTier: r[7] as string | null,
+        previousModelId: r[8] as number | null,
+        value: r[9] as number,
+        valueAtRisk: r[10] as string,
+        features: r[11] as Buffer,
+        previousFeatures: r[12] as Buffer | null,
+      });
+    } else {
+      parts.push({ tier: r[3] as string | null, bin: r[13] as number, n: r[14] as number, sum: r[15] as number });
+    }
+  }
+  // Summed in a fixed order, so any worker arrives at the same total to the last bit.
+  parts.sort((a, b) => a.bin - b.bin || (a.tier ?? '').localeCompare(b.tier ?? ''));
+  const histogram = new Array<number>(HISTOGRAM_BINS).fill(0);
+  const tierCounts: Record<string, number> = {};
+  let count = 0;
+  let probabilitySum = 0;
+  for (const part of parts) {
+    histogram[part.bin] = (histogram[part.bin] as number) + part.n;
+    tierCounts[part.tier ?? 'none'] = (tierCounts[part.tier ?? 'none'] ?? 0) + part.n;
+    count += part.n;
+    probabilitySum += part.sum;
+  }
+  return { candidates, distribution: { count, probabilitySum, histogram, tierCounts } };
+}
