@@ -26,7 +26,8 @@ const SET_LOCAL = Object.entries(FEATURE_SQL_SETTINGS)
  * (scoreStatement) that computes the chunk's features, scores and tiers them and writes
  * current scores and history, then the alert rules for the few customers with a tier now
  * or before, then the chunk's completion. The run's as-of instant and model versions fix
- * every input, so any worker, or a retry after a crash, writes exactly the same scores.
+ * every input, so any worker, or a retry after a crash mid-chunk (its transaction rolled
+ * back), writes exactly the same scores; a chunk once done is never written again.
  */
 @Injectable()
 export class ChunkScorer {
@@ -45,7 +46,7 @@ export class ChunkScorer {
   @JobHandler(JobName.ScoringChunk)
   async handleChunk({ runId, chunkNo }: JobPayloads[JobName.ScoringChunk]): Promise<JobOutcome> {
     const [run, chunk] = await Promise.all([this.runs.get(runId), this.runs.chunk(runId, chunkNo)]);
-    if (!run || !chunk || run.status === 'failed' || run.status === 'succeeded') return 'skipped';
+    if (!run || !chunk || run.status === 'failed' || run.status === 'succeeded' || chunk.status === 'done') return 'skipped';
     await this.runs.startChunk(runId, chunkNo);
     const champion = await this.registry.spec(run.modelId as number);
     const challenger = run.challengerModelId ? await this.registry.spec(run.challengerModelId) : null;
@@ -62,20 +63,24 @@ export class ChunkScorer {
       policy: this.policy,
       value: this.config.alerts.value,
     });
-    const { closedRun, scored } = await inTransaction(pgPool(this.dataSource), async (client) => {
-      // Locked first: a retry of a chunk already written waits here, then rewrites its
-      // scores (the same ones) but raises no alert and counts nothing twice.
+    const outcome = await inTransaction(pgPool(this.dataSource), async (client) => {
+      // Locked first: a second attempt at a chunk (its job handed out again after a worker
+      // died between COMMIT and acknowledging it) waits here, then finds it done and leaves
+      // it as written: the first attempt's scores, history and alerts stand.
       const before = await client.query<{ status: string }>(
         `SELECT status FROM scoring_chunks WHERE run_id = $1 AND chunk_no = $2 FOR UPDATE`,
         [run.id, chunk.chunkNo],
       );
-      const alreadyDone = before.rows[0]?.status === 'done';
+      if (before.rows[0]?.status === 'done') return null;
       await client.query(SET_LOCAL);
       const { rows } = await client.query<unknown[]>({ text: statement.text, values: statement.values, rowMode: 'array' });
       const { candidates, distribution } = readScoreResult(rows);
-      const raised = alreadyDone ? 0 : await this.alerts.applyChunk(client, { id: run.id, asOf: run.asOf, stale: run.stale, valueBands: run.valueBands }, await this.alertCandidates(run.modelId as number, candidates));
-      return { closedRun: await this.completeChunk(client, run, chunk, distribution, alreadyDone, raised), scored: distribution.count };
+      const alertRun = { id: run.id, asOf: run.asOf, stale: run.stale, valueBands: run.valueBands };
+      const raised = await this.alerts.applyChunk(client, alertRun, await this.alertCandidates(run.modelId as number, candidates));
+      return { closedRun: await this.completeChunk(client, run, chunk, distribution, raised), scored: distribution.count };
     });
+    if (!outcome) return 'skipped';
+    const { closedRun, scored } = outcome;
     this.metrics.recordScored(scored);
     if (closedRun) this.finalizer.announce(run.id);
     return 'done';
@@ -103,21 +108,13 @@ export class ChunkScorer {
     }));
   }
 
-  /** Marks the chunk done once (a retry rescores but does not count twice); the last chunk closes the run (true). */
-  private async completeChunk(
-    client: PoolClient,
-    run: RunRecord,
-    chunk: ChunkRecord,
-    distribution: ChunkDistribution,
-    alreadyDone: boolean,
-    alertsRaised: number,
-  ): Promise<boolean> {
+  /** Marks the chunk done and counts it on its run; the last chunk closes the run (true). */
+  private async completeChunk(client: PoolClient, run: RunRecord, chunk: ChunkRecord, distribution: ChunkDistribution, alertsRaised: number): Promise<boolean> {
     await client.query(
       `UPDATE scoring_chunks SET status = 'done', customers_scored = $3, histogram = $4, probability_sum = $5, tier_counts = $6, finished_at = now()
         WHERE run_id = $1 AND chunk_no = $2`,
       [run.id, chunk.chunkNo, distribution.count, distribution.histogram, distribution.probabilitySum, JSON.stringify(distribution.tierCounts)],
     );
-    if (alreadyDone) return false;
     const counted = await client.query<{ chunks_done: number; chunks_total: number }>(
       `UPDATE scoring_runs SET chunks_done = chunks_done + 1, customers_scored = customers_scored + $2, alerts_raised = alerts_raised + $3
         WHERE id = $1 RETURNING chunks_done, chunks_total`,

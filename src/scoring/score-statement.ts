@@ -81,7 +81,8 @@ z AS (
   SELECT p.*, ${input.policy.sql('probability', 'previous_tier', 'segment')} AS tier, ${customerValueSql(input.value, (k) => k)} AS value
   FROM p OFFSET 0
 ), scored AS (
-  SELECT t.*,
+  -- Only what the writes and the answer use: this is the step Postgres keeps in memory for them.
+  SELECT id, probability, challenger, tier, value, previous_probability, previous_tier, previous_model_id, previous_features, stored_as_of,
     -- How long the customer has held its tier: a retried chunk keeps what its first attempt wrote.
     CASE WHEN stored_run_id = ${runId} THEN stored_tier_runs WHEN stored_tier = tier THEN stored_tier_runs + 1 ELSE 1 END AS tier_runs,
     CASE WHEN stored_run_id = ${runId} OR stored_tier = tier THEN stored_tier_since ELSE ${asOf} END AS tier_since,

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SeedService } from '../../src/demo/seed.service';
 import { JobName, QueueName } from '../../src/jobs/job-catalogue';
 import { JobQueue } from '../../src/jobs/job-queue.service';
+import { ChunkScorer } from '../../src/scoring/chunk-scorer';
 import { runScores, runScoring, waitForRun } from '../support/scoring';
 import { TestApp, startTestApp } from '../support/test-app';
 
@@ -58,6 +59,27 @@ describe('scoring runs through BullMQ chunks', () => {
     expect(res.body.score.changes[0]).toMatchObject({ key: expect.any(String), text: expect.stringMatching(/risk by/) });
     expect(res.body.score.drivers.length).toBeGreaterThan(0);
     expect(res.body.history.map((h: { runId: number }) => h.runId).slice(0, 2)).toEqual([second.id, first.id]);
+  });
+
+  it("a chunk job handed out again after its chunk was written leaves the chunk's scores, history and counts as they were", async () => {
+    // as if the worker had died between COMMIT and acknowledging the job, while the run went on
+    const run = first;
+    const [chunk] = await t.sql<{ from_id: string; to_id: string }>(`SELECT from_id, to_id FROM scoring_chunks WHERE run_id = $1 AND chunk_no = 0`, [run.id]);
+    const written = () =>
+      t.sql<{ n: number; at: string }>(
+        `SELECT count(*)::int AS n, max(scored_at)::text AS at FROM score_history WHERE run_id = $1 AND customer_id BETWEEN $2 AND $3`,
+        [run.id, chunk!.from_id, chunk!.to_id],
+      );
+    const before = await written();
+    await t.sql(`UPDATE scoring_runs SET status = 'running' WHERE id = $1`, [run.id]);
+    try {
+      expect(await t.app.get(ChunkScorer).handleChunk({ runId: run.id, chunkNo: 0 })).toBe('skipped');
+      expect(await written()).toEqual(before);
+      const [counts] = await t.sql<{ chunks_done: number; customers_scored: number }>(`SELECT chunks_done, customers_scored FROM scoring_runs WHERE id = $1`, [run.id]);
+      expect(counts).toEqual({ chunks_done: run.chunks.total, customers_scored: run.customersScored });
+    } finally {
+      await t.sql(`UPDATE scoring_runs SET status = 'succeeded' WHERE id = $1`, [run.id]);
+    }
   });
 
   it('concurrent full-run triggers give one run; the others answer 409 with its id', async () => {
