@@ -86,6 +86,8 @@ export const deliverySchema = z
     requeueAfterSeconds: z.number().positive(),
     /** Emails one worker process sends at once. */
     concurrency: z.number().int().min(1),
+    /** A worker process scoring a run takes no email jobs until its chunks are done (scoring first). */
+    pauseWhileScoring: z.boolean(),
     /** While the mail server is unreachable, emails wait in the outbox and are tried again this often (no attempt used). */
     outageRetrySeconds: z.number().positive(),
   })

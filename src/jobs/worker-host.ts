@@ -10,6 +10,9 @@ import { bullConnection, closeBull, queueSettings } from './job-queue.service';
 
 type Handler = (payload: unknown, job: Job) => Promise<JobOutcome>;
 
+/** How long after its last scoring job a process waits before it takes email jobs again (chunks come back to back). */
+const RESUME_DELIVERY_AFTER_MS = 1_000;
+
 /** Listeners told when a job has failed for the last time (e.g. to fail its run). */
 export type FinalFailureListener = (name: JobName, payload: unknown, error: Error) => Promise<void>;
 
@@ -20,7 +23,12 @@ export type FinalFailureListener = (name: JobName, payload: unknown, error: Erro
 @Injectable()
 export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Jobs');
-  private readonly workers: Array<{ worker: Worker; connection: Redis }> = [];
+  private readonly workers: Array<{ queue: QueueName; worker: Worker; connection: Redis }> = [];
+  /** Scoring jobs this process is running now. */
+  private scoring = 0;
+  private resumeDelivery: NodeJS.Timeout | null = null;
+  /** While scoring pauses delivery: resolves when this process takes email jobs again. */
+  private deliveryGate: { open: Promise<void>; release: () => void } | null = null;
   private readonly handlers = new Map<JobName, Handler>();
   private readonly failureListeners: FinalFailureListener[] = [];
 
@@ -39,7 +47,7 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
   onApplicationBootstrap(): void {
     this.collectHandlers();
     if (this.config.process.role === 'api') return;
-    for (const queue of new Set(Object.values(JOB_QUEUE))) this.workers.push(this.startWorker(queue));
+    for (const queue of new Set(Object.values(JOB_QUEUE))) this.workers.push({ queue, ...this.startWorker(queue) });
   }
 
   private collectHandlers(): void {
@@ -83,8 +91,12 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
       const problems = payload.error.issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`).join('; ');
       throw new UnrecoverableError(`bad payload: ${problems}`);
     }
+    // A paused worker still takes the one job its pending fetch returns: that one waits too.
+    if (JOB_QUEUE[job.name as JobName] === QueueName.Alerts && this.deliveryGate) await this.deliveryGate.open;
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+    const scoring = JOB_QUEUE[job.name as JobName] === QueueName.Scoring;
+    if (scoring) this.scoringStarted();
     try {
       const outcome = await handler(payload.data, job);
       this.metrics.recordJob(job.name, outcome, seconds());
@@ -92,7 +104,49 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
     } catch (err) {
       this.metrics.recordJob(job.name, 'failed', seconds());
       throw err;
+    } finally {
+      if (scoring) this.scoringEnded();
     }
+  }
+
+  /**
+   * Scoring first (delivery.pauseWhileScoring): while this process scores chunks it takes
+   * no email jobs, and takes them again a second after its last chunk. On a small machine
+   * sending thousands of emails beside a run doubled the run; emails wait meanwhile in the
+   * queue and the Postgres outbox, so nothing is lost, and go out right after the run.
+   */
+  private scoringStarted(): void {
+    this.scoring++;
+    if (!this.config.delivery.pauseWhileScoring) return;
+    if (this.resumeDelivery) clearTimeout(this.resumeDelivery);
+    this.resumeDelivery = null;
+    if (!this.deliveryGate) {
+      let release = () => {};
+      const open = new Promise<void>((resolve) => (release = resolve));
+      this.deliveryGate = { open, release };
+    }
+    const delivery = this.workerOf(QueueName.Alerts);
+    if (delivery && !delivery.isPaused()) void delivery.pause(true).catch((err: Error) => this.logger.warn(`Pausing email delivery: ${err.message}`));
+  }
+
+  private scoringEnded(): void {
+    this.scoring--;
+    if (this.scoring > 0 || !this.config.delivery.pauseWhileScoring) return;
+    if (this.resumeDelivery) clearTimeout(this.resumeDelivery);
+    this.resumeDelivery = setTimeout(() => this.openDelivery(), RESUME_DELIVERY_AFTER_MS);
+    this.resumeDelivery.unref();
+  }
+
+  private openDelivery(): void {
+    this.resumeDelivery = null;
+    this.deliveryGate?.release();
+    this.deliveryGate = null;
+    const delivery = this.workerOf(QueueName.Alerts);
+    if (delivery?.isPaused()) void delivery.resume();
+  }
+
+  private workerOf(queue: QueueName): Worker | undefined {
+    return this.workers.find((w) => w.queue === queue)?.worker;
   }
 
   private async failed(job: Job | undefined, err: Error): Promise<void> {
@@ -108,6 +162,9 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
 
   /** Before any module closes its connections: close() waits for active jobs, so SIGTERM drains in-flight chunks. */
   async beforeApplicationShutdown(): Promise<void> {
+    // Email jobs held back for scoring go on, so close() does not wait for them forever.
+    if (this.resumeDelivery) clearTimeout(this.resumeDelivery);
+    this.deliveryGate?.release();
     await Promise.all(this.workers.map((w) => closeBull(w.worker, w.connection)));
   }
 }
