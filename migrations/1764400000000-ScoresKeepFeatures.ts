@@ -19,6 +19,13 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * update stays on its page (HOT: no index entry) only if the page has room for the new
  * version while the old one still stands, so pages are filled to half: the previous run's
  * versions are pruned when the next run reaches the page, and each row's new version fits.
+ *
+ * score_history is keyed by run first: (run_id, role, customer_id). Keyed by customer, a
+ * run's million new entries landed one beside each customer's older ones, all over an
+ * index that grows with every run (each touched page written whole to the WAL after a
+ * checkpoint: about as many pages as customers once a customer has a few hundred scores);
+ * keyed by run, they are appended at the index's end. A customer's history walks the runs
+ * newest first, one index probe each (customer-signals.sql.ts).
  */
 export class ScoresKeepFeatures1764400000000 implements MigrationInterface {
   name = 'ScoresKeepFeatures1764400000000';
@@ -29,9 +36,11 @@ export class ScoresKeepFeatures1764400000000 implements MigrationInterface {
         DROP COLUMN contributions, DROP COLUMN previous_contributions, DROP COLUMN drivers, DROP COLUMN changes,
         ADD COLUMN features bytea, ADD COLUMN previous_features bytea`);
     await q.query(`ALTER TABLE customer_scores SET (fillfactor = 50)`);
+    await q.query(`ALTER TABLE score_history DROP CONSTRAINT score_history_pkey, ADD PRIMARY KEY (run_id, role, customer_id)`);
   }
 
   public async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE score_history DROP CONSTRAINT score_history_pkey, ADD PRIMARY KEY (customer_id, run_id, role)`);
     // The explanations cannot be rebuilt here: empty ones until the next run rewrites them.
     await q.query(`ALTER TABLE customer_scores SET (fillfactor = 80)`);
     await q.query(`

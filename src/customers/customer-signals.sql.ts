@@ -55,11 +55,16 @@ export interface HistoryEntry {
   modelVersion: number;
 }
 
-/** Champion scores of the customer `id`, newest first. */
+/**
+ * Champion scores of the customer `id`, newest first: score_history is keyed by run, so this
+ * walks the runs newest first with one index probe each until it has `limit` scores.
+ */
 export const historySql = (id: string, limit: number) => `
   (SELECT COALESCE(json_agg(json_build_object('probability', h.probability, 'tier', h.tier, 'scoredAt', ${isoSql('h.scored_at')},
                                               'runId', h.run_id, 'modelVersion', h.model_id) ORDER BY h.run_id DESC), '[]')
-     FROM (SELECT * FROM score_history WHERE customer_id = ${id} AND role = 'champion' ORDER BY run_id DESC LIMIT ${Math.trunc(limit)}) h)`;
+     FROM (SELECT s.* FROM scoring_runs r
+             CROSS JOIN LATERAL (SELECT * FROM score_history s WHERE s.run_id = r.id AND s.role = 'champion' AND s.customer_id = ${id}) s
+            ORDER BY r.id DESC LIMIT ${Math.trunc(limit)}) h)`;
 
 /** The last `weeks` weeks, oldest first, ending with the current one; empty weeks are zeros. */
 export const weeksSql = (id: string, weeks: number) => `

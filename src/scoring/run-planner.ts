@@ -57,8 +57,11 @@ export class RunPlanner {
 
   private async plan(runId: number, scope: RunScope, asOf: Date): Promise<void> {
     const { sql, params } = scopeFilter(scope);
+    // The value bands (a percentile over the book) and the chunk boundaries (a numbering of
+    // the run's customers) each scan a million customers: side by side, on two connections.
+    const bands = this.valueBands();
+    bands.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
     const freshness = await this.freshness();
-    const valueBands = await this.valueBands();
     const stale = SIGNAL_KINDS.filter((kind) => {
       const newest = freshness[kind];
       return newest === null || asOf.getTime() - new Date(newest).getTime() > this.config.scoring.staleAfterHours[kind] * HOUR_MS;
@@ -76,6 +79,7 @@ export class RunPlanner {
          SELECT (SELECT count(*) FROM chunks) AS chunks, (SELECT count(*) FROM numbered) AS customers`,
         [this.config.scoring.chunkSize, asOf, ...params],
       );
+      const valueBands = await bands;
       await db.query(
         `UPDATE scoring_runs SET chunks_total = $2, customers_total = $3, freshness = $4, stale = $5, value_bands = $6 WHERE id = $1`,
         [runId, Number(inserted[0]?.chunks ?? 0), Number(inserted[0]?.customers ?? 0), JSON.stringify(freshness), stale, valueBands && JSON.stringify(valueBands)],

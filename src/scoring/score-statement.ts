@@ -17,8 +17,10 @@
  *
  * Determinism: a run fixes its as-of instant and model versions, and everything here
  * follows from them and from the scores already stored, so any worker, or a retry of a
- * chunk after a crash, writes the same rows. A retried chunk finds its own earlier write
- * (run_id = this run) and compares with the score before it, as the first attempt did.
+ * chunk after a crash (its transaction rolled back), writes the same rows. A chunk once
+ * done is not scored again (ChunkScorer), so a run writes each customer's history once.
+ * Should a score this run wrote be met all the same, it is compared with the score before
+ * it (previous_*), never with itself.
  */
 import type { AlertsConfig } from '../config/alerting-config.schema';
 import { customerValueSql } from '../alerts/customer-value';
@@ -83,7 +85,7 @@ z AS (
 ), scored AS (
   -- Only what the writes and the answer use: this is the step Postgres keeps in memory for them.
   SELECT id, probability, challenger, tier, value, previous_probability, previous_tier, previous_model_id, previous_features, stored_as_of,
-    -- How long the customer has held its tier: a retried chunk keeps what its first attempt wrote.
+    -- How long the customer has held its tier (a score this run already wrote keeps its count).
     CASE WHEN stored_run_id = ${runId} THEN stored_tier_runs WHEN stored_tier = tier THEN stored_tier_runs + 1 ELSE 1 END AS tier_runs,
     CASE WHEN stored_run_id = ${runId} OR stored_tier = tier THEN stored_tier_since ELSE ${asOf} END AS tier_since,
     round((probability * value)::numeric, 4) AS value_at_risk,
@@ -103,8 +105,6 @@ z AS (
 ), historied AS (
   INSERT INTO score_history (customer_id, run_id, role, model_id, probability, tier, scored_at)
   ${history.join('\n  UNION ALL ')}
-  ON CONFLICT (customer_id, run_id, role) DO UPDATE SET
-    model_id = excluded.model_id, probability = excluded.probability, tier = excluded.tier, scored_at = excluded.scored_at
 )
 -- Alert candidates: a tier now or before; customers a later run has scored are left to it.
 SELECT 1, id::float8, probability, tier, tier_runs, date_part('epoch', tier_since) * 1000, previous_probability, previous_tier,
