@@ -76,7 +76,7 @@ export class ChunkScorer {
       const { rows } = await client.query<unknown[]>({ text: statement.text, values: statement.values, rowMode: 'array' });
       const { candidates, distribution } = readScoreResult(rows);
       const alertRun = { id: run.id, asOf: run.asOf, stale: run.stale, valueBands: run.valueBands };
-      const raised = await this.alerts.applyChunk(client, alertRun, await this.alertCandidates(run.modelId as number, candidates));
+      const raised = await this.alerts.applyChunk(client, alertRun, await this.alertCandidates(client, run.modelId as number, candidates));
       return { closedRun: await this.completeChunk(client, run, chunk, distribution, raised), scored: distribution.count };
     });
     if (!outcome) return 'skipped';
@@ -87,8 +87,19 @@ export class ChunkScorer {
   }
 
   /** Candidates for the alert rules; their drivers and changes are worked out only for the alerts that need them. */
-  private async alertCandidates(modelId: number, rows: CandidateRow[]): Promise<AlertCandidate[]> {
+  private async alertCandidates(client: PoolClient, modelId: number, rows: CandidateRow[]): Promise<AlertCandidate[]> {
     await this.explainer.load([modelId, ...rows.map((r) => r.previousModelId)]);
+    // The replaced scores' features, as the statement has just stored them (previous_features).
+    const withPrevious = rows.filter((r) => r.previousModelId !== null).map((r) => r.customerId);
+    const previous = new Map<number, Buffer>();
+    if (withPrevious.length > 0) {
+      const { rows: found } = await client.query<[number, Buffer | null]>({
+        text: `SELECT customer_id::float8, previous_features FROM customer_scores WHERE customer_id = ANY($1::bigint[])`,
+        values: [withPrevious],
+        rowMode: 'array',
+      });
+      for (const [id, features] of found) if (features) previous.set(id, features);
+    }
     return rows.map((r) => ({
       customerId: r.customerId,
       state: { tier: r.tier, tierRuns: r.tierRuns, tierSince: new Date(r.tierSinceMs) },
@@ -102,7 +113,7 @@ export class ChunkScorer {
           probability: r.probability,
           features: r.features,
           previousModelId: r.previousModelId,
-          previousFeatures: r.previousFeatures,
+          previousFeatures: previous.get(r.customerId) ?? null,
         }),
       ),
     }));

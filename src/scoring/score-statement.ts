@@ -18,9 +18,9 @@
  * Determinism: a run fixes its as-of instant and model versions, and everything here
  * follows from them and from the scores already stored, so any worker, or a retry of a
  * chunk after a crash (its transaction rolled back), writes the same rows. A chunk once
- * done is not scored again (ChunkScorer), so a run writes each customer's history once.
- * Should a score this run wrote be met all the same, it is compared with the score before
- * it (previous_*), never with itself.
+ * done is not scored again (ChunkScorer), so a run writes each customer's history once, and
+ * the stored score a chunk reads is never its own run's. (Should one be met all the same,
+ * its streak is kept and its previous_* stay those of the score before it.)
  */
 import type { AlertsConfig } from '../config/alerting-config.schema';
 import { customerValueSql } from '../alerts/customer-value';
@@ -53,9 +53,7 @@ export function scoreStatement(input: ScoreStatementInput): { text: string; valu
   const asOf = param(run.asOf.toISOString(), 'timestamptz');
   const modelId = param(run.modelId, 'bigint');
   const challenger = input.challenger && run.challengerModelId !== null ? { spec: input.challenger, id: param(run.challengerModelId, 'bigint') } : null;
-  // Stored columns as they were before this run: for a row this very run wrote (a retried
-  // chunk), the previous_* it kept.
-  const before = (column: string) => `CASE WHEN cs.run_id = ${runId} THEN cs.previous_${column} ELSE cs.${column} END`;
+  // What the replaced score becomes: previous_*, unless this very run wrote it (see above).
   const kept = (column: string) => `CASE WHEN customer_scores.run_id = excluded.run_id THEN customer_scores.previous_${column} ELSE customer_scores.${column} END`;
 
   const history = [`SELECT id, ${runId}, 'champion', ${modelId}, probability, tier, now() FROM scored`];
@@ -67,10 +65,10 @@ ${ctes},
 f AS (${rows} OFFSET 0),
 z AS (
   SELECT f.*,
-    cs.run_id AS stored_run_id, cs.as_of AS stored_as_of, cs.tier AS stored_tier, cs.tier_runs AS stored_tier_runs,
-    coalesce(cs.tier_since, cs.as_of) AS stored_tier_since,
-    ${before('model_id')} AS previous_model_id, ${before('probability')} AS previous_probability,
-    ${before('tier')} AS previous_tier, ${before('features')} AS previous_features,
+    -- the score this one replaces (only its narrow columns: its features stay on disk, and
+    -- become previous_features in the upsert without passing through here)
+    cs.run_id AS stored_run_id, cs.as_of AS stored_as_of, cs.tier_runs AS stored_tier_runs, coalesce(cs.tier_since, cs.as_of) AS stored_tier_since,
+    cs.model_id AS previous_model_id, cs.probability AS previous_probability, cs.tier AS previous_tier,
     ${logitSql(input.champion, (k) => `f.${k}`)} AS logit,
     ${challenger ? logitSql(challenger.spec, (k) => `f.${k}`) : 'NULL::float8'} AS challenger_logit
   FROM f LEFT JOIN customer_scores cs ON cs.customer_id = f.id AND ${idFilter('cs.customer_id')}
@@ -84,10 +82,10 @@ z AS (
   FROM p OFFSET 0
 ), scored AS (
   -- Only what the writes and the answer use: this is the step Postgres keeps in memory for them.
-  SELECT id, probability, challenger, tier, value, previous_probability, previous_tier, previous_model_id, previous_features, stored_as_of,
+  SELECT id, probability, challenger, tier, value, previous_probability, previous_tier, previous_model_id, stored_as_of,
     -- How long the customer has held its tier (a score this run already wrote keeps its count).
-    CASE WHEN stored_run_id = ${runId} THEN stored_tier_runs WHEN stored_tier = tier THEN stored_tier_runs + 1 ELSE 1 END AS tier_runs,
-    CASE WHEN stored_run_id = ${runId} OR stored_tier = tier THEN stored_tier_since ELSE ${asOf} END AS tier_since,
+    CASE WHEN stored_run_id = ${runId} THEN stored_tier_runs WHEN previous_tier = tier THEN stored_tier_runs + 1 ELSE 1 END AS tier_runs,
+    CASE WHEN stored_run_id = ${runId} OR previous_tier = tier THEN stored_tier_since ELSE ${asOf} END AS tier_since,
     round((probability * value)::numeric, 4) AS value_at_risk,
     ${packedFeaturesSql()} AS features
   FROM t
@@ -108,12 +106,12 @@ z AS (
 )
 -- Alert candidates: a tier now or before; customers a later run has scored are left to it.
 SELECT 1, id::float8, probability, tier, tier_runs, date_part('epoch', tier_since) * 1000, previous_probability, previous_tier,
-       previous_model_id::float8, value, value_at_risk::text, features, previous_features, NULL::int, NULL::int, NULL::float8
+       previous_model_id::float8, value, value_at_risk::text, features, NULL::int, NULL::int, NULL::float8
   FROM scored
  WHERE (tier IS NOT NULL OR previous_tier IS NOT NULL) AND (stored_as_of IS NULL OR stored_as_of <= ${asOf})
 UNION ALL
 -- The chunk's distribution: customers and Σ probability per (histogram bin, tier).
-SELECT 0, NULL, NULL, tier, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+SELECT 0, NULL, NULL, tier, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
        least(${HISTOGRAM_BINS - 1}, floor(probability * ${HISTOGRAM_BINS}))::int AS bin, count(*)::int, sum(probability)
   FROM scored GROUP BY bin, tier`;
   return { text, values };
@@ -132,7 +130,6 @@ export interface CandidateRow {
   value: number;
   valueAtRisk: string;
   features: Buffer;
-  previousFeatures: Buffer | null;
 }
 
 /** The chunk's score distribution, for the run's histogram, mean and tier counts. */
@@ -161,10 +158,9 @@ export function readScoreResult(rows: unknown[][]): { candidates: CandidateRow[]
         value: r[9] as number,
         valueAtRisk: r[10] as string,
         features: r[11] as Buffer,
-        previousFeatures: r[12] as Buffer | null,
       });
     } else {
-      parts.push({ tier: r[3] as string | null, bin: r[13] as number, n: r[14] as number, sum: r[15] as number });
+      parts.push({ tier: r[3] as string | null, bin: r[12] as number, n: r[13] as number, sum: r[14] as number });
     }
   }
   // Summed in a fixed order, so any worker arrives at the same total to the last bit.

@@ -104,6 +104,13 @@ describe('alert rules against alert fatigue', () => {
     expect(climber[0]).toMatchObject({ tier: 'critical', current_tier: 'critical' });
     expect(await eventsOf(t, climber[0]!.id)).toEqual(['raised', 'escalated']);
     expect(await immediateCount(t, 'climber')).toBe(1);
+    // the escalated alert says what changed since the previous score: revenue, 55 % → 90 %
+    const [{ changes }] = await t.sql<{ changes: Array<{ key: string; text: string; probabilityEffect: number }> }>(
+      `SELECT changes FROM alerts WHERE id = $1`,
+      [climber[0]!.id],
+    );
+    expect(changes[0]).toMatchObject({ key: 'monthly_revenue', probabilityEffect: 0.35 });
+    expect(changes[0]!.text).toMatch(/raised the risk by 35 points since the previous score/);
   });
 
   it('falling back and recovering are recorded on the alert, never emailed; recovery closes it', async () => {
