@@ -10,8 +10,9 @@
  * --keep reuses the database if it already holds the same book (scoring tables emptied
  * first) and keeps it afterwards. --runs 2 (default) measures a first run as of 24 h ago
  * (nobody has a score yet: plain inserts) and then a nightly one, POST {} (everyone has a
- * score from a day before: reads, "what changed" and upserts). The raw feature SQL is
- * timed for the last run's as-of and chunks, after the service processes have stopped.
+ * score from a day before: reads, "what changed" and upserts). Each run is compared with
+ * the raw feature SQL of its own as-of and chunks, timed right after it (this machine's
+ * speed drifts within minutes), and again at the end with the service processes stopped.
  * Env: BENCH_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres), REDIS_URL,
  * BENCH_WORKER_NODE_ARGS (extra node flags for the worker, e.g. --cpu-prof).
  */
@@ -23,7 +24,7 @@ import { databaseSizeMb, dropDatabase } from './support/bench-db';
 import { clearRedis, prepareBook, repoRoot, startApiAndWorker } from './support/bench-services';
 import { chunkRanges, SqlTiming, timeFeatureSql } from './support/feature-sql-timing';
 import { fmt, round, Service } from './support/proc';
-import { measureRun, printRun, RunResult, waitForSnapshot } from './support/scoring-run';
+import { measureRun, printRun, RunResult, waitForOutboxDrained, waitForSnapshot } from './support/scoring-run';
 import { BOOK_VERSION } from './support/synthetic-book';
 
 const DB_NAME = 'churnwatch_bench_score';
@@ -125,7 +126,7 @@ async function main(): Promise<void> {
 
     // The first run scores as of a day ago, so that the next one ({}, now) sees a day of
     // change, as a nightly run does: its "what changed" lists are not all empty.
-    const runs: RunResult[] = [];
+    const runs: Array<RunResult & { raw: SqlTiming }> = [];
     const target = { port, key: ADMIN_KEY };
     for (let i = 0; i < opts.runs; i++) {
       const [label, body] =
@@ -134,11 +135,17 @@ async function main(): Promise<void> {
           : [i === 0 ? 'first run: nobody has a score yet' : 'nightly: everyone has a score from the run before', {}];
       const r = await measureRun(target, db.url, worker, apiProc, label, body);
       printRun(r);
-      runs.push(r);
       // The at-risk list is snapshotted after each run, in the worker: measured apart, and
       // waited for, so the next run does not share the machine with it.
       const snapshot = await waitForSnapshot(target, db.url, r.id);
       say(`  at-risk snapshot            ${fmt(snapshot.customers)} customers, ready ${fmt(snapshot.seconds, 1)} s after the run (build ${fmt(snapshot.buildSeconds, 1)} s)`);
+      const drained = await waitForOutboxDrained(db.url);
+      say(`  emails after the run         ${fmt(drained.sent)} sent in the ${fmt(drained.seconds, 1)} s until none was due (before the raw SQL and the next run)`);
+      // This machine's speed drifts by a third within minutes, so each run is compared with
+      // the raw feature SQL of its own chunks timed right after it (the service idle).
+      const raw = await timeFeatureSql(db.url, r.asOf, await chunkRanges(db.url, r.id));
+      say(`  raw feature SQL              ${fmt(raw.seconds, 2)} s for the same ${raw.statements} chunks one by one, timed right after the run: wall ${fmt(r.wallSeconds / raw.seconds, 2)}× that`);
+      runs.push({ ...r, raw });
     }
     await stopServices();
     const last = runs[runs.length - 1];
@@ -149,24 +156,34 @@ async function main(): Promise<void> {
     const whole: SqlTiming = await timeFeatureSql(db.url, last.asOf, [{}]);
     say(`  everyone in one statement: ${fmt(whole.seconds, 2)} s  (${fmt(whole.rows)} rows)`);
 
-    say('\nsummary');
-    say(`  ${'run'.padEnd(56)} ${'wall s'.padStart(8)} ${'cust/s'.padStart(8)} ${'worker MB'.padStart(10)} ${'wall/SQL'.padStart(9)}`);
+    say('\nsummary (raw SQL: the run\'s chunks one by one, timed right after it)');
+    say(`  ${'run'.padEnd(56)} ${'wall s'.padStart(8)} ${'cust/s'.padStart(8)} ${'worker MB'.padStart(10)} ${'raw SQL s'.padStart(10)} ${'wall/SQL'.padStart(9)}`);
     for (const r of runs) {
-      say(`  ${`${r.id} ${r.label}`.padEnd(56)} ${fmt(r.wallSeconds, 1).padStart(8)} ${fmt(r.customers / r.wallSeconds).padStart(8)} ${fmt(r.workerHwmMb).padStart(10)} ${fmt(r.wallSeconds / chunked.seconds, 2).padStart(9)}`);
+      say(`  ${`${r.id} ${r.label}`.padEnd(56)} ${fmt(r.wallSeconds, 1).padStart(8)} ${fmt(r.customers / r.wallSeconds).padStart(8)} ${fmt(r.workerHwmMb).padStart(10)} ` +
+        `${fmt(r.raw.seconds, 1).padStart(10)} ${fmt(r.wallSeconds / r.raw.seconds, 2).padStart(9)}`);
     }
     const worst = runs.reduce((a, b) => (b.wallSeconds > a.wallSeconds ? b : a));
     const hwm = Math.max(...runs.map((r) => r.workerHwmMb));
-    const ratio = worst.wallSeconds / chunked.seconds;
+    const ratio = Math.max(...runs.map((r) => r.wallSeconds / r.raw.seconds));
+    // The same comparison against the fastest raw SQL seen in this bench: the strictest reading.
+    const fastestRaw = Math.min(chunked.seconds, ...runs.map((r) => r.raw.seconds));
     say(`  target wall <= ${TARGET_SECONDS} s:          ${worst.wallSeconds <= TARGET_SECONDS ? 'MET' : 'MISSED'} (slowest run ${fmt(worst.wallSeconds, 1)} s)`);
     say(`  target peak RSS <= ${TARGET_RSS_MB} MB:     ${hwm <= TARGET_RSS_MB ? 'MET' : 'MISSED'} (worker VmHWM ${fmt(hwm, 1)} MB)`);
-    say(`  target wall/raw SQL <= ${TARGET_RATIO}×:    ${ratio <= TARGET_RATIO ? 'MET' : 'MISSED'} (${fmt(ratio, 2)}×; raw SQL ${fmt(chunked.seconds, 1)} s chunked, ${fmt(whole.seconds, 1)} s in one statement)`);
+    say(`  target wall/raw SQL <= ${TARGET_RATIO}×:    ${ratio <= TARGET_RATIO ? 'MET' : 'MISSED'} (worst run ${fmt(ratio, 2)}×; ` +
+      `slowest run over the fastest raw SQL of the bench, ${fmt(fastestRaw, 1)} s: ${fmt(worst.wallSeconds / fastestRaw, 2)}×)`);
+    say(`  raw SQL at the end, service stopped: ${fmt(chunked.seconds, 1)} s chunked, ${fmt(whole.seconds, 1)} s in one statement`);
     say(JSON.stringify({
       customers: opts.customers,
       signalRows,
-      runs: runs.map((r) => ({ id: r.id, kind: r.label.split(':')[0], customersScored: r.customers, wallSeconds: round(r.wallSeconds, 2), customersPerSecond: Math.round(r.customers / r.wallSeconds), workerPeakRssMb: round(r.workerHwmMb, 1), cpuSeconds: Object.fromEntries(Object.entries(r.cpu).map(([k, v]) => [k, round(v, 1)])) })),
+      runs: runs.map((r) => ({
+        id: r.id, kind: r.label.split(':')[0], customersScored: r.customers, wallSeconds: round(r.wallSeconds, 2), customersPerSecond: Math.round(r.customers / r.wallSeconds),
+        workerPeakRssMb: round(r.workerHwmMb, 1), rawSqlSeconds: round(r.raw.seconds, 2), wallOverRawSql: round(r.wallSeconds / r.raw.seconds, 2),
+        cpuSeconds: Object.fromEntries(Object.entries(r.cpu).map(([k, v]) => [k, round(v, 1)])),
+      })),
       rawSqlChunkedSeconds: round(chunked.seconds, 2),
       rawSqlOneStatementSeconds: round(whole.seconds, 2),
       wallOverRawSql: round(ratio, 2),
+      slowestWallOverFastestRawSql: round(worst.wallSeconds / fastestRaw, 2),
       targetsMet: worst.wallSeconds <= TARGET_SECONDS && hwm <= TARGET_RSS_MB && ratio <= TARGET_RATIO,
     }));
   } finally {

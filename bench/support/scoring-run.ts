@@ -51,8 +51,8 @@ export interface RunResult {
   chunks: number;
   wallSeconds: number;
   dbSeconds: number;
-  chunkSeconds: number;
-  chunkMaxSeconds: number;
+  /** created → first chunk started: the plan job and the queue's pick-up */
+  planSeconds: number;
   workerHwmMb: number;
   workerPeakRssMb: number;
   apiHwmMb: number;
@@ -103,8 +103,7 @@ export async function measureRun(target: ApiTarget, url: string, worker: Service
     chunks: facts.chunks,
     wallSeconds,
     dbSeconds: facts.dbSeconds,
-    chunkSeconds: facts.chunkSeconds,
-    chunkMaxSeconds: facts.chunkMaxSeconds,
+    planSeconds: facts.planSeconds,
     workerHwmMb: rss.hwmKb / 1024,
     workerPeakRssMb: rss.peakRssKb / 1024,
     apiHwmMb: apiRss.hwmKb / 1024,
@@ -119,7 +118,7 @@ export async function measureRun(target: ApiTarget, url: string, worker: Service
 export function printRun(r: RunResult): void {
   const c = r.cpu;
   say(`\nrun ${r.id} (${r.label}): ${fmt(r.customers)} customers in ${r.chunks} chunks`);
-  say(`  wall (POST → succeeded)      ${fmt(r.wallSeconds, 2)} s   (created → finished in the database: ${fmt(r.dbSeconds, 2)} s)`);
+  say(`  wall (POST → succeeded)      ${fmt(r.wallSeconds, 2)} s   (created → finished in the database: ${fmt(r.dbSeconds, 2)} s, of which planning ${fmt(r.planSeconds, 2)} s)`);
   say(`  customers/s                  ${fmt(r.customers / r.wallSeconds)}`);
   say(`  alerts raised or escalated   ${fmt(r.alertsRaised)} (in the chunks' transactions); alert emails sent meanwhile ${fmt(r.emailsSent)}`);
   say(`  worker peak RSS              VmHWM ${fmt(r.workerHwmMb, 1)} MB, sampled VmRSS max ${fmt(r.workerPeakRssMb, 1)} MB   (api VmHWM ${fmt(r.apiHwmMb, 1)} MB)`);
@@ -127,8 +126,6 @@ export function printRun(r: RunResult): void {
     `api ${fmt(c.api, 1)}, bench ${fmt(c.bench, 1)}, other ${fmt(c.other, 1)}, idle ${fmt(c.idle, 1)}`);
   // "other": processes that are not ours or did not live through the run (parallel query workers, other users' jobs).
   say(`  load average before the run  ${fmt(r.loadBefore, 2)}; other cpu is work outside the bench's processes, all postgres includes other databases'`);
-  // scoring_chunks.finished_at is now() in the write transaction, i.e. when that transaction began.
-  say(`  chunk start → write tx start sum ${fmt(r.chunkSeconds, 1)} s, slowest ${fmt(r.chunkMaxSeconds, 2)} s (a worker's chunks overlap)`);
   say(`  service's database sessions (pg_stat_activity every 200 ms, session-seconds; "idle in transaction" = Node code,`);
   say(`  or a Node event loop busy with the other chunk, between two statements of a chunk's write transaction):`);
   for (const [what, s] of r.activity) if (s >= 0.05) say(`    ${fmt(s, 1).padStart(7)}  ${what}`);
@@ -165,4 +162,29 @@ export async function waitForSnapshot(target: ApiTarget, url: string, runId: num
     if (performance.now() - started > RUN_TIMEOUT_MS) throw new Error(`no at-risk snapshot of run ${runId} after ${RUN_TIMEOUT_MS / 60_000} min`);
     await sleep(POLL_MS);
   }
+}
+
+/**
+ * Waits until the outbox has no email due and unsent: a worker sends a run's emails right
+ * after the run (scoring first), and a raw SQL timing or the next run should not share the
+ * machine with them. Returns how many were sent meanwhile and how long it took.
+ */
+export async function waitForOutboxDrained(url: string): Promise<{ sent: number; seconds: number }> {
+  const started = performance.now();
+  const before = await emailsSent(url);
+  const db = new Client({ connectionString: url });
+  await db.connect();
+  try {
+    for (;;) {
+      const { rows } = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM alert_deliveries WHERE status IN ('pending', 'queued', 'sending') AND due_at <= now()`,
+      );
+      if (rows[0]?.n === 0) break;
+      if (performance.now() - started > RUN_TIMEOUT_MS) throw new Error(`${rows[0]?.n} emails still unsent after ${RUN_TIMEOUT_MS / 60_000} min`);
+      await sleep(POLL_MS);
+    }
+  } finally {
+    await db.end();
+  }
+  return { sent: (await emailsSent(url)) - before, seconds: (performance.now() - started) / 1000 };
 }

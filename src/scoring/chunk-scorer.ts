@@ -122,7 +122,7 @@ export class ChunkScorer {
   /** Marks the chunk done and counts it on its run; the last chunk closes the run (true). */
   private async completeChunk(client: PoolClient, run: RunRecord, chunk: ChunkRecord, distribution: ChunkDistribution, alertsRaised: number): Promise<boolean> {
     await client.query(
-      `UPDATE scoring_chunks SET status = 'done', customers_scored = $3, histogram = $4, probability_sum = $5, tier_counts = $6, finished_at = now()
+      `UPDATE scoring_chunks SET status = 'done', customers_scored = $3, histogram = $4, probability_sum = $5, tier_counts = $6, finished_at = clock_timestamp()
         WHERE run_id = $1 AND chunk_no = $2`,
       [run.id, chunk.chunkNo, distribution.count, distribution.histogram, distribution.probabilitySum, JSON.stringify(distribution.tierCounts)],
     );

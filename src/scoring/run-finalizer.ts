@@ -49,7 +49,7 @@ export class RunFinalizer {
     );
     const drift = previous[0] ? psi(previous[0].distribution.counts, counts) : null;
     await db.query(
-      `UPDATE scoring_runs SET status = 'succeeded', finished_at = now(), distribution = $2, drift = $3 WHERE id = $1`,
+      `UPDATE scoring_runs SET status = 'succeeded', finished_at = clock_timestamp(), distribution = $2, drift = $3 WHERE id = $1`,
       [runId, JSON.stringify(distribution), drift],
     );
     this.logger.log(`Run ${runId} succeeded: ${count} customers scored${drift === null ? '' : `, drift (PSI) ${drift.toFixed(4)}`}`);
