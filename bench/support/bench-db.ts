@@ -3,6 +3,7 @@
  * service's migrations, and labelled (a database comment) with what was loaded into it,
  * so that --keep can reuse it only when it holds the same book.
  */
+import { createHash } from 'node:crypto';
 import { Client } from 'pg';
 import { createDataSource } from '../../src/database/data-source';
 import { MIGRATIONS } from '../../src/database/migrations';
@@ -19,8 +20,14 @@ export interface BookLabel {
   scoredRunId?: number;
 }
 
-/** The migrations the service has, newest last: a book loaded under a different list is stale. */
-export const SCHEMA = MIGRATIONS.map((m) => m.name).join(',');
+/**
+ * The migrations the service has, newest last, with a fingerprint of what they do: a book
+ * loaded under a different list, or under a migration since edited, is stale.
+ */
+export const SCHEMA = `${MIGRATIONS.map((m) => m.name).join(',')}#${createHash('sha256')
+  .update(MIGRATIONS.map((m) => `${m.prototype.up.toString()}${m.prototype.down.toString()}`).join('\n'))
+  .digest('hex')
+  .slice(0, 12)}`;
 
 export function databaseUrl(adminUrl: string, name: string): string {
   const url = new URL(adminUrl);
