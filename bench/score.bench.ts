@@ -24,7 +24,7 @@ import { databaseSizeMb, dropDatabase } from './support/bench-db';
 import { clearRedis, prepareBook, repoRoot, startApiAndWorker } from './support/bench-services';
 import { chunkRanges, SqlTiming, timeFeatureSql } from './support/feature-sql-timing';
 import { fmt, round, Service } from './support/proc';
-import { measureRun, printRun, RunResult, waitForOutboxDrained, waitForSnapshot } from './support/scoring-run';
+import { measureRun, printRun, RunResult, waitForOutboxDrained, waitForSnapshot, waitForVacuum } from './support/scoring-run';
 import { BOOK_VERSION } from './support/synthetic-book';
 
 const DB_NAME = 'churnwatch_bench_score';
@@ -139,6 +139,8 @@ async function main(): Promise<void> {
       // waited for, so the next run does not share the machine with it.
       const snapshot = await waitForSnapshot(target, db.url, r.id);
       say(`  at-risk snapshot            ${fmt(snapshot.customers)} customers, ready ${fmt(snapshot.seconds, 1)} s after the run (build ${fmt(snapshot.buildSeconds, 1)} s)`);
+      const vacuumed = await waitForVacuum(db.url, r.id);
+      say(`  customer_scores vacuumed     ${fmt(vacuumed, 1)} s after the run (scoring.vacuumAfterFullRun; waited for, as the snapshot)`);
       const drained = await waitForOutboxDrained(db.url);
       say(`  emails after the run         ${fmt(drained.sent)} sent in the ${fmt(drained.seconds, 1)} s until none was due (before the raw SQL and the next run)`);
       // This machine's speed drifts by a third within minutes, so each run is compared with

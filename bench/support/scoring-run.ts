@@ -188,3 +188,25 @@ export async function waitForOutboxDrained(url: string): Promise<{ sent: number;
   }
   return { sent: (await emailsSent(url)) - before, seconds: (performance.now() - started) / 1000 };
 }
+
+/** Waits until the worker has vacuumed customer_scores after run `runId` (scoring.vacuumAfterFullRun); seconds after the run. */
+export async function waitForVacuum(url: string, runId: number): Promise<number> {
+  const db = new Client({ connectionString: url });
+  await db.connect();
+  const started = performance.now();
+  try {
+    for (;;) {
+      const { rows } = await db.query<{ after: number | null }>(
+        `SELECT date_part('epoch', s.last_vacuum - r.finished_at) AS after
+           FROM pg_stat_user_tables s, scoring_runs r WHERE s.relname = 'customer_scores' AND r.id = $1 AND s.last_vacuum >= r.finished_at`,
+        [runId],
+      );
+      if (rows[0]) return rows[0].after ?? 0;
+      if (performance.now() - started > RUN_TIMEOUT_MS) throw new Error(`customer_scores not vacuumed after run ${runId} in ${RUN_TIMEOUT_MS / 60_000} min`);
+      await sleep(POLL_MS);
+      await db.query('SELECT pg_stat_clear_snapshot()');
+    }
+  } finally {
+    await db.end();
+  }
+}

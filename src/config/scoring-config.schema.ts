@@ -33,6 +33,8 @@ export const scoringSchema = z
     staleAfterHours: z
       .object({ activity: z.number().positive(), complaints: z.number().positive(), spend: z.number().positive() })
       .strict(),
+    /** VACUUM customer_scores after each full run (every row was just rewritten). */
+    vacuumAfterFullRun: z.boolean(),
   })
   .strict();
 

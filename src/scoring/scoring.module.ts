@@ -10,11 +10,12 @@ import { ScoringRunsController } from './scoring-runs.controller';
 import { ScoringRunsRepository } from './scoring-runs.repository';
 import { ScoringRunsService } from './scoring-runs.service';
 import { ScoringScheduler } from './scoring-scheduler';
+import { ScoreTableMaintenance } from './score-table-maintenance';
 
 @Module({
   imports: [FeaturesModule, ModelModule, ThresholdsModule, AlertsModule],
   controllers: [ScoringRunsController],
-  providers: [ScoringRunsRepository, ScoringRunsService, RunPlanner, ChunkScorer, RunFinalizer, ScoringScheduler],
+  providers: [ScoringRunsRepository, ScoringRunsService, RunPlanner, ChunkScorer, RunFinalizer, ScoringScheduler, ScoreTableMaintenance],
   exports: [ScoringRunsService, ScoringRunsRepository, RunFinalizer],
 })
 export class ScoringModule {}

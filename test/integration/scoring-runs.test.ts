@@ -6,6 +6,7 @@ import { JobQueue } from '../../src/jobs/job-queue.service';
 import { ChunkScorer } from '../../src/scoring/chunk-scorer';
 import { runScores, runScoring, waitForRun } from '../support/scoring';
 import { TestApp, startTestApp } from '../support/test-app';
+import { until } from '../support/wait';
 
 const AS_OF = new Date(Date.now() - 3_600_000);
 
@@ -41,6 +42,10 @@ describe('scoring runs through BullMQ chunks', () => {
     expect((await runScores(t, run.id)).size).toBe(active);
     const bad = await t.sql(`SELECT 1 FROM customer_scores WHERE probability < 0 OR probability > 1 OR probability = 'NaN'`);
     expect(bad).toHaveLength(0);
+    // every row was rewritten: the worker vacuums the table after a full run
+    await until('customer_scores vacuumed', async () =>
+      (await t.sql<{ n: number }>(`SELECT vacuum_count::int AS n FROM pg_stat_user_tables WHERE relname = 'customer_scores'`))[0]!.n > 0,
+    );
   });
 
   it('a second run keeps the previous probability, explains what changed and reports drift', async () => {
