@@ -73,7 +73,7 @@ export class ChunkScorer {
       );
       if (before.rows[0]?.status === 'done') return null;
       await client.query(SET_LOCAL);
-      const { rows } = await client.query<unknown[]>({ text: statement.text, values: statement.values, rowMode: 'array' });
+      const { rows } = await client.query<unknown[]>({ name: statement.name, text: statement.text, values: statement.values, rowMode: 'array' });
       const { candidates, distribution } = readScoreResult(rows);
       const alertRun = { id: run.id, asOf: run.asOf, stale: run.stale, valueBands: run.valueBands };
       const raised = await this.alerts.applyChunk(client, alertRun, await this.alertCandidates(client, run.modelId as number, candidates));
