@@ -59,10 +59,15 @@ export async function trainModel(config: AppConfig, opts: { horizonDays?: number
   }, true);
 }
 
-/** Customers per tier and the top 10 at-risk customers with their drivers, as a text table. */
+/**
+ * Customers per tier and the top 10 at-risk customers with their drivers, as a text table.
+ * Active customers only, as in the at-risk list: a customer who churned keeps the last
+ * score it had, which no run replaces.
+ */
 export async function printScoreReport(ds: DataSource, tiers: AppConfig['tiers'], explainer: ScoreExplainer): Promise<void> {
   const counts: Array<{ tier: string | null; n: number }> = await ds.query(
-    `SELECT tier, count(*)::int AS n FROM customer_scores GROUP BY tier`,
+    `SELECT s.tier, count(*)::int AS n FROM customer_scores s JOIN customers c ON c.id = s.customer_id
+      WHERE c.status = 'active' GROUP BY s.tier`,
   );
   const byTier = new Map(counts.map((c) => [c.tier, c.n]));
   out('Customers per tier (churn probability; higher = more likely to churn):');
@@ -72,6 +77,7 @@ export async function printScoreReport(ds: DataSource, tiers: AppConfig['tiers']
     await ds.query(
       `SELECT c.external_id, c.name, s.probability, s.value_at_risk, s.model_id, s.features
          FROM customer_scores s JOIN customers c ON c.id = s.customer_id
+        WHERE c.status = 'active'
         ORDER BY s.probability DESC, s.customer_id LIMIT 10`,
     );
   const explained = await explainer.explain(

@@ -93,6 +93,17 @@ describe('npm run demo', () => {
       expect(stdout).toMatch(/Customers per tier[^\n]*\n {2}critical +>= 0\.70 +\d+/);
       const top = stdout.slice(stdout.indexOf('Top 10 at-risk customers:'));
       expect(top.match(/^ +\d+ % /gm)).toHaveLength(10);
+      // ...of customers still with us: one who churned keeps its last score, and is not at risk
+      const printed = [...top.matchAll(/^ +\d+ % +(\S+)/gm)].map((m) => m[1] as string);
+      const pg = new Client({ connectionString: db.url });
+      await pg.connect();
+      const churned = await pg
+        .query(`SELECT count(*)::int AS n FROM customers WHERE status = 'churned'`)
+        .then(async (all) => ({ all: all.rows[0].n as number, printed: (await pg.query(`SELECT external_id FROM customers WHERE external_id = ANY($1::text[]) AND status <> 'active'`, [printed])).rows }))
+        .finally(() => pg.end());
+      expect(churned.all).toBeGreaterThan(0);
+      expect(printed).toHaveLength(10);
+      expect(churned.printed).toEqual([]);
       // ...and raised the alerts and sent their emails into the outbox folder
       expect(stdout).toContain(`Alert emails are .eml files in ${outbox}`);
       const sent = /immediate +sent +(\d+)/.exec(stdout);
