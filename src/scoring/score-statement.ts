@@ -18,9 +18,9 @@
  * Determinism: a run fixes its as-of instant and model versions, and everything here
  * follows from them and from the scores already stored, so any worker, or a retry of a
  * chunk after a crash (its transaction rolled back), writes the same rows. A chunk once
- * done is not scored again (ChunkScorer), so a run writes each customer's history once, and
- * the stored score a chunk reads is never its own run's. (Should one be met all the same,
- * its streak is kept and its previous_* stay those of the score before it.)
+ * done is not scored again (ChunkScorer), so the stored score a chunk reads is never its own
+ * run's: it is the one this score replaces. (A second write of a customer by one run would
+ * stop at score_history's primary key and roll the chunk back, never count twice.)
  */
 import { createHash } from 'node:crypto';
 import type { AlertsConfig } from '../config/alerting-config.schema';
@@ -61,8 +61,6 @@ export function scoreStatement(input: ScoreStatementInput): { name: string; text
   const asOf = param(run.asOf.toISOString(), 'timestamptz');
   const modelId = param(run.modelId, 'bigint');
   const challenger = input.challenger && run.challengerModelId !== null ? { spec: input.challenger, id: param(run.challengerModelId, 'bigint') } : null;
-  // What the replaced score becomes: previous_*, unless this very run wrote it (see above).
-  const kept = (column: string) => `CASE WHEN customer_scores.run_id = excluded.run_id THEN customer_scores.previous_${column} ELSE customer_scores.${column} END`;
 
   const history = [`SELECT id, ${runId}, 'champion', ${modelId}, probability, tier, now() FROM scored`];
   if (challenger) history.push(`SELECT id, ${runId}, 'challenger', ${challenger.id}, challenger, NULL, now() FROM scored`);
@@ -75,7 +73,7 @@ z AS (
   SELECT f.*,
     -- the score this one replaces (only its narrow columns: its features stay on disk, and
     -- become previous_features in the upsert without passing through here)
-    cs.run_id AS stored_run_id, cs.as_of AS stored_as_of, cs.tier_runs AS stored_tier_runs, coalesce(cs.tier_since, cs.as_of) AS stored_tier_since,
+    cs.as_of AS stored_as_of, cs.tier_runs AS stored_tier_runs, coalesce(cs.tier_since, cs.as_of) AS stored_tier_since,
     cs.model_id AS previous_model_id, cs.probability AS previous_probability, cs.tier AS previous_tier,
     ${logitSql(input.champion, (k) => `f.${k}`)} AS logit,
     ${challenger ? logitSql(challenger.spec, (k) => `f.${k}`) : 'NULL::float8'} AS challenger_logit
@@ -91,9 +89,9 @@ z AS (
 ), scored AS (
   -- Only what the writes and the answer use: this is the step Postgres keeps in memory for them.
   SELECT id, probability, challenger, tier, value, previous_probability, previous_tier, previous_model_id, stored_as_of,
-    -- How long the customer has held its tier (a score this run already wrote keeps its count).
-    CASE WHEN stored_run_id = ${runId} THEN stored_tier_runs WHEN previous_tier = tier THEN stored_tier_runs + 1 ELSE 1 END AS tier_runs,
-    CASE WHEN stored_run_id = ${runId} OR previous_tier = tier THEN stored_tier_since ELSE ${asOf} END AS tier_since,
+    -- How long the customer has held its tier.
+    CASE WHEN previous_tier = tier THEN stored_tier_runs + 1 ELSE 1 END AS tier_runs,
+    CASE WHEN previous_tier = tier THEN stored_tier_since ELSE ${asOf} END AS tier_since,
     round((probability * value)::numeric, 4) AS value_at_risk,
     ${packedFeaturesSql()} AS features
   FROM t
@@ -101,8 +99,8 @@ z AS (
   INSERT INTO customer_scores (customer_id, run_id, model_id, as_of, probability, tier, tier_runs, tier_since, value_at_risk, features, scored_at)
   SELECT id, ${runId}, ${modelId}, ${asOf}, probability, tier, tier_runs, tier_since, value_at_risk, features, now() FROM scored
   ON CONFLICT (customer_id) DO UPDATE SET
-    previous_run_id = ${kept('run_id')}, previous_model_id = ${kept('model_id')},
-    previous_probability = ${kept('probability')}, previous_tier = ${kept('tier')}, previous_features = ${kept('features')},
+    previous_run_id = customer_scores.run_id, previous_model_id = customer_scores.model_id,
+    previous_probability = customer_scores.probability, previous_tier = customer_scores.tier, previous_features = customer_scores.features,
     run_id = excluded.run_id, model_id = excluded.model_id, as_of = excluded.as_of, probability = excluded.probability,
     tier = excluded.tier, tier_runs = excluded.tier_runs, tier_since = excluded.tier_since, value_at_risk = excluded.value_at_risk,
     features = excluded.features, scored_at = excluded.scored_at

@@ -95,15 +95,17 @@ describe('npm run demo', () => {
       expect(top.match(/^ +\d+ % /gm)).toHaveLength(10);
       // ...of customers still with us: one who churned keeps its last score, and is not at risk
       const printed = [...top.matchAll(/^ +\d+ % +(\S+)/gm)].map((m) => m[1] as string);
+      expect(printed).toHaveLength(10);
       const pg = new Client({ connectionString: db.url });
       await pg.connect();
-      const churned = await pg
-        .query(`SELECT count(*)::int AS n FROM customers WHERE status = 'churned'`)
-        .then(async (all) => ({ all: all.rows[0].n as number, printed: (await pg.query(`SELECT external_id FROM customers WHERE external_id = ANY($1::text[]) AND status <> 'active'`, [printed])).rows }))
-        .finally(() => pg.end());
-      expect(churned.all).toBeGreaterThan(0);
-      expect(printed).toHaveLength(10);
-      expect(churned.printed).toEqual([]);
+      try {
+        const churned = await pg.query(`SELECT external_id FROM customers WHERE status <> 'active'`);
+        expect(churned.rows.length).toBeGreaterThan(0);
+        const churnedIds = new Set(churned.rows.map((r) => r.external_id as string));
+        expect(printed.filter((id) => churnedIds.has(id))).toEqual([]);
+      } finally {
+        await pg.end();
+      }
       // ...and raised the alerts and sent their emails into the outbox folder
       expect(stdout).toContain(`Alert emails are .eml files in ${outbox}`);
       const sent = /immediate +sent +(\d+)/.exec(stdout);
