@@ -10,7 +10,7 @@ import type { Pool, PoolClient } from 'pg';
  * a scoring run on the same machine). What it risks is only the last few hundred
  * milliseconds of state changes in a Postgres crash, and every one of them is already
  * safe to lose: a lost "queued" is queued again, a lost "sending" claim or "sent" record
- * is sent once more with the same Message-ID, the window docs/operations.md documents.
+ * is sent once more with the same Message-ID, the window docs/architecture.md documents.
  */
 export async function asyncCommit<R>(db: Pool | PoolClient, statement: string): Promise<R[]> {
   const results = (await db.query(`BEGIN; SET LOCAL synchronous_commit = off; ${statement}; COMMIT`)) as unknown as Array<{ rows: R[] }>;
