@@ -1,10 +1,12 @@
 import 'reflect-metadata';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config/app-config';
 import { describeStartupError } from '../common/startup-error';
 import { createApiKey, demo, migration, seed, SeedOptions } from './commands';
 import { ModelEvaluateFlags, runModelEvaluate } from '../model/evaluate-csv';
 import { score, trainModel } from './scoring-commands';
+import { ensurePrivateRedis } from '../redis/private-redis';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -63,7 +65,14 @@ for (const action of ['run', 'revert', 'show'] as const) {
 }
 
 bookOptions(program.command('demo').description('start the service, seed a demo book once and serve it (Ctrl-C stops)'))
-  .action((flags: SeedFlags) => demo(quietConfig(), seedOptions(flags)));
+  .action(async (flags: SeedFlags) => {
+    const config = quietConfig();
+    // With no REDIS_URL and nothing answering at the default, a private redis-server (as
+    // the embedded PostgreSQL): a machine with Node and the Redis package is enough.
+    const redis = process.env.REDIS_URL ? null : await ensurePrivateRedis({ url: config.redis.url, dir: join(config.rootDir, '.data', 'redis') });
+    if (redis) process.stderr.write(`Started a private redis-server at ${redis.url} (stopped with the demo).\n`);
+    await demo(redis ? loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', REDIS_URL: redis.url }) : config, seedOptions(flags));
+  });
 
 const model = program.command('model').description('churn models');
 // Pure computation on a CSV: no configuration, database or Redis needed.

@@ -146,6 +146,10 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): A
     setPath(merged, path, coerce(raw, kind));
     sources.set(path, name);
   }
+  // Acknowledge links follow the port the service listens on unless a public URL is set.
+  const email = isPlainObject(merged.email) ? merged.email : {};
+  const http = isPlainObject(merged.http) ? merged.http : {};
+  if (email.publicUrl === null || email.publicUrl === undefined) setPath(merged, 'email.publicUrl', `http://localhost:${String(http.port)}`);
   const parsed = schema.safeParse(merged);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {

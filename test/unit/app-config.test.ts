@@ -37,6 +37,12 @@ describe('configuration', () => {
     });
   });
 
+  it('points acknowledge links at the port the service listens on unless a public URL is set', () => {
+    expect(loadConfig({}, { rootDir: root }).email.publicUrl).toBe('http://localhost:3000');
+    expect(loadConfig({ PORT: '8080' }, { rootDir: root }).email.publicUrl).toBe('http://localhost:8080');
+    expect(loadConfig({ PORT: '8080', CHURNWATCH_PUBLIC_URL: 'https://cw.example.com' }, { rootDir: root }).email.publicUrl).toBe('https://cw.example.com');
+  });
+
   it('merges config/<NODE_ENV>.yaml over the defaults', () => {
     expect(loadConfig({ NODE_ENV: 'test' }, { rootDir: root }).logging.level).toBe('warn');
   });
