@@ -33,6 +33,8 @@ export interface AlertRun {
 
 interface StoredOpenAlert extends OpenAlert {
   recipient: string;
+  /** The run whose end (or whose held alert storm) this alert's emails wait for. */
+  heldForRunId: number | null;
 }
 
 interface CustomerInfo {
@@ -59,6 +61,12 @@ interface Outgoing {
  * an alert exists exactly when the score that raised it does. Runs once per chunk (a
  * retried chunk that was already written skips it). Chunks serialise on the period's
  * budget row for this part, which also keeps per-recipient caps exact across workers.
+ *
+ * Every email a run decides (raise, escalation, release of a stale-held alert) is written
+ * held for the run (alerts.held_for_run_id, outbox rows 'held'): only when its last chunk
+ * is written does the alert-storm guard (AlertStormGuard.settle) let them go, or keep them
+ * as a storm. An alert held so by another run is not escalated or released by this one
+ * (its tier is tracked): it waits for that run or for an admin.
  */
 @Injectable()
 export class AlertEngine {
@@ -83,13 +91,17 @@ export class AlertEngine {
     const open = await this.openAlerts(client, ids);
     const lastRaised = await this.lastRaised(client, ids, run.asOf);
     const held = this.config.alerts.holdWhenStale && run.stale.length > 0;
-    const decisions = candidates.map((c) =>
-      decideAlert(c.state, open.get(c.customerId) ?? null, this.config.alerts.rules, this.policy, {
+    const decisions = candidates.map((c) => {
+      const alert = open.get(c.customerId) ?? null;
+      const heldByRun = alert !== null && alert.heldForRunId !== null;
+      // An alert a run holds is no stale-held alert for this one to release.
+      const d = decideAlert(c.state, heldByRun ? { ...alert, heldReason: null } : alert, this.config.alerts.rules, this.policy, {
         asOf: run.asOf,
         held,
         lastRaised: (tier) => lastRaised.get(`${c.customerId}:${tier}`),
-      }),
-    );
+      });
+      return heldByRun && d.kind === 'escalate' ? { kind: 'track' as const, alertId: d.alertId, tier: d.tier } : d;
+    });
     if (decisions.every((d) => d.kind === 'none')) return 0;
     const customers = await this.customerInfo(
       client,
@@ -130,15 +142,16 @@ export class AlertEngine {
   private async openAlerts(client: PoolClient, ids: number[]): Promise<Map<number, StoredOpenAlert>> {
     const { rows } = await client.query<{
       id: number; customer_id: number; tier: string; current_tier: string | null; held_reason: string | null; recipient: string;
+      held_for_run_id: number | null;
     }>(
-      `SELECT id::float8 AS id, customer_id::float8 AS customer_id, tier, current_tier, held_reason, recipient
+      `SELECT id::float8 AS id, customer_id::float8 AS customer_id, tier, current_tier, held_reason, recipient, held_for_run_id::float8 AS held_for_run_id
          FROM alerts WHERE customer_id = ANY($1::bigint[]) AND status IN ('open', 'acknowledged') FOR UPDATE`,
       [ids],
     );
     return new Map(
       rows.map((r) => [
         r.customer_id,
-        { id: r.id, tier: r.tier, currentTier: r.current_tier, heldReason: r.held_reason, recipient: r.recipient },
+        { id: r.id, tier: r.tier, currentTier: r.current_tier, heldReason: r.held_reason, recipient: r.recipient, heldForRunId: r.held_for_run_id },
       ]),
     );
   }
@@ -226,8 +239,9 @@ export class AlertEngine {
     }
   }
 
-  private heldReason(held: boolean, run: AlertRun): string | null {
-    return held ? `stale signals: ${run.stale.join(', ')}` : null;
+  /** Held for stale signals, or else until the run has finished (the storm guard decides then). */
+  private heldReason(held: boolean, run: AlertRun): string {
+    return held ? `stale signals: ${run.stale.join(', ')}` : `waiting for run ${run.id} to finish`;
   }
 
   private async insertRaised(
@@ -243,6 +257,7 @@ export class AlertEngine {
         customer_id: o.candidate.customerId,
         tier: o.tier,
         held_reason: this.heldReason(held, run),
+        held_for_run_id: held ? null : run.id,
         probability: o.candidate.probability,
         previous_probability: o.candidate.previousProbability,
         value_at_risk: o.candidate.valueAtRisk,
@@ -255,12 +270,12 @@ export class AlertEngine {
       }));
     if (rows.length === 0) return new Map();
     const { rows: inserted } = await client.query<{ id: number; customer_id: number }>(
-      `INSERT INTO alerts (customer_id, run_id, last_run_id, tier, current_tier, status, held_reason, probability, previous_probability,
+      `INSERT INTO alerts (customer_id, run_id, last_run_id, tier, current_tier, status, held_reason, held_for_run_id, probability, previous_probability,
                            latest_probability, value_at_risk, currency, drivers, changes, actions, actions_text, action_keys, recipient, needs_digest, immediate_at)
-       SELECT r.customer_id, $1, $1, r.tier, r.tier, 'open', r.held_reason, r.probability, r.previous_probability,
+       SELECT r.customer_id, $1, $1, r.tier, r.tier, 'open', r.held_reason, r.held_for_run_id, r.probability, r.previous_probability,
               r.probability, r.value_at_risk, r.currency, r.drivers, r.changes, r.actions, r.actions_text, r.action_keys, r.recipient, r.needs_digest,
               CASE WHEN r.immediate THEN now() END
-         FROM json_to_recordset($2::json) AS r(customer_id bigint, tier text, held_reason text, probability float8,
+         FROM json_to_recordset($2::json) AS r(customer_id bigint, tier text, held_reason text, held_for_run_id bigint, probability float8,
               previous_probability float8, value_at_risk numeric, currency text, drivers json, changes json, actions json,
               actions_text text, action_keys text[], recipient text, needs_digest boolean, immediate boolean)
        RETURNING id::float8 AS id, customer_id::float8 AS customer_id`,
@@ -276,7 +291,9 @@ export class AlertEngine {
         id: (o.decision as { alertId: number }).alertId,
         escalate: o.decision.kind === 'escalate',
         tier: o.tier,
-        held_reason: o.decision.kind === 'escalate' ? this.heldReason(held, run) : null,
+        // a release happens only on a run that is not stale: it waits for the run too
+        held_reason: this.heldReason(held, run),
+        held_for_run_id: held ? null : run.id,
         probability: o.candidate.probability,
         previous_probability: o.candidate.previousProbability,
         value_at_risk: o.candidate.valueAtRisk,
@@ -292,7 +309,7 @@ export class AlertEngine {
     await client.query(
       `UPDATE alerts a SET
           tier = r.tier, current_tier = CASE WHEN r.escalate THEN r.tier ELSE a.current_tier END,
-          held_reason = r.held_reason,
+          held_reason = r.held_reason, held_for_run_id = r.held_for_run_id,
           probability = CASE WHEN r.escalate THEN r.probability ELSE a.probability END,
           previous_probability = CASE WHEN r.escalate THEN r.previous_probability ELSE a.previous_probability END,
           value_at_risk = CASE WHEN r.escalate THEN r.value_at_risk ELSE a.value_at_risk END,
@@ -307,7 +324,7 @@ export class AlertEngine {
           digest_delivery_id = CASE WHEN r.needs_digest THEN NULL ELSE a.digest_delivery_id END,
           immediate_at = CASE WHEN r.immediate THEN now() ELSE a.immediate_at END,
           updated_at = now()
-         FROM json_to_recordset($2::json) AS r(id bigint, escalate boolean, tier text, held_reason text, probability float8,
+         FROM json_to_recordset($2::json) AS r(id bigint, escalate boolean, tier text, held_reason text, held_for_run_id bigint, probability float8,
               previous_probability float8, value_at_risk numeric, drivers json, changes json, actions json,
               actions_text text, action_keys text[], needs_digest boolean, immediate boolean)
         WHERE a.id = r.id`,
@@ -374,7 +391,10 @@ export class AlertEngine {
     );
   }
 
-  /** The outbox rows of immediate emails; the key makes each alert's immediate email exist once. */
+  /**
+   * The outbox rows of immediate emails, held until the run has finished (AlertStormGuard);
+   * the key makes each alert's immediate email exist once.
+   */
   private async insertImmediate(client: PoolClient, outgoing: Outgoing[], raisedIds: Map<number, number>): Promise<void> {
     const rows = outgoing
       .filter((o) => o.immediate)
@@ -384,8 +404,8 @@ export class AlertEngine {
       }));
     if (rows.length === 0) return;
     await client.query(
-      `INSERT INTO alert_deliveries (kind, alert_id, recipient, cc, idempotency_key, message_id)
-       SELECT 'immediate', r.alert_id, r.recipient, $2::text[], 'alert:' || r.alert_id || ':immediate',
+      `INSERT INTO alert_deliveries (kind, status, alert_id, recipient, cc, idempotency_key, message_id)
+       SELECT 'immediate', 'held', r.alert_id, r.recipient, $2::text[], 'alert:' || r.alert_id || ':immediate',
               '<alert-' || r.alert_id || '-immediate.' || gen_random_uuid() || '@' || $3 || '>'
          FROM json_to_recordset($1::json) AS r(alert_id bigint, recipient text)
        ON CONFLICT (idempotency_key) DO NOTHING`,

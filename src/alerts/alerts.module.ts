@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ThresholdsModule } from '../thresholds/thresholds.module';
 import { AckController } from './ack.controller';
 import { AlertEngine } from './alert-engine';
+import { AlertStormGuard } from './alert-storm';
 import { AlertsController } from './alerts.controller';
 import { AlertsRepository } from './alerts.repository';
 import { AlertsService } from './alerts.service';
@@ -15,7 +16,7 @@ import { OutboxDispatcher } from './delivery/outbox-dispatcher';
 @Module({
   imports: [ThresholdsModule],
   controllers: [AlertsController, AckController],
-  providers: [AlertEngine, AlertsRepository, AlertsService, AckLinks, EmailContent, MailTransport, DeliverySender, OutboxDispatcher, DigestService],
-  exports: [AlertEngine, OutboxDispatcher, DigestService, MailTransport, AlertsService],
+  providers: [AlertEngine, AlertStormGuard, AlertsRepository, AlertsService, AckLinks, EmailContent, MailTransport, DeliverySender, OutboxDispatcher, DigestService],
+  exports: [AlertEngine, AlertStormGuard, OutboxDispatcher, DigestService, MailTransport, AlertsService],
 })
 export class AlertsModule {}

@@ -12,7 +12,8 @@ export interface DeliveryView {
   step: number | null;
   recipient: string;
   cc: string[];
-  status: 'pending' | 'queued' | 'sending' | 'sent' | 'failed' | 'cancelled';
+  /** held: waiting for its run to finish, or in a held alert storm. */
+  status: 'held' | 'pending' | 'queued' | 'sending' | 'sent' | 'failed' | 'cancelled';
   attempts: number;
   lastError: string | null;
   messageId: string;

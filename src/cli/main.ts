@@ -102,8 +102,9 @@ program
   .description('run a scoring run (everyone, a segment or listed customers) with workers in this process and print it')
   .option('--segment <segment>', 'only this segment')
   .option('--customers <ids>', 'comma-separated customer externalIds')
-  .action((flags: { segment?: string; customers?: string }) =>
-    score(quietConfig(), { segment: flags.segment, customerIds: flags.customers?.split(',').map((s) => s.trim()).filter(Boolean) }),
+  .option('--as-of <date>', 'score as of this past instant (default: now); earlier than the live runs it is a backfill (history only)', isoDate)
+  .action((flags: { segment?: string; customers?: string; asOf?: Date }) =>
+    score(quietConfig(), { segment: flags.segment, customerIds: flags.customers?.split(',').map((s) => s.trim()).filter(Boolean) }, flags.asOf),
   );
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -29,13 +29,13 @@ export async function runAndWait(
   }
 }
 
-export async function score(config: AppConfig, request: RunRequest): Promise<void> {
+export async function score(config: AppConfig, request: RunRequest, asOf?: Date): Promise<void> {
   await withContext(config, async (ctx) => {
     let last = -1;
     const run = await runAndWait(ctx, request, (r) => {
       if (r.progress !== last) note(`  run ${r.id}: ${r.status}, ${Math.round(r.progress * 100)} %`);
       last = r.progress;
-    });
+    }, asOf);
     out(JSON.stringify(run));
     if (run.status === 'failed') process.exitCode = 1;
   }, true);

@@ -39,6 +39,15 @@ export const alertsSchema = z
     perRecipientDailyCap: z.number().int().min(1),
     /** Hold new alerts (recorded, not sent) while the run that raised them is stale. */
     holdWhenStale: z.boolean(),
+    /** Alert-storm guard: a run raising more than this is held for an admin (see config/default.yaml). */
+    storm: z
+      .object({
+        maxShare: z.number().gt(0).max(1),
+        maxGrowth: z.number().min(1),
+        minAlerts: z.number().int().min(1),
+        notify: z.union([z.literal('supportLead'), email]),
+      })
+      .strict(),
     value: z
       .object({
         /** annualRevenue: 12 × monthly revenue; clv: mean payment × payments a year × lifetimeYears (from spend signals). */

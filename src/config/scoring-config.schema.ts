@@ -35,6 +35,15 @@ export const scoringSchema = z
       .strict(),
     /** VACUUM customer_scores after each full run (every row was just rewritten). */
     vacuumAfterFullRun: z.boolean(),
+    /** asOf bounds and when a run is a backfill (history only): see config/default.yaml. */
+    asOf: z
+      .object({
+        futureSkewSeconds: z.number().int().min(0),
+        toleranceSeconds: z.number().int().min(0),
+        /** null: only the newest live run's asOf decides. */
+        liveWithinDays: z.number().positive().nullable(),
+      })
+      .strict(),
   })
   .strict();
 

@@ -51,7 +51,7 @@ export class ChunkScorer {
     const champion = await this.registry.spec(run.modelId as number);
     const challenger = run.challengerModelId ? await this.registry.spec(run.challengerModelId) : null;
     const statement = scoreStatement({
-      run: { id: run.id, asOf: run.asOf, modelId: run.modelId as number, challengerModelId: run.challengerModelId },
+      run: { id: run.id, asOf: run.asOf, modelId: run.modelId as number, challengerModelId: run.challengerModelId, backfill: run.backfill },
       scope: {
         fromId: chunk.fromId,
         toId: chunk.toId,
@@ -76,7 +76,8 @@ export class ChunkScorer {
       const { rows } = await client.query<unknown[]>({ name: statement.name, text: statement.text, values: statement.values, rowMode: 'array' });
       const { candidates, distribution } = readScoreResult(rows);
       const alertRun = { id: run.id, asOf: run.asOf, stale: run.stale, valueBands: run.valueBands };
-      const raised = await this.alerts.applyChunk(client, alertRun, await this.alertCandidates(client, run.modelId as number, candidates));
+      // A backfill only writes history: it never raises, changes or emails an alert.
+      const raised = run.backfill ? 0 : await this.alerts.applyChunk(client, alertRun, await this.alertCandidates(client, run.modelId as number, candidates));
       return { closedRun: await this.completeChunk(client, run, chunk, distribution, raised), scored: distribution.count };
     });
     if (!outcome) return 'skipped';

@@ -1,16 +1,22 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { PoolClient } from 'pg';
+import { AlertStormGuard } from '../alerts/alert-storm';
 import { HISTOGRAM_BINS, psi, ScoreDistribution, sumCounts } from './drift';
 
 /**
  * Closes a run when its last chunk is written, in that chunk's transaction: the score
- * distribution summed from the chunks, and its drift (PSI) against the previous
- * successful run of the same kind (full runs compare with full runs).
+ * distribution summed from the chunks, its drift (PSI) against the previous successful
+ * run of the same kind (full runs compare with full runs, live runs with live runs), and
+ * the run's held emails: let go, or held as an alert storm (AlertStormGuard).
  */
 @Injectable()
 export class RunFinalizer {
   private readonly logger = new Logger('ScoringRuns');
   private readonly listeners: Array<(runId: number) => unknown> = [];
+  /** Runs closed as storms whose transaction has not been announced as committed yet. */
+  private readonly storms = new Set<number>();
+
+  constructor(private readonly stormGuard: AlertStormGuard) {}
 
   /** Called after a run's last chunk has committed (e.g. to snapshot the at-risk list). */
   onRunFinished(listener: (runId: number) => unknown): void {
@@ -19,6 +25,7 @@ export class RunFinalizer {
 
   /** Tells the listeners, once the transaction that closed the run has committed. */
   announce(runId: number): void {
+    if (this.storms.delete(runId)) this.stormGuard.counted();
     for (const listener of this.listeners) {
       Promise.resolve()
         .then(() => listener(runId))
@@ -43,7 +50,7 @@ export class RunFinalizer {
     const { rows: previous } = await db.query<{ distribution: ScoreDistribution }>(
       `SELECT distribution FROM scoring_runs
         WHERE id < $1 AND status = 'succeeded' AND distribution IS NOT NULL
-          AND full_run = (SELECT full_run FROM scoring_runs WHERE id = $1)
+          AND (full_run, backfill) = (SELECT full_run, backfill FROM scoring_runs WHERE id = $1)
         ORDER BY id DESC LIMIT 1`,
       [runId],
     );
@@ -52,6 +59,7 @@ export class RunFinalizer {
       `UPDATE scoring_runs SET status = 'succeeded', finished_at = clock_timestamp(), distribution = $2, drift = $3 WHERE id = $1`,
       [runId, JSON.stringify(distribution), drift],
     );
+    if (await this.stormGuard.settle(db, runId)) this.storms.add(runId);
     this.logger.log(`Run ${runId} succeeded: ${count} customers scored${drift === null ? '' : `, drift (PSI) ${drift.toFixed(4)}`}`);
   }
 }

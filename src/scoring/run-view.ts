@@ -23,6 +23,10 @@ export interface RunView {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  /** As of an earlier time than the live runs: wrote score history only (no current scores, alerts or emails). */
+  backfill: boolean;
+  /** Its alerts held as an alert storm, or null. */
+  storm: { status: 'held' | 'released' | 'dismissed'; alerts: number; reason: string; at: string; resolvedAt: string | null; resolvedBy: string | null } | null;
   error?: string;
 }
 
@@ -51,6 +55,12 @@ export function toRunView(run: RunRecord): RunView {
     createdAt: run.createdAt.toISOString(),
     startedAt: run.startedAt?.toISOString() ?? null,
     finishedAt: run.finishedAt?.toISOString() ?? null,
+    backfill: run.backfill,
+    storm: run.storm && {
+      ...run.storm,
+      at: run.storm.at.toISOString(),
+      resolvedAt: run.storm.resolvedAt?.toISOString() ?? null,
+    },
   };
   if (run.error) view.error = run.error;
   return view;
@@ -93,7 +103,20 @@ export const RUN_VIEW_SCHEMA = {
     createdAt: dateTime,
     startedAt: nullable(dateTime),
     finishedAt: nullable(dateTime),
+    backfill: { type: 'boolean', description: 'as of an earlier time than the live runs: wrote score history only (no current scores, alerts, emails or at-risk snapshot)' },
+    storm: nullable({
+      type: 'object',
+      description: 'its alerts held as an alert storm (recorded, not emailed) until an admin releases or dismisses them',
+      properties: {
+        status: { type: 'string', enum: ['held', 'released', 'dismissed'] },
+        alerts: { type: 'integer' },
+        reason: { type: 'string' },
+        at: dateTime,
+        resolvedAt: nullable(dateTime),
+        resolvedBy: nullable({ type: 'string' }),
+      },
+    }),
     error: { type: 'string' },
   },
-  required: ['id', 'status', 'scope', 'progress', 'customersScored', 'alertsRaised', 'asOf', 'stale', 'createdAt'],
+  required: ['id', 'status', 'scope', 'progress', 'customersScored', 'alertsRaised', 'asOf', 'stale', 'backfill', 'storm', 'createdAt'],
 };

@@ -33,7 +33,8 @@ import type { TierPolicy } from '../thresholds/tier-policy';
 import { HISTOGRAM_BINS } from './drift';
 
 export interface ScoreStatementInput {
-  run: { id: number; asOf: Date; modelId: number; challengerModelId: number | null };
+  /** A backfill writes score history only: current scores stay as the live runs left them. */
+  run: { id: number; asOf: Date; modelId: number; challengerModelId: number | null; backfill?: boolean };
   scope: FeatureScope;
   champion: LogisticModelSpec;
   challenger: LogisticModelSpec | null;
@@ -95,7 +96,7 @@ z AS (
     round((probability * value)::numeric, 4) AS value_at_risk,
     ${packedFeaturesSql()} AS features
   FROM t
-), upserted AS (
+),${run.backfill ? '' : ` upserted AS (
   INSERT INTO customer_scores (customer_id, run_id, model_id, as_of, probability, tier, tier_runs, tier_since, value_at_risk, features, scored_at)
   SELECT id, ${runId}, ${modelId}, ${asOf}, probability, tier, tier_runs, tier_since, value_at_risk, features, now() FROM scored
   ON CONFLICT (customer_id) DO UPDATE SET
@@ -106,11 +107,12 @@ z AS (
     features = excluded.features, scored_at = excluded.scored_at
   -- a later run has scored the customer already: its score stays current
   WHERE customer_scores.as_of <= excluded.as_of
-), historied AS (
+),`} historied AS (
   INSERT INTO score_history (customer_id, run_id, role, model_id, probability, tier, scored_at)
   ${history.join('\n  UNION ALL ')}
 )
--- Alert candidates: a tier now or before; customers a later run has scored are left to it.
+-- Alert candidates: a tier now or before; customers a later run has scored are left to it
+-- (a backfill's are never used).
 SELECT 1, id::float8, probability, tier, tier_runs, date_part('epoch', tier_since) * 1000, previous_probability, previous_tier,
        previous_model_id::float8, value, value_at_risk::text, features, NULL::int, NULL::int, NULL::float8
   FROM scored

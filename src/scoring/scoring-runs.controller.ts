@@ -1,7 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiConflictResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { Roles } from '../auth/auth.decorators';
+import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
+import { Principal } from '../auth/roles';
 import { ZodPipe } from '../common/zod-pipe';
 import { RUN_VIEW_SCHEMA, RunView, toRunView } from './run-view';
 import { ScoringRunsService } from './scoring-runs.service';
@@ -10,11 +11,9 @@ const runRequest = z
   .object({
     segment: z.string().min(1).max(200).optional(),
     customerIds: z.array(z.string().min(1).max(200)).min(1).max(10_000).optional(),
-    asOf: z
-      .string()
-      .datetime({ offset: true })
-      .refine((v) => new Date(v).getTime() <= Date.now(), 'must not be in the future')
-      .optional(),
+    // Its range (not in the future, not before the earliest signal) is checked by the
+    // service, for the CLI's runs as well.
+    asOf: z.string().datetime({ offset: true }).optional(),
   })
   .strict();
 
@@ -40,7 +39,13 @@ export class ScoringRunsController {
       type: 'object',
       properties: {
         segment: { type: 'string' },
-        asOf: { type: 'string', format: 'date-time', description: 'Score as of this past instant (default now): reruns and backtests' },
+        asOf: {
+          type: 'string',
+          format: 'date-time',
+          description:
+            'Score as of this past instant (default now): reruns and backtests. 400 in the future or before the earliest signal. ' +
+            'Earlier than the live runs (see `backfill`), the run is a backfill: score history only, no current scores, alerts or emails.',
+        },
         customerIds: { type: 'array', items: { type: 'string' }, maxItems: 10000 } },
     },
   })
@@ -59,6 +64,36 @@ export class ScoringRunsController {
   @ApiOkResponse({ description: 'Runs, newest first', schema: { type: 'array', items: RUN_VIEW_SCHEMA } })
   async list(@Query(new ZodPipe(listQuery)) query: z.infer<typeof listQuery>): Promise<RunView[]> {
     return (await this.runs.list(query.limit, query.before ?? null)).map(toRunView);
+  }
+
+  @Get('storms')
+  @Roles('scheduler', 'lead')
+  @ApiOperation({ summary: 'Runs whose alerts are held as an alert storm, waiting for an admin (the dashboard banner)' })
+  @ApiOkResponse({ description: 'Runs with storm.status "held", newest first', schema: { type: 'array', items: RUN_VIEW_SCHEMA } })
+  async storms(): Promise<RunView[]> {
+    return (await this.runs.heldStorms()).map(toRunView);
+  }
+
+  @Post(':id/release-storm')
+  @HttpCode(200)
+  @Roles()
+  @ApiOperation({
+    summary: "Release a run's held alert storm: its alerts are emailed as normal (immediate within the daily caps, or the digest), once",
+  })
+  @ApiOkResponse({ description: 'The run, storm.status "released"', schema: RUN_VIEW_SCHEMA })
+  @ApiConflictResponse({ description: 'The run has no held alert storm (never had one, or it was released or dismissed)' })
+  async releaseStorm(@Param('id', ParseIntPipe) id: number, @CurrentPrincipal() principal: Principal): Promise<RunView> {
+    return toRunView(await this.runs.releaseStorm(id, `${principal.role}:${principal.name}`));
+  }
+
+  @Post(':id/dismiss-storm')
+  @HttpCode(200)
+  @Roles()
+  @ApiOperation({ summary: "Dismiss a run's held alert storm: its alerts are closed and never emailed" })
+  @ApiOkResponse({ description: 'The run, storm.status "dismissed"', schema: RUN_VIEW_SCHEMA })
+  @ApiConflictResponse({ description: 'The run has no held alert storm' })
+  async dismissStorm(@Param('id', ParseIntPipe) id: number, @CurrentPrincipal() principal: Principal): Promise<RunView> {
+    return toRunView(await this.runs.dismissStorm(id, `${principal.role}:${principal.name}`));
   }
 
   @Get(':id')

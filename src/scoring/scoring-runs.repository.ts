@@ -31,9 +31,22 @@ export interface RunRecord {
   /** Monthly-revenue cut-offs of the high and mid value segments at planning (playbooks). */
   valueBands: { high: number; mid: number } | null;
   error: string | null;
+  /** As of an earlier time than the live runs: history only (ScoringRunsService.isBackfill). */
+  backfill: boolean;
+  /** Its alerts held as an alert storm (RunFinalizer), and what an admin did about them. */
+  storm: RunStorm | null;
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
+}
+
+export interface RunStorm {
+  status: 'held' | 'released' | 'dismissed';
+  alerts: number;
+  reason: string;
+  at: Date;
+  resolvedAt: Date | null;
+  resolvedBy: string | null;
 }
 
 export interface ChunkRecord {
@@ -46,7 +59,8 @@ export interface ChunkRecord {
 }
 
 const RUN_COLUMNS = `id, status, scope, full_run, trigger, as_of, model_id, challenger_model_id, chunks_total, chunks_done,
-  customers_total, customers_scored, alerts_raised, distribution, drift, freshness, stale, value_bands, error, created_at, started_at, finished_at`;
+  customers_total, customers_scored, alerts_raised, distribution, drift, freshness, stale, value_bands, error, created_at, started_at, finished_at,
+  backfill, storm_status, storm_alerts, storm_reason, storm_at, storm_resolved_at, storm_resolved_by`;
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const toRun = (r: any): RunRecord => ({
@@ -69,6 +83,10 @@ const toRun = (r: any): RunRecord => ({
   stale: r.stale,
   valueBands: r.value_bands,
   error: r.error,
+  backfill: r.backfill,
+  storm: r.storm_status
+    ? { status: r.storm_status, alerts: r.storm_alerts, reason: r.storm_reason, at: r.storm_at, resolvedAt: r.storm_resolved_at, resolvedBy: r.storm_resolved_by }
+    : null,
   createdAt: r.created_at,
   startedAt: r.started_at,
   finishedAt: r.finished_at,
@@ -90,11 +108,12 @@ export class ScoringRunsRepository {
     asOf: Date;
     modelId: number;
     challengerModelId: number | null;
+    backfill: boolean;
   }): Promise<RunRecord> {
     const rows = await this.dataSource.query(
-      `INSERT INTO scoring_runs (status, scope, full_run, trigger, trigger_key, as_of, model_id, challenger_model_id)
-       VALUES ('queued', $1, $2, $3, $4, $5, $6, $7) RETURNING ${RUN_COLUMNS}`,
-      [JSON.stringify(run.scope), run.scope.kind === 'all', run.trigger, run.triggerKey, run.asOf, run.modelId, run.challengerModelId],
+      `INSERT INTO scoring_runs (status, scope, full_run, trigger, trigger_key, as_of, model_id, challenger_model_id, backfill)
+       VALUES ('queued', $1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${RUN_COLUMNS}`,
+      [JSON.stringify(run.scope), run.scope.kind === 'all', run.trigger, run.triggerKey, run.asOf, run.modelId, run.challengerModelId, run.backfill],
     );
     return toRun(rows[0]);
   }

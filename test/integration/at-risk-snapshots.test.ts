@@ -48,10 +48,12 @@ describe('at-risk snapshots', () => {
 
   it('waits while a run is half-written, and follows it once it has finished', async () => {
     const builder = t.app.get(SnapshotBuilder);
-    // A run that has committed one of its two chunks, as a worker would mid-run.
+    // A run that has committed one of its two chunks, as a worker would mid-run. (The fake
+    // runs' asOf lies before the book's timeline: one as of now would make every later book
+    // run a backfill, which no snapshot follows.)
     const [{ id }] = await t.sql<{ id: string }>(
       `INSERT INTO scoring_runs (status, scope, full_run, trigger, as_of, chunks_total, chunks_done, started_at)
-       VALUES ('running', '{"kind":"segment","segment":"x"}', false, 'api', now(), 2, 1, now()) RETURNING id`,
+       VALUES ('running', '{"kind":"segment","segment":"x"}', false, 'api', now() - interval '1 year', 2, 1, now()) RETURNING id`,
     );
     const other = await book.run(2); // finishes while the fake run is still running
     expect(await settled(builder)).toBe('busy');
@@ -67,9 +69,9 @@ describe('at-risk snapshots', () => {
     const builder = t.app.get(SnapshotBuilder);
     expect(await settled(builder)).toBe('up-to-date');
     await t.sql(`INSERT INTO scoring_runs (status, scope, full_run, trigger, as_of, chunks_total, chunks_done, started_at)
-                 VALUES ('running', '{"kind":"segment","segment":"x"}', false, 'api', now(), 2, 1, now() - interval '11 minutes')`);
+                 VALUES ('running', '{"kind":"segment","segment":"x"}', false, 'api', now() - interval '1 year', 2, 1, now() - interval '11 minutes')`);
     await t.sql(`INSERT INTO scoring_runs (status, scope, full_run, trigger, as_of, chunks_total, chunks_done, finished_at)
-                 VALUES ('succeeded', '{"kind":"segment","segment":"y"}', false, 'api', now(), 1, 1, now())`);
+                 VALUES ('succeeded', '{"kind":"segment","segment":"y"}', false, 'api', now() - interval '1 year', 1, 1, now())`);
     expect(await builder.buildIfDue()).toBe('built'); // reporting.atRisk.stalledRunMinutes is 10
   });
 
@@ -82,7 +84,7 @@ describe('at-risk snapshots', () => {
     // A run nobody announced (its process died after committing): both catch it up, one builds.
     const [{ id: unannounced }] = await t.sql<{ id: string }>(
       `INSERT INTO scoring_runs (status, scope, full_run, trigger, as_of, chunks_total, chunks_done, finished_at)
-       VALUES ('succeeded', '{"kind":"segment","segment":"x"}', false, 'api', now(), 1, 1, now()) RETURNING id`,
+       VALUES ('succeeded', '{"kind":"segment","segment":"x"}', false, 'api', now() - interval '1 year', 1, 1, now()) RETURNING id`,
     );
     const outcomes = await Promise.all([t.app.get(SnapshotBuilder).buildIfDue(), peer.get(SnapshotBuilder).buildIfDue()]);
     expect(outcomes.filter((o) => o === 'built')).toHaveLength(1);

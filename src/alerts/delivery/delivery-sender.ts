@@ -77,19 +77,19 @@ export class DeliverySender {
 
   private async claim(id: number): Promise<DeliveryRow | null> {
     const rows = await asyncCommit<{
-      id: number; kind: DeliveryRow['kind']; alert_id: number | null; step: number | null; recipient: string; cc: string[];
+      id: number; kind: DeliveryRow['kind']; alert_id: number | null; run_id: number | null; step: number | null; recipient: string; cc: string[];
       message_id: string; attempts: number; created_at: Date;
     }>(
       pgPool(this.dataSource),
       `UPDATE alert_deliveries SET status = 'sending', attempts = attempts + 1,
               lease_until = now() + make_interval(secs => ${Number(this.config.delivery.sendLeaseSeconds)})
         WHERE id = ${idLiteral(id)} AND (status IN ('pending', 'queued') OR (status = 'sending' AND lease_until < now()))
-        RETURNING id::float8 AS id, kind, alert_id::float8 AS alert_id, step, recipient, cc, message_id, attempts, created_at`,
+        RETURNING id::float8 AS id, kind, alert_id::float8 AS alert_id, run_id::float8 AS run_id, step, recipient, cc, message_id, attempts, created_at`,
     );
     const r = rows[0];
     if (!r) return null;
     return {
-      id: r.id, kind: r.kind, alertId: r.alert_id, step: r.step, recipient: r.recipient, cc: r.cc,
+      id: r.id, kind: r.kind, alertId: r.alert_id, runId: r.run_id, step: r.step, recipient: r.recipient, cc: r.cc,
       messageId: r.message_id, attempts: r.attempts, createdAt: r.created_at,
     };
   }

@@ -6,12 +6,15 @@ import type { EmailAlert, RenderedEmail } from '../email/alert-email.types';
 import { renderAlertEmail } from '../email/render-alert-email';
 import { renderDigestEmail } from '../email/render-digest-email';
 import { AckLinks } from './ack-links';
+import { escapeHtml, heading, htmlDocument, paragraph } from '../email/html';
 
 /** An outbox row as the sender sees it. */
 export interface DeliveryRow {
   id: number;
-  kind: 'immediate' | 'digest' | 'escalation';
+  kind: 'immediate' | 'digest' | 'escalation' | 'storm';
   alertId: number | null;
+  /** The run of a storm email. */
+  runId: number | null;
   step: number | null;
   recipient: string;
   cc: string[];
@@ -61,6 +64,7 @@ export class EmailContent {
     // Plain pool queries, no client held while rendering: a sender holding one connection
     // while waiting for another could exhaust the pool at high concurrency.
     const db = pgPool(this.dataSource);
+    if (d.kind === 'storm') return this.stormEmail(d);
     if (d.kind === 'digest') {
       const { rows } = await db.query<AlertRow>(
         `SELECT ${ALERT_COLUMNS} FROM alerts a JOIN customers c ON c.id = a.customer_id
@@ -89,6 +93,34 @@ export class EmailContent {
       });
     }
     return renderAlertEmail(await this.emailAlert(row), null);
+  }
+
+  /** The one email telling the admin address that a run's alerts are held as a storm. */
+  private async stormEmail(d: DeliveryRow): Promise<RenderedEmail | null> {
+    const { rows } = await pgPool(this.dataSource).query<{ id: string; storm_status: string | null; storm_alerts: number; storm_reason: string; customers_scored: number }>(
+      `SELECT id, storm_status, storm_alerts, storm_reason, customers_scored FROM scoring_runs WHERE id = $1`,
+      [d.runId],
+    );
+    const run = rows[0];
+    if (!run || !run.storm_status) return null;
+    const runs = `${this.config.email.publicUrl.replace(/\/$/, '')}/#/runs`;
+    const subject = `Alert storm held: scoring run ${run.id} raised ${run.storm_alerts} alerts, none emailed`;
+    const lines = [
+      `Scoring run ${run.id} raised ${run.storm_alerts} alerts for ${run.customers_scored} customers scored: ${run.storm_reason}.`,
+      '',
+      'This looks like an alert storm (a first run on a new book, a model or threshold change), so its alerts are',
+      'recorded but no account manager has been emailed. An admin decides:',
+      `  release: POST /v1/scoring-runs/${run.id}/release-storm (the alerts are emailed as normal)`,
+      `  dismiss: POST /v1/scoring-runs/${run.id}/dismiss-storm (the alerts are closed, never emailed)`,
+      '',
+      `Runs: ${runs}`,
+    ];
+    const html = htmlDocument(
+      subject,
+      heading(subject) +
+        lines.filter((l) => l !== '').map((l) => paragraph(escapeHtml(l))).join(''),
+    );
+    return { subject, text: `${lines.join('\n')}\n`, html };
   }
 
   private async emailAlert(r: AlertRow): Promise<EmailAlert> {

@@ -20,6 +20,13 @@ const ENTRY_COLUMNS = [
   'driver_keys', 'drivers', 'drivers_text', 'run_id', 'model_id', 'scored_at',
 ];
 
+/**
+ * Finished runs that wrote current scores: a backfill (a run as of an earlier time) writes
+ * history only, so it neither makes a snapshot due nor holds one back while it writes, and
+ * no snapshot is labelled with its old asOf.
+ */
+const LIVE_FINISHED_RUNS = `(${FINISHED_RUNS} AND NOT backfill)`;
+
 /** When another process was building, this process looks again after this long. */
 const LOCKED_RETRY_MS = 5_000;
 
@@ -190,14 +197,14 @@ export class SnapshotBuilder implements OnApplicationBootstrap, OnApplicationShu
     const { rows } = await client.query<{ finished: number; newest: number | null; half_written: boolean; stalled: string | null; run_id: string | null; as_of: Date | null }>(
       `WITH writing AS (
          SELECT r.id, GREATEST(r.started_at, (SELECT max(GREATEST(c.started_at, c.finished_at)) FROM scoring_chunks c WHERE c.run_id = r.id)) AS moved
-           FROM scoring_runs r WHERE r.status = 'running' AND r.chunks_done > 0)
-       SELECT (SELECT count(*)::int FROM scoring_runs WHERE ${FINISHED_RUNS}) AS finished,
+           FROM scoring_runs r WHERE r.status = 'running' AND r.chunks_done > 0 AND NOT r.backfill)
+       SELECT (SELECT count(*)::int FROM scoring_runs WHERE ${LIVE_FINISHED_RUNS}) AS finished,
               (SELECT finished_runs FROM at_risk_snapshots ORDER BY id DESC LIMIT 1) AS newest,
               EXISTS (SELECT 1 FROM writing WHERE moved > now() - make_interval(mins => $1)) AS half_written,
               (SELECT string_agg(id::text, ', ') FROM writing WHERE moved <= now() - make_interval(mins => $1)) AS stalled,
               last.id AS run_id, last.as_of
          FROM (SELECT 1) one
-         LEFT JOIN LATERAL (SELECT id, as_of FROM scoring_runs WHERE ${FINISHED_RUNS} ORDER BY finished_at DESC, id DESC LIMIT 1) last ON true`,
+         LEFT JOIN LATERAL (SELECT id, as_of FROM scoring_runs WHERE ${LIVE_FINISHED_RUNS} ORDER BY finished_at DESC, id DESC LIMIT 1) last ON true`,
       [this.config.reporting.atRisk.stalledRunMinutes],
     );
     const r = rows[0]!;
