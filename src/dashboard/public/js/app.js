@@ -129,6 +129,7 @@ function route() {
   statusRegion.textContent = '';
   renderChrome(where.path);
   main.replaceChildren();
+  void showStormBanner(viewAbort.signal);
   const found = ROUTES.map((r) => ({ r, m: r.pattern.exec(where.path) })).find((x) => x.m);
   if (!found || !found.m) return notFound('There is no such page.');
   if (!can(me, found.r.ability)) return notFound(`A ${me.role} key cannot open this page.`);
@@ -148,6 +149,55 @@ function route() {
     if (isAbort(err) || signal.aborted) return;
     main.appendChild(errorPanel(err));
   });
+}
+
+/**
+ * A run's alerts held as an alert storm wait for an admin: every page of a role that sees
+ * runs says so at its top (GET /v1/scoring-runs/storms); an admin can release or dismiss it here.
+ * @param {AbortSignal} signal
+ */
+async function showStormBanner(signal) {
+  if (!me || !can(me, 'runs')) return;
+  /** @type {any[]} */
+  let storms;
+  try {
+    storms = await api.json('/v1/scoring-runs/storms', { signal });
+  } catch {
+    return; // the page works without it; the next page asks again
+  }
+  if (signal.aborted || !storms.length) return;
+  const who = /** @type {import('./session.js').Me} */ (me);
+  const banners = storms.map((run) => {
+    /** @param {'release' | 'dismiss'} action */
+    const act = async (action) => {
+      const question =
+        action === 'release'
+          ? `Email the ${run.storm.alerts} alerts of run ${run.id} to their account managers now?`
+          : `Close the ${run.storm.alerts} alerts of run ${run.id} without emailing anyone?`;
+      if (!window.confirm(question)) return;
+      try {
+        await api.json(`/v1/scoring-runs/${run.id}/${action}-storm`, { method: 'POST' });
+        announce(action === 'release' ? `Run ${run.id}'s alerts are being emailed.` : `Run ${run.id}'s alerts were closed unsent.`);
+      } catch (err) {
+        announce(`Could not ${action} the alert storm: ${errorMessage(err)}`);
+      }
+      route();
+    };
+    return h(
+      'section',
+      { class: 'notice error storm-banner', role: 'alert', dataset: { stormRun: String(run.id) } },
+      h('strong', {}, `Alert storm held: run ${run.id} raised ${run.storm.alerts} alerts. `),
+      `${run.storm.reason}. They are recorded, and no account manager has been emailed about them. `,
+      can(who, 'resolveStorms')
+        ? [
+            h('button', { type: 'button', onclick: () => act('release') }, 'Release (email them)'),
+            ' ',
+            h('button', { type: 'button', class: 'secondary', onclick: () => act('dismiss') }, 'Dismiss (close unsent)'),
+          ]
+        : 'An admin can release or dismiss them.',
+    );
+  });
+  main.prepend(...banners);
 }
 
 /** A path part as written in the link; a malformed escape is kept as it is rather than thrown. @param {string} part */

@@ -44,6 +44,7 @@ const ABILITIES = {
   summary: ['admin', 'lead', 'manager'],
   filterByManager: ['admin', 'lead'],
   queues: ['admin'],
+  resolveStorms: ['admin'],
 };
 
 /** @typedef {keyof typeof ABILITIES} Ability */

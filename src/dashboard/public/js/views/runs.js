@@ -181,12 +181,12 @@ function runsTable(tbody) {
 /** @param {any} run */
 function runRow(run) {
   const cells = [
-    [`#${run.id}`, h('span', { class: 'sub' }, run.trigger ?? '')],
+    [`#${run.id}`, h('span', { class: 'sub' }, run.trigger ?? ''), run.backfill ? h('span', { class: 'badge', title: 'As of an earlier time than the live runs: score history only, no current scores, alerts or emails' }, 'backfill') : null],
     [fmt.statusBadge(run.status), run.error ? h('span', { class: 'sub' }, run.error) : null],
     scopeText(run.scope),
     [progressBar(run), h('span', { class: 'sub' }, fmt.pct(run.progress))],
     `${fmt.int(run.customersScored)}${run.customersTotal != null ? ` of ${fmt.int(run.customersTotal)}` : ''}`,
-    fmt.int(run.alertsRaised),
+    [fmt.int(run.alertsRaised), run.storm ? h('span', { class: 'sub' }, `alert storm, ${run.storm.status}`) : null],
     run.drift == null ? '—' : fmt.num(run.drift),
     run.stale?.length ? run.stale.join(', ') : 'none',
     `v${run.modelVersion ?? '—'}${run.challengerModelVersion ? ` (challenger v${run.challengerModelVersion})` : ''}`,
