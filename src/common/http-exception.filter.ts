@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { DomainError, ErrorCode } from './domain-error';
+import { isStatementTimeout } from '../database/statement-timeouts';
 
 const STATUS: Record<ErrorCode, number> = {
   validation_failed: 400,
@@ -50,6 +51,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const response = exception.getResponse();
       return [exception.getStatus(), typeof response === 'string' ? { message: response } : (response as Record<string, unknown>)];
+    }
+    if (isStatementTimeout(exception)) {
+      // The request asked for more work than its kind is allowed (database.statementTimeouts): the service is fine.
+      return [503, { code: 'statement_timeout', message: 'The database took longer than this kind of request is allowed; narrow the request or try again later' }];
     }
     const parser = exception as BodyParserError;
     if (parser?.type === 'entity.too.large') {

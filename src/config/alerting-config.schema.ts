@@ -15,6 +15,10 @@ export const thresholdsSchema = z
     hysteresis: z.number().min(0).max(0.5),
     /** Per-segment thresholds (segment → tier → minProbability) over the default tiers. */
     segments: z.record(z.string().min(1), z.record(tierName, probability)),
+    /** Bounds of POST /v1/thresholds/preview's candidate settings (400 past them). */
+    preview: z
+      .object({ maxTiers: z.number().int().min(1).max(100), maxSegments: z.number().int().min(0).max(1000) })
+      .strict(),
   })
   .strict();
 

@@ -29,13 +29,14 @@ export function pgPool(dataSource: DataSource): Pool {
  * the main pool it would plan "$1 IS NULL OR …" filters without their values), so only
  * statements meant for it run here.
  */
-export function genericPlanPool(dataSource: DataSource, max: number, name: string): Pool {
+export function genericPlanPool(dataSource: DataSource, max: number, name: string, statementTimeout?: string): Pool {
   const { connectionString, host, port, user, password, database, ssl } = pgPool(dataSource).options;
   return new Pool({
     connectionString, host, port, user, password, database, ssl,
     max,
     maxUses: 10_000,
     application_name: name,
-    options: '-c plan_cache_mode=force_generic_plan',
+    // A list page's statements are all short: a timeout for the whole session (database.statementTimeouts.page).
+    options: `-c plan_cache_mode=force_generic_plan${statementTimeout ? ` -c statement_timeout=${statementTimeout}` : ''}`,
   });
 }

@@ -1,4 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { DomainError } from '../common/domain-error';
 import { AppConfig } from '../config/app-config';
 import { FEATURE_KEYS } from '../features/feature-catalog';
 import { JobHandler } from '../jobs/job-handler.decorator';
@@ -35,10 +37,31 @@ export class TrainingService {
     private readonly registry: ModelRegistry,
     private readonly snapshots: LabelledSnapshots,
     private readonly queue: JobQueue,
+    private readonly dataSource: DataSource,
   ) {}
+
+  /**
+   * An asOf in the future would label snapshots with outcomes not yet seen, and one before
+   * the earliest signal has nothing to learn from: both are a 400 naming asOf (a minute of
+   * clock skew is allowed).
+   */
+  private async checkAsOf(asOf: Date | undefined): Promise<void> {
+    if (asOf === undefined) return;
+    const reject = (message: string) =>
+      new DomainError('validation_failed', `Invalid request: asOf: ${message}`, { errors: [{ field: 'asOf', message }] });
+    if (Number.isNaN(asOf.getTime())) throw reject('expected an ISO 8601 date-time');
+    if (asOf.getTime() > Date.now() + 60_000) throw reject('must not be in the future');
+    const [row]: Array<{ first: Date | null }> = await this.dataSource.query(
+      `SELECT LEAST((SELECT min(occurred_at) FROM activity_events), (SELECT min(opened_at) FROM complaints),
+                    (SELECT min(occurred_at) FROM spend_events)) AS first`,
+    );
+    const first = row?.first ?? null;
+    if (first !== null && asOf.getTime() < first.getTime()) throw reject(`must not be before the earliest signal (${first.toISOString()})`);
+  }
 
   /** Records a version in `training` state and queues the work; answers its id. */
   async request(req: TrainRequest): Promise<{ id: number }> {
+    await this.checkAsOf(req.asOf);
     const horizonDays = req.horizonDays ?? this.config.model.training.horizonDays;
     const id = await this.models.insertTraining(horizonDays);
     const asOf = (req.asOf ?? new Date()).toISOString();
@@ -53,6 +76,7 @@ export class TrainingService {
 
   /** Records and trains a version in this process (the CLI's `model train`). */
   async trainNow(req: TrainRequest): Promise<ModelRecord> {
+    await this.checkAsOf(req.asOf);
     const id = await this.models.insertTraining(req.horizonDays ?? this.config.model.training.horizonDays);
     return this.train(id, req.asOf ?? new Date());
   }

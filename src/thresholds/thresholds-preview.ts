@@ -3,6 +3,8 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import type { AlertsConfig } from '../config/alerting-config.schema';
 import type { TierRule } from './tier-policy';
+import { cancellableTransaction } from '../database/cancel-on-close';
+import { pgPool } from '../database/data-source';
 
 /** Candidate settings; anything left out is taken from the running configuration. */
 export interface PreviewRequest {
@@ -28,7 +30,9 @@ export interface PreviewAnswer {
 
 /**
  * "What if": the tiers and alerts candidate thresholds and alert rules would give on the
- * latest scores, computed in one set-based statement and raising nothing. Each customer's
+ * latest scores, computed in one set-based statement and raising nothing: one pass over
+ * the scores whatever the tier count (each score's tier is a binary search of its
+ * segment's thresholds). Each customer's
  * tier is its latest probability under the candidate thresholds, with hysteresis measured
  * against where its previous probability would have put it; a rule's confirmation counts
  * only the latest two scores (runs) and its cooldown looks at the alerts actually raised.
@@ -40,7 +44,7 @@ export class ThresholdsPreview {
     private readonly dataSource: DataSource,
   ) {}
 
-  async preview(request: PreviewRequest): Promise<PreviewAnswer> {
+  async preview(request: PreviewRequest, signal?: AbortSignal): Promise<PreviewAnswer> {
     const settings = {
       tiers: request.tiers ?? this.config.tiers,
       hysteresis: request.hysteresis ?? this.config.thresholds.hysteresis,
@@ -53,21 +57,22 @@ export class ThresholdsPreview {
       return `$${params.length}`;
     };
     const n = settings.tiers.length;
-    // Threshold of tier i for the row's segment.
-    const threshold = (i: number) => {
-      const tier = settings.tiers[i] as TierRule;
-      const overrides = Object.entries(settings.segments).filter(([, o]) => o[tier.name] !== undefined);
-      if (overrides.length === 0) return `${p(tier.minProbability)}::float8`;
-      const cases = overrides.map(([segment, o]) => `WHEN segment = ${p(segment)} THEN ${p(o[tier.name])}::float8`).join(' ');
-      return `(CASE ${cases} ELSE ${p(tier.minProbability)}::float8 END)`;
-    };
-    const thresholds = settings.tiers.map((_, i) => threshold(i));
-    // Ranks: n for the highest tier down to 1; 0 below all.
-    const plainRank = (col: string) => `(CASE ${thresholds.map((t, i) => `WHEN ${col} >= ${t} THEN ${n - i}`).join(' ')} ELSE 0 END)`;
-    const hysteresis = p(settings.hysteresis);
-    const rank = `(CASE ${thresholds
-      .map((t, i) => `WHEN probability >= ${t} - CASE WHEN prev_rank >= ${n - i} THEN ${hysteresis}::float8 ELSE 0 END THEN ${n - i}`)
-      .join(' ')} ELSE 0 END)`;
+    // Each segment's thresholds as one block of an ascending array (block 0: the defaults),
+    // so a score's rank is one binary search, width_bucket(), whatever the tier count:
+    // rank = how many thresholds the probability reaches (the tiers strictly decrease).
+    // The hysteresis-lowered thresholds are computed here as the scoring SQL computes them.
+    const segments = Object.keys(settings.segments);
+    const blocks = [settings.tiers.map((t) => t.minProbability)];
+    for (const segment of segments) blocks.push(settings.tiers.map((t) => settings.segments[segment]?.[t.name] ?? t.minProbability));
+    const ascending = blocks.flatMap((b) => [...b].reverse());
+    const lowered = ascending.map((m) => m - settings.hysteresis);
+    const asc = p(ascending);
+    const low = p(lowered);
+    const slice = (arr: string) => `(${arr}::float8[])[base + 1 : base + ${n}]`;
+    const plainRank = (col: string) => `width_bucket(${col}, ${slice(asc)})`;
+    // Tiers above the held one need their threshold; the held tier and those below it keep
+    // the customer down to the lowered one: the higher of the two ranks.
+    const rank = `GREATEST(${plainRank('probability')}, LEAST(prev_rank, width_bucket(probability, ${slice(low)})))`;
     const tierNames = p(settings.tiers.map((t) => t.name));
     const rankToName = `(${tierNames}::text[])[${n + 1} - rank]`;
     const rulesJson = p(
@@ -75,16 +80,16 @@ export class ThresholdsPreview {
         Object.entries(settings.rules).map(([tier, r]) => ({ tier, confirm_runs: r.confirmRuns, cooldown_days: r.cooldownDays })),
       ),
     );
-    const openRank = `(CASE a.tier ${settings.tiers.map((t, i) => `WHEN ${p(t.name)} THEN ${n - i}`).join(' ')} ELSE 0 END)`;
+    const openRank = `COALESCE(${n + 1} - array_position(${tierNames}::text[], a.tier), 0)`;
     const sample = p(Math.min(request.sample ?? 20, 200));
 
-    const rows: Array<{ tiers: Record<string, number> | null; customers: number; alerts: Record<string, number> | null; sample: PreviewAnswer['alerts']['sample'] | null }> =
-      await this.dataSource.query(
-        `WITH scored AS (
-           SELECT s.customer_id, s.probability, s.value_at_risk, c.segment, c.external_id, c.name,
-                  CASE WHEN s.previous_probability IS NULL THEN 0 ELSE ${plainRank('s.previous_probability')} END AS prev_rank
+    const text = `WITH based AS (
+           SELECT s.customer_id, s.probability, s.previous_probability, s.value_at_risk, c.external_id, c.name,
+                  COALESCE(array_position(${p(segments)}::text[], c.segment), 0) * ${n} AS base
              FROM customer_scores s JOIN customers c ON c.id = s.customer_id
             WHERE c.status = 'active'
+         ), scored AS (
+           SELECT *, CASE WHEN previous_probability IS NULL THEN 0 ELSE ${plainRank('previous_probability')} END AS prev_rank FROM based
          ), tiered AS (
            SELECT *, ${rank} AS rank FROM scored
          ), named AS (
@@ -106,8 +111,13 @@ export class ThresholdsPreview {
                 (SELECT json_object_agg(tier, k) FROM (SELECT tier, count(*)::int AS k FROM would GROUP BY tier) y) AS alerts,
                 (SELECT json_agg(json_build_object('customerId', external_id, 'name', name, 'tier', tier, 'probability', probability,
                                                    'valueAtRisk', value_at_risk::text, 'kind', kind))
-                   FROM (SELECT * FROM would ORDER BY value_at_risk DESC, customer_id LIMIT ${sample}) z) AS sample`,
-        params,
+                   FROM (SELECT * FROM would ORDER BY value_at_risk DESC, customer_id LIMIT ${sample}) z) AS sample`;
+    // One read-only statement under the preview's timeout, cancelled if the client leaves.
+    const rows: Array<{ tiers: Record<string, number> | null; customers: number; alerts: Record<string, number> | null; sample: PreviewAnswer['alerts']['sample'] | null }> =
+      await cancellableTransaction(
+        pgPool(this.dataSource),
+        { timeoutSeconds: this.config.database.statementTimeouts.preview, signal, readOnly: true },
+        async (client) => (await client.query(text, params)).rows,
       );
     const r = rows[0];
     const tiers: Record<string, number> = { none: 0 };

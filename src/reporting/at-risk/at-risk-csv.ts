@@ -23,7 +23,9 @@ export class ClientGoneError extends Error {
  * properly. A client that goes away, at any moment, stops the copy: the connection is
  * discarded, which ends the COPY on the server. Answers the bytes written.
  */
-export async function streamCopy(pool: Pool, build: (bind: Bind) => string, out: Writable, workMem: string, begin: () => void): Promise<number> {
+export async function streamCopy(
+  pool: Pool, build: (bind: Bind) => string, out: Writable, workMem: string, begin: () => void, statementTimeout?: string,
+): Promise<number> {
   // Watched from the start: a client may give up while this waits for a connection.
   const gone = finished(out).then(
     () => Promise.reject(new ClientGoneError()),
@@ -50,6 +52,8 @@ export async function streamCopy(pool: Pool, build: (bind: Bind) => string, out:
     await client.query('BEGIN READ ONLY');
     await client.query(`SET LOCAL jit = off`);
     await client.query(`SELECT set_config('work_mem', $1, true)`, [workMem]);
+    // database.statementTimeouts.export: an export longer than that is cut off rather than left running.
+    if (statementTimeout) await client.query(`SELECT set_config('statement_timeout', $1, true)`, [statementTimeout]);
     const copy = client.query(copyTo(build(literalBinder((text) => client.escapeLiteral(text)))));
     for await (const chunk of copy as AsyncIterable<Buffer>) {
       batch.push(chunk);

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { escapeLiteral, type Pool } from 'pg';
 import { AppConfig } from '../../config/app-config';
 import { genericPlanPool, pgPool } from '../../database/data-source';
+import { timeoutSetting } from '../../database/statement-timeouts';
 import { AtRiskFilter, AtRiskSort, SORT_COLUMN } from './at-risk-query';
 import { partitionName } from './at-risk-snapshots.repository';
 import { isoSql } from '../../database/iso-sql';
@@ -200,7 +201,9 @@ export class AtRiskRepository implements OnApplicationShutdown {
 
   /** Opened on the first page read: only processes serving the list connect it. */
   private pages(): Pool {
-    this.pagePool ??= genericPlanPool(this.dataSource, this.config.reporting.atRisk.pagePoolSize, 'churnwatch-at-risk-pages');
+    this.pagePool ??= genericPlanPool(
+      this.dataSource, this.config.reporting.atRisk.pagePoolSize, 'churnwatch-at-risk-pages', timeoutSetting(this.config.database.statementTimeouts.page),
+    );
     return this.pagePool;
   }
 

@@ -5,6 +5,7 @@ import { AppConfig } from '../../config/app-config';
 import { DomainError } from '../../common/domain-error';
 import { pgPool } from '../../database/data-source';
 import { isUndefinedTable } from '../../database/pg-errors';
+import { timeoutSetting } from '../../database/statement-timeouts';
 import { decodeCursor, encodeCursor } from './at-risk-cursor';
 import { streamCopy } from './at-risk-csv';
 import { AtRiskFilter, AtRiskQuery, AtRiskSort, filterFingerprint, toFilter } from './at-risk-query';
@@ -101,7 +102,8 @@ export class AtRiskService {
       return header.length;
     }
     const sql = (bind: Bind) => csvCopyQuery(entriesQuery(snapshot.id, filter, sort, bind, null, null), sort);
-    return this.droppedIsGone(streamCopy(pgPool(this.dataSource), sql, out, this.config.reporting.atRisk.exportWorkMem, begin));
+    const timeout = timeoutSetting(this.config.database.statementTimeouts.export);
+    return this.droppedIsGone(streamCopy(pgPool(this.dataSource), sql, out, this.config.reporting.atRisk.exportWorkMem, begin, timeout));
   }
 
   /** A snapshot dropped between reading its record and reading its rows: the list has moved on (410), as for an old cursor. */
