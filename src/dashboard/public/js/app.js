@@ -47,7 +47,14 @@ let settings = { tiers: [], segmentThresholds: {}, driverGroups: [], features: [
 /** Cancels the current view's requests and polling when the next one starts. */
 let viewAbort = new AbortController();
 
-const api = new Api({ getKey: storedKey, onUnauthorized: (message) => signOut(`Signed out: ${message}`) });
+// Several requests of a page can be refused at once; the first signs out, and the rest (their
+// answers cut short by the sign-out's abort) must not replace its message.
+const api = new Api({
+  getKey: storedKey,
+  onUnauthorized: (message) => {
+    if (storedKey()) signOut(`Signed out: ${message}`);
+  },
+});
 
 /** Status messages for screen readers (and a visible line). @param {string} message */
 function announce(message) {
