@@ -6,6 +6,8 @@ import type { Server } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from './config/app-config';
 import { HttpExceptionFilter } from './common/http-exception.filter';
+import { InputGuardPipe, noStore } from './common/input-guard.pipe';
+import { rejectInvalidUtf8 } from './common/strict-utf8';
 import { securityHeaders } from './http/security-headers';
 import { configureCors } from './http/cors';
 import { QUEUE_VIEW_PATH } from './operations/queue-sessions';
@@ -27,12 +29,16 @@ export function configureHttpApp(app: INestApplication, config: AppConfig): void
   const filter = new HttpExceptionFilter(config.http.jsonBodyLimit);
   app.use(...securityHeaders(config));
   configureCors(app, config);
-  app.use(express.json({ limit: config.http.jsonBodyLimit, type: 'application/json' }));
+  // API answers hold customer data: never kept by a browser or proxy.
+  app.use('/v1', noStore);
+  app.use(express.json({ limit: config.http.jsonBodyLimit, type: 'application/json', verify: rejectInvalidUtf8 }));
   // Only processes serving HTTP get here, so only they open connections to the queues' Redis for it.
   app.use(QUEUE_VIEW_PATH, app.get(QueueViewAccess).middleware(), app.get(QueueView).handler());
   // Body-parser errors happen before Nest routing; answer them in the same format.
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => filter.respond(err, req, res));
   app.useGlobalFilters(filter);
+  // No NUL or lone surrogate in any path parameter, query value or JSON body (a 400 naming it).
+  app.useGlobalPipes(new InputGuardPipe());
 
   const document = SwaggerModule.createDocument(
     app,

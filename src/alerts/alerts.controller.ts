@@ -1,9 +1,10 @@
-import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { CurrentPrincipal, managerScope, Roles } from '../auth/auth.decorators';
 import { Principal } from '../auth/roles';
 import { ZodPipe } from '../common/zod-pipe';
+import { IdParam, idQuery } from '../common/ids';
 import { ALERT_PAGE_SCHEMA, ALERT_SCHEMA } from './alert-openapi';
 import { AlertView } from './alerts.repository';
 import { AlertsService } from './alerts.service';
@@ -17,7 +18,7 @@ const listQuery = z
     delivery: z.enum(['pending', 'queued', 'sending', 'sent', 'failed', 'cancelled']).optional(),
     customerId: z.string().min(1).max(200).optional(),
     limit: z.coerce.number().int().min(1).max(500).default(50),
-    cursor: z.string().regex(/^\d+$/, 'expected the nextCursor of a previous page').optional(),
+    cursor: idQuery('expected the nextCursor of a previous page').optional(),
   })
   .strict();
 
@@ -59,7 +60,7 @@ export class AlertsController {
     @CurrentPrincipal() principal: Principal,
   ): Promise<{ items: AlertView[]; nextCursor: string | null }> {
     const { limit, cursor, ...filter } = q;
-    const items = await this.alerts.list(filter, managerScope(principal), limit + 1, cursor ? Number(cursor) : null);
+    const items = await this.alerts.list(filter, managerScope(principal), limit + 1, cursor ?? null);
     const page = items.slice(0, limit);
     return { items: page, nextCursor: items.length > limit ? String(page[page.length - 1]?.id) : null };
   }
@@ -80,7 +81,7 @@ export class AlertsController {
   @ApiOperation({ summary: 'One alert with its deliveries and its story (raised, escalated, acknowledged, …)' })
   @ApiOkResponse({ schema: ALERT_SCHEMA })
   @ApiNotFoundResponse({ description: 'No such alert (or not this manager’s)' })
-  async get(@Param('id', ParseIntPipe) id: number, @CurrentPrincipal() principal: Principal): Promise<AlertView> {
+  async get(@Param('id', new IdParam('alert')) id: number, @CurrentPrincipal() principal: Principal): Promise<AlertView> {
     return this.alerts.get(id, managerScope(principal));
   }
 
@@ -91,7 +92,7 @@ export class AlertsController {
   @ApiOkResponse({ schema: ALERT_SCHEMA })
   @ApiNotFoundResponse({ description: 'No such alert (or not this manager’s)' })
   @ApiConflictResponse({ description: 'The alert is closed' })
-  async acknowledge(@Param('id', ParseIntPipe) id: number, @CurrentPrincipal() principal: Principal): Promise<AlertView> {
+  async acknowledge(@Param('id', new IdParam('alert')) id: number, @CurrentPrincipal() principal: Principal): Promise<AlertView> {
     return (await this.alerts.acknowledge(id, actor(principal), managerScope(principal))).alert;
   }
 
@@ -112,7 +113,7 @@ export class AlertsController {
   @ApiOkResponse({ schema: ALERT_SCHEMA })
   @ApiNotFoundResponse({ description: 'No such alert (or not this manager’s)' })
   async outcome(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', new IdParam('alert')) id: number,
     @Body(new ZodPipe(outcomeBody)) body: z.infer<typeof outcomeBody>,
     @CurrentPrincipal() principal: Principal,
   ): Promise<AlertView> {

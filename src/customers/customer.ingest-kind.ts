@@ -29,6 +29,9 @@ export const CUSTOMERS: IngestKind = {
     account_manager_name: 'text', status: 'text', churned_at: 'timestamptz',
   },
   refine(values, report, defaults) {
+    // Every other id reads back at /v1/customers/<encodeURIComponent(id)>; these two are path
+    // segments that browsers and URL libraries resolve away, so no link could reach them.
+    if (values.external_id === '.' || values.external_id === '..') report('externalId', "cannot be '.' or '..' (not addressable in a URL)");
     values.currency ??= defaults.currency;
     values.status ??= values.churned_at ? 'churned' : 'active';
     if (values.status === 'churned' && !values.churned_at) report('churnedAt', 'is required when status is churned');

@@ -117,6 +117,7 @@ export class BatchMerger {
       if (!this.errors.full) await this.reportUnknownCustomers();
       return;
     }
+    if (this.kind.storedRowChecksSql && (await this.reportStoredConflicts())) return;
     const merged = await this.merge();
     if (this.kind.freshness) {
       const { rows } = await this.client.query<{ newest: Date | null }>(`SELECT max(${this.kind.freshness.column}) AS newest FROM ${STAGE}`);
@@ -146,6 +147,19 @@ export class BatchMerger {
       }
     }
     return this.client.query<{ inserted: string; updated: string }>(this.kind.mergeSql(STAGE));
+  }
+
+  /** Staged rows that break a rule against stored rows (see IngestKind.storedRowChecksSql); true if any. */
+  private async reportStoredConflicts(): Promise<boolean> {
+    const { rows } = await this.client.query<{ row_no: string; line_no: string | null; field: string; message: string }>(
+      `SELECT row_no, line_no, field, message FROM (${this.kind.storedRowChecksSql!(STAGE)}) c ORDER BY row_no LIMIT 1000`,
+    );
+    for (const r of rows) {
+      const error: RowError = { row: Number(r.row_no), field: r.field, message: r.message };
+      if (r.line_no !== null) error.line = Number(r.line_no);
+      this.errors.add(error);
+    }
+    return rows.length > 0;
   }
 
   private async reportUnknownCustomers(): Promise<void> {

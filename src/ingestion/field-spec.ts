@@ -4,6 +4,8 @@
  * canonical text form (ISO timestamps, lower-case enums and emails, exact decimals) and
  * handed to COPY.
  */
+import { EMAIL, textProblem } from '../common/text-checks';
+
 export type FieldType = 'text' | 'email' | 'enum' | 'timestamp' | 'number' | 'integer' | 'decimal' | 'currency';
 
 export interface FieldSpec {
@@ -42,11 +44,19 @@ export interface ValidationContext {
 }
 
 const DEFAULT_MAX_LENGTH = 500;
+/**
+ * Timestamps are stored only inside years 0001–9999 once normalised to UTC: Postgres has no
+ * year 0 and ISO strings no fifth year digit (9999-12-31T23:00-14:00 is year 10000 in UTC).
+ */
+export const MIN_TIMESTAMP_ISO = '0001-01-01T00:00:00.000Z';
+export const MAX_TIMESTAMP_ISO = '9999-12-31T23:59:59.999Z';
+const MIN_TIMESTAMP = Date.parse(MIN_TIMESTAMP_ISO);
+const MAX_TIMESTAMP = Date.parse(MAX_TIMESTAMP_ISO);
+const OUT_OF_RANGE = 'is outside the supported range 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z (after applying its UTC offset)';
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(?:(Z)|([+-])(\d{2}):?(\d{2})?)?)?$/i;
 const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{3})?Z$/;
 const CANONICAL_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const DECIMAL = /^\d{1,14}(?:\.\d{1,4})?$/;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const NUMERIC_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
 const WRONG_CONTAINER = Symbol('wrong container');
 
@@ -77,20 +87,27 @@ function canonicalInRange(raw: string): string | null {
   return null;
 }
 
-/** Parses an ISO-8601 date or date-time with offset; returns epoch ms or an error text. */
+/** Epoch ms inside the supported range, else the error text. */
+const inSupportedRange = (ms: number): number | string => (ms >= MIN_TIMESTAMP && ms <= MAX_TIMESTAMP ? ms : OUT_OF_RANGE);
+
+/**
+ * Parses an ISO-8601 date or date-time with offset; returns epoch ms or an error text.
+ * Always through Date.parse of a full four-digit-year ISO string: Date.UTC would read years
+ * 0–99 as 1900–1999 (0050 stored as 1950).
+ */
 export function parseTimestamp(raw: string): number | string {
-  if (CANONICAL_UTC.test(raw)) return canonicalInRange(raw) ?? Date.parse(raw);
+  if (CANONICAL_UTC.test(raw)) return canonicalInRange(raw) ?? inSupportedRange(Date.parse(raw));
   const m = TIMESTAMP.exec(raw);
   if (!m) return 'must be an ISO-8601 timestamp such as 2026-03-01T12:00:00Z';
   const [, y, mo, d, h, mi, s = '00', frac = '', zulu, sign, oh, om = '00'] = m;
   if (h !== undefined && !zulu && !sign) return 'must include a UTC offset (Z or +hh:mm)';
   const month = Number(mo);
   if (month < 1 || month > 12 || Number(d) < 1 || Number(d) > daysInMonth(Number(y), month)) return 'is not a real calendar date';
-  if (h === undefined) return Date.UTC(Number(y), month - 1, Number(d));
+  if (h === undefined) return inSupportedRange(Date.parse(`${y}-${mo}-${d}T00:00:00Z`));
   if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59 || Number(oh ?? 0) > 14 || Number(om) > 59) return 'is not a real time of day';
   const offset = zulu ? 'Z' : `${sign}${oh}:${om}`;
   const ms = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}${frac.slice(0, 4)}${offset}`);
-  return Number.isNaN(ms) ? 'is not a valid timestamp' : ms;
+  return Number.isNaN(ms) ? 'is not a valid timestamp' : inSupportedRange(ms);
 }
 
 function checkValue(spec: FieldSpec, value: unknown, ctx: ValidationContext): string | { error: string } {
@@ -102,7 +119,8 @@ function checkValue(spec: FieldSpec, value: unknown, ctx: ValidationContext): st
       if (typeof value !== 'string') return { error: 'must be a string' };
       const text = value.trim();
       if (text.length > (spec.maxLength ?? DEFAULT_MAX_LENGTH)) return { error: `is longer than ${spec.maxLength ?? DEFAULT_MAX_LENGTH} characters` };
-      if (text.includes('\u0000')) return { error: 'contains a NUL character' };
+      const problem = textProblem(text);
+      if (problem) return { error: problem };
       if (spec.type === 'email') return EMAIL.test(text) ? text.toLowerCase() : { error: 'must be an email address' };
       if (spec.type === 'currency') return /^[a-z]{3}$/i.test(text) ? text.toUpperCase() : { error: 'must be a 3-letter ISO 4217 code' };
       if (spec.type === 'enum') {
@@ -117,7 +135,7 @@ function checkValue(spec: FieldSpec, value: unknown, ctx: ValidationContext): st
       if (CANONICAL_MS.test(text)) {
         // Fast path for what most senders (toISOString) produce: canonical strings compare
         // as text, so neither parsing nor formatting is needed (a third of ingest CPU otherwise).
-        const error = canonicalInRange(text);
+        const error = canonicalInRange(text) ?? (text < MIN_TIMESTAMP_ISO ? OUT_OF_RANGE : null);
         if (error) return { error };
         if (spec.notFuture && text > ctx.latestAllowedIso) return { error: 'is in the future' };
         return text;

@@ -31,6 +31,12 @@ export interface IngestKind {
    */
   mergeSql(stage: string): string;
   /**
+   * Rules against the stored rows a batch would change, checked set-based before it is
+   * merged: SQL answering (row_no, line_no, field, message) per staged row breaking one.
+   * Any such row fails the whole request, as a field error does.
+   */
+  storedRowChecksSql?(stage: string): string;
+  /**
    * Insert-only kinds: the same merge without ON CONFLICT, tried first. It fails on the
    * first duplicate, and the merger then runs mergeSql instead; while rows are new (bulk
    * loads) it skips ON CONFLICT's extra probe of the unique index for every row.

@@ -1,7 +1,7 @@
-import { StringDecoder } from 'node:string_decoder';
 import { Readable } from 'node:stream';
 import { CsvError, parse as parseCsv } from 'csv-parse';
 import { DomainError } from '../common/domain-error';
+import { StrictUtf8Decoder, decodeStrict } from '../common/strict-utf8';
 
 /** Where parsed records go; the sink numbers rows (0-based) in arrival order. */
 export interface RecordSink {
@@ -17,6 +17,8 @@ export interface RecordSink {
 }
 
 const MAX_LINE_BYTES = 1024 * 1024;
+const ASCII = /^[\x00-\x7f]*$/;
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /** The most bytes a streamed upload may have (http.streamBodyLimit), and how the answer names it. */
 export interface UploadLimit {
@@ -47,7 +49,8 @@ export async function feedJsonArray(body: unknown, sink: RecordSink): Promise<vo
 
 /** Newline-delimited JSON; blank lines are skipped, every other line is one row. */
 export async function feedNdjson(stream: Readable, sink: RecordSink, limit: UploadLimit = UNLIMITED): Promise<void> {
-  const decoder = new StringDecoder('utf8');
+  // Invalid UTF-8 is decoded to a mark the field check rejects by row and field (never U+FFFD).
+  const decoder = new StrictUtf8Decoder();
   let carry = '';
   let line = 0;
   const takeLine = (text: string) => {
@@ -95,9 +98,14 @@ export async function feedCsv(
 ): Promise<void> {
   let parseError: CsvError | Error | undefined;
   let headerChecked = false;
+  // Read as latin1 (one char per byte, lossless) and each non-ASCII cell decoded here:
+  // csv-parse would turn invalid UTF-8 into U+FFFD, and this way it becomes a mark the field
+  // check rejects by row and field. The UTF-8 BOM is dropped below (csv-parse's own BOM
+  // handling would switch it back to utf8).
   const parser = parseCsv({
     columns: true,
-    bom: true,
+    encoding: 'latin1',
+    bom: false,
     trim: true,
     skip_empty_lines: true,
     info: true,
@@ -112,10 +120,20 @@ export async function feedCsv(
       }
     }
     if (sink.stopped) return;
-    for (const key in record) if (record[key] === '') delete record[key];
+    for (const key in record) {
+      const cell = record[key];
+      if (cell === '') delete record[key];
+      else if (!ASCII.test(cell)) record[key] = decodeStrict(Buffer.from(cell, 'latin1'));
+    }
     sink.add(record, info.lines);
   });
-  for await (const chunk of chunks(stream, limit)) {
+  let first = true;
+  for await (const read of chunks(stream, limit)) {
+    let chunk = typeof read === 'string' ? Buffer.from(read) : read;
+    if (first) {
+      first = false;
+      if (chunk.subarray(0, 3).equals(UTF8_BOM)) chunk = chunk.subarray(3);
+    }
     parser.write(chunk);
     if (parseError || sink.stopped) break;
     await sink.drain();

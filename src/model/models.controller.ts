@@ -1,9 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiConflictResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { METRICS_SCHEMA, MODEL_VIEW_SCHEMA } from './model-openapi';
 import { z } from 'zod';
 import { Roles } from '../auth/auth.decorators';
 import { ZodPipe } from '../common/zod-pipe';
+import { IdParam } from '../common/ids';
 import { ModelRecord } from './model.repository';
 import { ModelRegistry } from './model-registry.service';
 import { TrainingService } from './training.service';
@@ -70,7 +71,7 @@ export class ModelsController {
   @Roles('lead')
   @ApiOperation({ summary: 'One model version: weights, metrics (AUC, PR AUC, Brier, precision and lift at top 10 %, calibration)' })
   @ApiOkResponse({ schema: MODEL_VIEW_SCHEMA })
-  async get(@Param('id', ParseIntPipe) id: number) {
+  async get(@Param('id', new IdParam('model version')) id: number) {
     return toModelView(await this.registry.get(id));
   }
 
@@ -90,7 +91,7 @@ export class ModelsController {
     },
   })
   @ApiConflictResponse({ description: 'The candidate is worse than the active model on the same evaluation (the body holds the comparison); or not ready' })
-  async activate(@Param('id', ParseIntPipe) id: number, @Body(new ZodPipe(activateBody)) body: z.infer<typeof activateBody>) {
+  async activate(@Param('id', new IdParam('model version')) id: number, @Body(new ZodPipe(activateBody)) body: z.infer<typeof activateBody>) {
     const { model, comparison } = await this.registry.activate(id, body.force);
     return { ...toModelView(model), comparison };
   }
@@ -99,7 +100,7 @@ export class ModelsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Score this version in the shadow of every run (stored, never alerting)' })
   @ApiOkResponse({ schema: MODEL_VIEW_SCHEMA })
-  async challenger(@Param('id', ParseIntPipe) id: number) {
+  async challenger(@Param('id', new IdParam('model version')) id: number) {
     return toModelView(await this.registry.markChallenger(id));
   }
 

@@ -1,9 +1,10 @@
-import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiConflictResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import { Principal } from '../auth/roles';
 import { ZodPipe } from '../common/zod-pipe';
+import { IdParam, idQuery } from '../common/ids';
 import { RUN_VIEW_SCHEMA, RunView, toRunView } from './run-view';
 import { ScoringRunsService } from './scoring-runs.service';
 
@@ -19,7 +20,7 @@ const runRequest = z
 
 const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(20),
-  before: z.coerce.number().int().positive().optional(),
+  before: idQuery('expected the id of a run (the last one of the previous page)').optional(),
 });
 
 @ApiTags('scoring')
@@ -82,7 +83,7 @@ export class ScoringRunsController {
   })
   @ApiOkResponse({ description: 'The run, storm.status "released"', schema: RUN_VIEW_SCHEMA })
   @ApiConflictResponse({ description: 'The run has no held alert storm (never had one, or it was released or dismissed)' })
-  async releaseStorm(@Param('id', ParseIntPipe) id: number, @CurrentPrincipal() principal: Principal): Promise<RunView> {
+  async releaseStorm(@Param('id', new IdParam('scoring run')) id: number, @CurrentPrincipal() principal: Principal): Promise<RunView> {
     return toRunView(await this.runs.releaseStorm(id, `${principal.role}:${principal.name}`));
   }
 
@@ -92,7 +93,7 @@ export class ScoringRunsController {
   @ApiOperation({ summary: "Dismiss a run's held alert storm: its alerts are closed and never emailed" })
   @ApiOkResponse({ description: 'The run, storm.status "dismissed"', schema: RUN_VIEW_SCHEMA })
   @ApiConflictResponse({ description: 'The run has no held alert storm' })
-  async dismissStorm(@Param('id', ParseIntPipe) id: number, @CurrentPrincipal() principal: Principal): Promise<RunView> {
+  async dismissStorm(@Param('id', new IdParam('scoring run')) id: number, @CurrentPrincipal() principal: Principal): Promise<RunView> {
     return toRunView(await this.runs.dismissStorm(id, `${principal.role}:${principal.name}`));
   }
 
@@ -100,7 +101,7 @@ export class ScoringRunsController {
   @Roles('scheduler', 'lead')
   @ApiOperation({ summary: 'One run with its progress (0..1), counts, drift, staleness and model versions' })
   @ApiOkResponse({ description: 'The run', schema: RUN_VIEW_SCHEMA })
-  async get(@Param('id', ParseIntPipe) id: number): Promise<RunView> {
+  async get(@Param('id', new IdParam('scoring run')) id: number): Promise<RunView> {
     return toRunView(await this.runs.get(id));
   }
 }

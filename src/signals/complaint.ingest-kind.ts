@@ -24,6 +24,14 @@ export const COMPLAINTS: IngestKind = {
     // Canonical ISO strings in UTC compare correctly as text.
     if (values.resolved_at && values.opened_at && values.resolved_at < values.opened_at) report('resolvedAt', 'is before openedAt');
   },
+  // A re-send keeps the stored openedAt (the merge never updates it), so its resolvedAt
+  // must not be earlier than that one, not only than the openedAt it carries.
+  storedRowChecksSql: (stage) => `
+    SELECT s.row_no, s.line_no, 'resolvedAt' AS field,
+           'is before the stored openedAt of complaint ' || s.external_id || ' ('
+             || to_char(t.opened_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || ')' AS message
+      FROM ${stage} s JOIN complaints t ON t.external_id = s.external_id
+     WHERE s.resolved_at < t.opened_at`,
   freshness: { kind: 'complaints', column: 'opened_at' },
   reportsUpdates: true,
   mergeSql: (stage) => `
