@@ -6,10 +6,13 @@ import { AppConfig, loadConfig } from './config/app-config';
 import { configureHttpApp } from './http-app';
 import { describeStartupError } from './common/startup-error';
 import { stopOnSignals } from './common/shutdown';
+import { defaultPublicUrlWarning } from './common/public-url-warning';
 
 /** Starts the service; any start-up failure is one readable line and exit code 1. */
 async function bootstrap(): Promise<void> {
   const config: AppConfig = loadConfig();
+  const publicUrlWarning = defaultPublicUrlWarning(config, process.env);
+  if (publicUrlWarning) process.stderr.write(`${publicUrlWarning}\n`);
   const module = AppModule.register(config);
   if (config.process.role === 'worker') {
     // No HTTP: queue workers and crons only (they arrive with the scoring issue).

@@ -7,6 +7,8 @@ import { openDatabase } from '../database/open-database';
 import { SeedService } from '../demo/seed.service';
 import { configureHttpApp } from '../http-app';
 import { withContext } from './context';
+import { DomainError } from '../common/domain-error';
+import { isEmail } from '../common/text-checks';
 import { stopOnSignals } from '../common/shutdown';
 import { printScoreReport, runAndWait } from './scoring-commands';
 import { ScoreExplainer } from '../model/score-explainer';
@@ -17,6 +19,11 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
 const note = (line: string) => process.stderr.write(`${line}\n`);
 
 export async function createApiKey(config: AppConfig, opts: { role: string; name: string; email?: string }): Promise<void> {
+  // A manager key's email is the account manager its customers are matched by: a typo
+  // would make a key that sees nobody.
+  if (opts.email !== undefined && !isEmail(opts.email.trim())) {
+    throw new DomainError('validation_failed', `--email: '${opts.email}' is not an email address (expected name@domain.tld)`);
+  }
   await withContext(config, async (ctx) => {
     const created = await ctx.get(ApiKeysService).create(opts);
     note(`Created ${created.role} key "${opts.name}" (id ${created.id}). It is shown once; store it now.`);

@@ -15,6 +15,13 @@ const EXTERNAL_STYLESHEET = /<link\b[^>]*href="https?:\/\/[^"]*"[^>]*rel="styles
 
 /** The bull-board Express adapter, with its page stripped of external fetches. */
 class SelfContainedExpressAdapter extends ExpressAdapter {
+  constructor() {
+    super();
+    // bull-board serves from an Express app of its own, which would add X-Powered-By after
+    // helmet removed it from the service's answers.
+    this.app.disable('x-powered-by');
+  }
+
   override setEntryRoute(route: AppViewRoute): ExpressAdapter {
     const handler = (_req: Request, res: Response, next: NextFunction) => {
       const { name, params } = route.handler({ basePath: this.basePath, uiConfig: this.uiConfig });

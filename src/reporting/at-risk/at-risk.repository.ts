@@ -141,8 +141,12 @@ export const CSV_HEADER = [
   'valueAtRisk', 'currency', 'drivers', 'actions', 'alertId', 'alertStatus', 'scoredAt',
 ] as const;
 
-/** A text cell that a spreadsheet would run as a formula (=, +, -, @ first) gets a leading apostrophe. */
-const textCell = (expr: string) => `CASE WHEN ${expr} ~ '^[=+@\\t\\r-]' THEN '''' || ${expr} ELSE ${expr} END`;
+/**
+ * A text cell that a spreadsheet would run as a formula (=, +, -, @ first, or their
+ * full-width forms ＝ ＋ － ＠, which spreadsheets in East Asian locales read as them) gets a
+ * leading apostrophe.
+ */
+const textCell = (expr: string) => `CASE WHEN ${expr} ~ '^[=+@\\t\\r\uFF1D\uFF0B\uFF0D\uFF20-]' THEN '''' || ${expr} ELSE ${expr} END`;
 
 const CSV_COLUMNS: Readonly<Record<(typeof CSV_HEADER)[number], string>> = {
   customerId: textCell('c.external_id'),
