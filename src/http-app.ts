@@ -18,11 +18,15 @@ import { QueueViewAccess } from './operations/queue-view-access';
  * HTTP wiring shared by main.ts and the tests: security headers and CORS first (so every
  * answer has them), JSON bodies only for application/json (NDJSON and CSV stay raw
  * streams for ingestion), the admin queue view, one error format, OpenAPI at /docs.
- * Request headers stay within Node's 16 KB limit (431 above it).
+ * Request headers stay within Node's 16 KB limit (431 above it) and must arrive within
+ * http.headersTimeoutSeconds; a whole request within http.requestTimeoutSeconds.
  */
 export function configureHttpApp(app: INestApplication, config: AppConfig): void {
   app.useLogger(app.get(Logger));
-  (app.getHttpServer() as Server).requestTimeout = config.http.requestTimeoutSeconds * 1000;
+  const server = app.getHttpServer() as Server;
+  server.requestTimeout = config.http.requestTimeoutSeconds * 1000;
+  // A client dribbling its headers holds only a socket, and not for long (408, then closed).
+  server.headersTimeout = config.http.headersTimeoutSeconds * 1000;
   // No ETag hashed from every answer's body (SHA-1 of a 40 KB list page, each time): the API's
   // answers are not cached; the dashboard's assets set their own ETag, so they still revalidate with 304.
   (app as NestExpressApplication).set('etag', false);

@@ -8,7 +8,9 @@ export type ErrorCode =
   | 'not_found'
   | 'conflict'
   | 'gone'
-  | 'rate_limited';
+  | 'rate_limited'
+  | 'too_many_uploads'
+  | 'request_timeout';
 
 export class DomainError extends Error {
   constructor(

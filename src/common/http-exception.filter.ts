@@ -14,6 +14,8 @@ const STATUS: Record<ErrorCode, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
+  too_many_uploads: 429,
+  request_timeout: 408,
 };
 
 /** Errors thrown by Express's body parser carry a type and a status. */

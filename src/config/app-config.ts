@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { alertsSchema, deliverySchema, emailSchema, playbooksSchema, thresholdsSchema } from './alerting-config.schema';
 import { modelSchema, queueSchema, scoringSchema, tiersSchema } from './scoring-config.schema';
 import { reportingSchema } from './reporting-config.schema';
-import { httpSchema } from './http-config.schema';
+import { byteSize, httpSchema } from './http-config.schema';
 
 const schema = z
   .object({
@@ -35,6 +35,20 @@ const schema = z
         maxErrors: z.number().int().min(1),
         mergeBatchRows: z.number().int().min(1),
         defaultCurrency: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as USD'),
+        /** Ingestion requests in progress at once in this process; past it 429 with Retry-After. */
+        maxConcurrent: z.number().int().min(1),
+        /** Of those, how many hold a database connection (merge) at once; the others wait their turn. */
+        maxConcurrentMerges: z.number().int().min(1),
+        retryAfterSeconds: z.number().int().min(1),
+        /** A streamed upload silent this long answers 408; 0: no limit. */
+        bodyIdleTimeoutSeconds: z.number().min(0),
+        spool: z
+          .object({
+            memoryBytes: byteSize,
+            /** null: the operating system's temp folder. */
+            dir: z.string().min(1).nullable().default(null),
+          })
+          .strict(),
       })
       .strict(),
     auth: z
@@ -62,6 +76,21 @@ const schema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    // Uploads merging must leave connections for pages and the rest of the service.
+    if (c.ingest.maxConcurrentMerges >= c.database.poolSize) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['ingest', 'maxConcurrentMerges'],
+        message: `must be less than database.poolSize (${c.database.poolSize})`,
+      });
+    }
+    if (c.http.requestTimeoutSeconds > 0 && c.http.headersTimeoutSeconds > c.http.requestTimeoutSeconds) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['http', 'headersTimeoutSeconds'],
+        message: 'must not exceed http.requestTimeoutSeconds',
+      });
+    }
     // Every tier a rule, override or playbook names must be one of the configured tiers.
     const names = c.tiers.map((t) => t.name);
     const known = new Set(names);
@@ -167,6 +196,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): A
   data.database.embedded.dataDir = resolve(rootDir, data.database.embedded.dataDir);
   data.email.outboxDir = resolve(rootDir, data.email.outboxDir);
   if (data.logging.file) data.logging.file = resolve(rootDir, data.logging.file);
+  if (data.ingest.spool.dir) data.ingest.spool.dir = resolve(rootDir, data.ingest.spool.dir);
   return Object.freeze(Object.assign(Object.create(AppConfig.prototype), data, { rootDir })) as AppConfig;
 }
 

@@ -13,6 +13,8 @@ export const httpSchema = z
     jsonBodyLimit: byteSize,
     streamBodyLimit: byteSize,
     requestTimeoutSeconds: z.number().int().min(0),
+    /** Seconds a client may take to send a request's headers (Node's server.headersTimeout). */
+    headersTimeoutSeconds: z.number().int().min(1),
     rateLimit: z
       .object({
         /** 0 turns rate limiting off. */

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { IngestResult } from '../ingestion/ingest-kind';
 
 /** Prometheus metrics of this process, served at GET /metrics. */
@@ -23,6 +23,18 @@ export class MetricsService {
     help: 'Duration of stored ingestion requests',
     labelNames: ['kind'] as const,
     buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300],
+    registers: [this.registry],
+  });
+  private readonly ingestInProgress = new Gauge({
+    name: 'churnwatch_ingest_in_progress',
+    help: 'Ingestion requests in progress in this process, by stage (requests: all admitted, receiving or merging; merges: holding a database connection)',
+    labelNames: ['stage'] as const,
+    registers: [this.registry],
+  });
+  private readonly ingestRefused = new Counter({
+    name: 'churnwatch_ingest_refused_total',
+    help: 'Ingestion requests refused before reading them (busy: 429, ingest.maxConcurrent reached) or dropped while receiving (idle: 408)',
+    labelNames: ['reason'] as const,
     registers: [this.registry],
   });
 
@@ -67,6 +79,14 @@ export class MetricsService {
   recordRejected(kind: string, errorRows: number): void {
     this.ingestRequests.inc({ kind, outcome: 'rejected' });
     this.ingestRows.inc({ kind, result: 'rejected' }, errorRows);
+  }
+
+  setIngestInProgress(stage: 'requests' | 'merges', count: number): void {
+    this.ingestInProgress.set({ stage }, count);
+  }
+
+  recordIngestRefused(reason: 'busy' | 'idle'): void {
+    this.ingestRefused.inc({ reason });
   }
 
   recordJob(job: string, outcome: 'done' | 'skipped' | 'failed', seconds: number): void {

@@ -1,4 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { tmpdir } from 'node:os';
+import type { Readable } from 'node:stream';
+import type { PoolClient } from 'pg';
 import type { Request } from 'express';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
@@ -11,6 +14,8 @@ import { RowValues, ValidationContext, validateRecord } from './field-spec';
 import { IngestKind, IngestResult } from './ingest-kind';
 import { RecordSink, UploadLimit, feedCsv, feedJsonArray, feedNdjson, uploadTooLarge } from './record-sources';
 import { byteSizeToBytes } from '../config/http-config.schema';
+import { Slots } from './ingest-slots';
+import { SpoolOptions, SpooledBody, spoolUpload } from './upload-spool';
 
 type Feed = (sink: RecordSink) => Promise<void>;
 
@@ -64,7 +69,8 @@ class StagingSink implements RecordSink {
 
 /**
  * The one ingestion path (HTTP JSON, NDJSON, CSV, and the demo seeder): every request
- * is one transaction. Rows are validated as they stream in, COPY'd into a temporary
+ * is one transaction, begun only once its body has been received in full (a slow client
+ * never holds a connection or a transaction), at most ingest.maxConcurrentMerges at once. Rows are validated as they stream in, COPY'd into a temporary
  * staging table a batch at a time, and each batch is merged into the real table by one
  * set-based statement that also resolves customer ids and counts unknown customers;
  * the externalId key turns re-sent rows into counted duplicates. Any error rolls the
@@ -73,6 +79,10 @@ class StagingSink implements RecordSink {
 @Injectable()
 export class IngestionService {
   private readonly uploadLimit: UploadLimit;
+  private readonly spool: SpoolOptions;
+  /** Ingestion requests in progress (ingest.maxConcurrent) and those merging (ingest.maxConcurrentMerges). */
+  private readonly requests: Slots;
+  private readonly merges: Slots;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -80,23 +90,77 @@ export class IngestionService {
     private readonly metrics: MetricsService,
   ) {
     this.uploadLimit = { bytes: byteSizeToBytes(config.http.streamBodyLimit), label: config.http.streamBodyLimit };
+    this.spool = {
+      limit: this.uploadLimit,
+      memoryBytes: byteSizeToBytes(config.ingest.spool.memoryBytes),
+      dir: config.ingest.spool.dir ?? tmpdir(),
+      idleMs: config.ingest.bodyIdleTimeoutSeconds * 1000,
+    };
+    this.requests = new Slots(config.ingest.maxConcurrent);
+    this.merges = new Slots(config.ingest.maxConcurrentMerges);
   }
 
-  ingestRequest(kind: IngestKind, req: Request): Promise<IngestResult> {
+  /**
+   * One ingestion request: admitted if fewer than ingest.maxConcurrent are in progress
+   * (else 429 with Retry-After), a streamed body received in full (spooled) before any
+   * database work, then validated and merged in one transaction.
+   */
+  async ingestRequest(kind: IngestKind, req: Request): Promise<IngestResult> {
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    if (type === 'application/json') return this.ingest(kind, (sink) => feedJsonArray(req.body, sink), false);
+    const json = type === 'application/json';
     const ndjson = type === 'application/x-ndjson' || type === 'application/ndjson';
-    if (!ndjson && type !== 'text/csv') {
+    if (!json && !ndjson && type !== 'text/csv') {
       throw new DomainError(
         'unsupported_media_type',
         `Content-Type must be application/json, application/x-ndjson or text/csv (got ${type || 'none'})`,
       );
     }
     // A declared length over the limit is refused before anything is read (Node drops the rest).
-    if (Number(req.headers['content-length'] ?? 0) > this.uploadLimit.bytes) throw uploadTooLarge(this.uploadLimit);
-    if (ndjson) return this.ingest(kind, (sink) => feedNdjson(req, sink, this.uploadLimit), false);
-    const required = kind.fields.filter((f) => f.required).map((f) => f.path);
-    return this.ingest(kind, (sink) => feedCsv(req, sink, required, this.uploadLimit), true);
+    if (!json && Number(req.headers['content-length'] ?? 0) > this.uploadLimit.bytes) throw uploadTooLarge(this.uploadLimit);
+    const release = this.requests.tryTake();
+    if (!release) throw this.busy(req);
+    this.metrics.setIngestInProgress('requests', this.requests.inUse);
+    let body: SpooledBody | null = null;
+    let stream: Readable | null = null;
+    try {
+      if (json) return await this.ingest(kind, (sink) => feedJsonArray(req.body, sink), false);
+      body = await this.receive(req);
+      const received = (stream = body.stream());
+      if (ndjson) return await this.ingest(kind, (sink) => feedNdjson(received, sink), false);
+      const required = kind.fields.filter((f) => f.required).map((f) => f.path);
+      return await this.ingest(kind, (sink) => feedCsv(received, sink, required), true);
+    } finally {
+      stream?.destroy(); // a read stopped by an error still holds the spool file open
+      await body?.dispose();
+      release();
+      this.metrics.setIngestInProgress('requests', this.requests.inUse);
+    }
+  }
+
+  /** The whole upload, bounded in size (413) and in silence (408, connection closed). */
+  private async receive(req: Request): Promise<SpooledBody> {
+    try {
+      return await spoolUpload(req, this.spool);
+    } catch (err) {
+      if (err instanceof DomainError && err.code === 'request_timeout') {
+        this.metrics.recordIngestRefused('idle');
+        // The client has stopped sending: waiting for the rest of its body would keep the socket.
+        req.res?.setHeader('Connection', 'close');
+      }
+      throw err;
+    }
+  }
+
+  private busy(req: Request): DomainError {
+    this.metrics.recordIngestRefused('busy');
+    const retryAfter = this.config.ingest.retryAfterSeconds;
+    req.res?.setHeader('Retry-After', String(retryAfter));
+    // Read and drop the body (no database work), so a client still sending sees the answer.
+    if (!req.readableEnded) req.resume();
+    return new DomainError(
+      'too_many_uploads',
+      `${this.requests.size} ingestion requests are already in progress (ingest.maxConcurrent); nothing was stored. Retry in ${retryAfter} s.`,
+    );
   }
 
   /** Ingests in-process records (API-shaped objects), e.g. from the demo seeder. */
@@ -117,7 +181,17 @@ export class IngestionService {
 
   private async ingest(kind: IngestKind, feed: Feed, textual: boolean): Promise<IngestResult> {
     const started = process.hrtime.bigint();
-    const client = await pgPool(this.dataSource).connect();
+    // Merges take their turn, so uploads never hold more than maxConcurrentMerges pool connections.
+    const releaseMerge = await this.merges.take();
+    this.metrics.setIngestInProgress('merges', this.merges.inUse);
+    let client: PoolClient;
+    try {
+      client = await pgPool(this.dataSource).connect();
+    } catch (err) {
+      releaseMerge();
+      this.metrics.setIngestInProgress('merges', this.merges.inUse);
+      throw err;
+    }
     let broken = false;
     try {
       await client.query('BEGIN');
@@ -146,6 +220,8 @@ export class IngestionService {
       throw err;
     } finally {
       client.release(broken);
+      releaseMerge();
+      this.metrics.setIngestInProgress('merges', this.merges.inUse);
     }
   }
 

@@ -173,13 +173,9 @@ async function* chunks(stream: Readable, limit: UploadLimit): AsyncGenerator<Buf
 }
 
 /**
- * Reads and drops the rest of an upload: destroying the request would reset the socket
- * and the client would never see the 400 that explains why.
+ * Stops reading. The body was received in full before ingestion began (upload-spool.ts),
+ * so the client already has nothing more to send: the rest is simply not read.
  */
 async function discardRest(stream: Readable): Promise<void> {
-  if (stream.readableEnded) return;
-  await new Promise<void>((resolve) => {
-    stream.once('end', resolve).once('close', resolve).once('error', () => resolve());
-    stream.resume();
-  });
+  stream.destroy();
 }
