@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { ReadPools } from '../database/read-pools';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -80,10 +80,10 @@ const SELECT = `
                      FROM alert_deliveries d WHERE d.alert_id = a.id OR d.id = a.digest_delivery_id), '[]') AS deliveries
     FROM alerts a JOIN customers c ON c.id = a.customer_id`;
 
-/** Reads of alerts for the API, manager-scoped where a manager asks. */
+/** Reads of alerts for the API, manager-scoped where a manager asks; under the page statement timeout. */
 @Injectable()
 export class AlertsRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly reads: ReadPools) {}
 
   /** Newest first, keyset-paged by id (`before` = the last id of the previous page). */
   async list(filter: AlertFilter, managerEmail: string | null, limit: number, before: number | null): Promise<AlertView[]> {
@@ -103,7 +103,8 @@ export class AlertsRepository {
     }
     if (before !== null) add('a.id < ?', before);
     params.push(limit);
-    const rows: any[] = await this.dataSource.query(
+    const rows = await this.reads.query<any>(
+      'page',
       `${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY a.id DESC LIMIT $${params.length}`,
       params,
     );
@@ -112,12 +113,13 @@ export class AlertsRepository {
 
   /** One alert with its event log; null when missing or not the manager's. */
   async get(id: number, managerEmail: string | null): Promise<AlertView | null> {
-    const rows: any[] = await this.dataSource.query(`${SELECT} WHERE a.id = $1 AND ($2::text IS NULL OR c.account_manager_email = $2)`, [
+    const rows = await this.reads.query<any>('page', `${SELECT} WHERE a.id = $1 AND ($2::text IS NULL OR c.account_manager_email = $2)`, [
       id,
       managerEmail,
     ]);
     if (!rows[0]) return null;
-    const events: any[] = await this.dataSource.query(
+    const events = await this.reads.query<any>(
+      'page',
       `SELECT kind, tier, probability, as_of, created_at, detail FROM alert_events WHERE alert_id = $1 ORDER BY id`,
       [id],
     );

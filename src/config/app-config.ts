@@ -17,9 +17,16 @@ const schema = z
         embedded: z.object({ dataDir: z.string().min(1), port: z.number().int().min(0).max(65535) }).strict(),
         migrateOnStart: z.boolean(),
         poolSize: z.number().int().min(1).max(200),
+        /** Connections of each request-read pool (page, report) per process, beside poolSize. */
+        readPoolSize: z.number().int().min(1).max(100),
         /** Seconds a request's statement may run, by kind of request (Postgres statement_timeout). */
         statementTimeouts: z
-          .object({ page: z.number().positive(), preview: z.number().positive(), export: z.number().positive() })
+          .object({
+            page: z.number().positive(),
+            report: z.number().positive(),
+            preview: z.number().positive(),
+            export: z.number().positive(),
+          })
           .strict(),
       })
       .strict(),

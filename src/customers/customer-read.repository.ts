@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { pgPool } from '../database/data-source';
+import { ReadPools } from '../database/read-pools';
 import { AppConfig } from '../config/app-config';
 import { Explanation, ScoreExplainer } from '../model/score-explainer';
 import {
@@ -51,7 +50,7 @@ export class CustomerReadRepository {
   private readonly sql: string;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly reads: ReadPools,
     private readonly explainer: ScoreExplainer,
     config: AppConfig,
   ) {
@@ -61,11 +60,10 @@ export class CustomerReadRepository {
   /**
    * null when there is no such customer, or it is not the given manager's. One statement
    * for the whole page, prepared once per connection: planning its subqueries cost about
-   * as much as running them.
+   * as much as running them. Under the page statement timeout.
    */
   async page(externalId: string, managerEmail: string | null): Promise<CustomerPage | null> {
-    const { rows } = await pgPool(this.dataSource).query({ name: 'customer-page', text: this.sql, values: [externalId, managerEmail] });
-    const r = rows[0];
+    const [r] = await this.reads.query<any>('page', this.sql, [externalId, managerEmail], 'customer-page');
     if (!r) return null;
     // The score's drivers and changes are worked out from the features it was computed from.
     const [explanation] =

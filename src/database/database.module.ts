@@ -2,6 +2,7 @@ import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nest
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { OpenDatabase, openDatabase } from './open-database';
+import { ReadPools } from './read-pools';
 
 const OPEN_DATABASE = Symbol('OPEN_DATABASE');
 
@@ -21,7 +22,8 @@ class DatabaseShutdown implements OnApplicationShutdown {
     { provide: OPEN_DATABASE, inject: [AppConfig], useFactory: (config: AppConfig) => openDatabase(config) },
     { provide: DataSource, inject: [OPEN_DATABASE], useFactory: (database: OpenDatabase) => database.dataSource },
     DatabaseShutdown,
+    ReadPools,
   ],
-  exports: [DataSource],
+  exports: [DataSource, ReadPools],
 })
 export class DatabaseModule {}

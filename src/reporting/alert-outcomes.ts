@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { SCOPE } from './metrics/metrics.repository';
-import { DataSource } from 'typeorm';
+import { ReadPools } from '../database/read-pools';
 import type { Period } from './metrics/period';
 
 /** Alerts of a group and the outcomes recorded on them. */
@@ -74,12 +74,13 @@ const groupOf = (key: string, r: TallyRow): GroupTally => ({ key, all: tallyOf(r
  */
 @Injectable()
 export class AlertOutcomes {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly reads: ReadPools) {}
 
   async tallies(managerEmail: string | null, period: Period): Promise<AlertTallies> {
     const params = [managerEmail, period.from, period.to];
     const [groups, playbook] = await Promise.all([
-      this.dataSource.query(
+      this.reads.query(
+      'report',
         `SELECT a.tier, a.outcome_action AS action, ${TALLY_COLUMNS},
                 count(*) FILTER (WHERE a.status = 'open')::int AS open,
                 count(*) FILTER (WHERE a.status = 'acknowledged')::int AS acknowledged
@@ -90,7 +91,8 @@ export class AlertOutcomes {
       ) as Promise<Array<TallyRow & { tier: string | null; action: string | null; open: number; acknowledged: number }>>,
       // action_keys holds each suggested action once (written with the alert), so an alert
       // counts once per action, and no alert's json is parsed.
-      this.dataSource.query(
+      this.reads.query(
+      'report',
         `SELECT x.key, ${TALLY_COLUMNS}
            FROM alerts a JOIN customers c ON c.id = a.customer_id
           CROSS JOIN LATERAL unnest(a.action_keys) AS x(key)

@@ -30,7 +30,7 @@ describe('request bounds: preview tiers, filters, training parameters, statement
     const run = await book.run(110);
     await waitForSnapshot(t, run.id);
     // The same service on the same database with tiny timeouts for pages and previews.
-    peer = await startPeer(t, {}, { ...ALERT_TEST_CONFIG, database: { statementTimeouts: { page: 0.3, preview: 0.3, export: 600 } } });
+    peer = await startPeer(t, {}, { ...ALERT_TEST_CONFIG, database: { statementTimeouts: { page: 0.3, report: 0.3, preview: 0.3, export: 600 } } });
   });
   afterAll(async () => {
     await peer?.close();
@@ -153,6 +153,23 @@ describe('request bounds: preview tiers, filters, training parameters, statement
     }
     // The same requests without the lock are answered.
     expect((await preview({}, peer.getHttpServer())).status).toBe(200);
+  });
+
+  it('the customer page, alert lists and the metrics summary answer 503 past their kind of timeout, then work again', async () => {
+    const get = (path: string) => request(peer.getHttpServer()).get(path).set(lead());
+    const reads = ['/v1/customers/c3', '/v1/alerts', '/v1/metrics/summary'];
+    // Every one of them reads customers; held exclusively, each statement waits past its timeout.
+    const held = await lock('customers');
+    try {
+      for (const path of reads) {
+        const res = await get(path);
+        expect(res.status, path).toBe(503);
+        expect(res.body, path).toMatchObject({ code: 'statement_timeout' });
+      }
+    } finally {
+      await held.release();
+    }
+    for (const path of reads) expect((await get(path)).status, path).toBe(200);
   });
 
   it('a client that disconnects cancels its preview statement in Postgres', async () => {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { ReadPools } from '../../database/read-pools';
 import type { Period } from './period';
 
 /** Customer flows of one currency's customers over a period (see customerFigures for the definitions). */
@@ -39,13 +39,14 @@ const money = (sum: string) => `round(coalesce(${sum}, 0), 4)::text`;
  */
 @Injectable()
 export class MetricsRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly reads: ReadPools) {}
 
   /** Who was a customer at the start and end of the period, who joined and who left, per currency. */
   customerFlows(managerEmail: string | null, period: Period): Promise<CustomerFlowRow[]> {
     // $2 = from, $3 = to. churned_at is set exactly when status is churned (a table check).
     const inPeriod = (col: string) => `${col} >= $2 AND ${col} < $3`;
-    return this.dataSource.query(
+    return this.reads.query(
+      'report',
       `SELECT c.currency::text AS currency,
               count(*) FILTER (WHERE c.signup_at < $2 AND (c.churned_at IS NULL OR c.churned_at >= $2))::int AS at_start,
               count(*) FILTER (WHERE ${inPeriod('c.signup_at')})::int AS new,
@@ -62,7 +63,8 @@ export class MetricsRepository {
 
   /** Active customers by current tier and currency, with the currency totals over `tiers` (GROUPING SETS: exact sums from SQL). */
   atRisk(managerEmail: string | null, tiers: string[]): Promise<AtRiskRow[]> {
-    return this.dataSource.query(
+    return this.reads.query(
+      'report',
       `SELECT s.tier, c.currency::text AS currency, count(*)::int AS customers,
               ${money('sum(s.value_at_risk)')} AS value_at_risk,
               ${money('sum(12 * c.monthly_revenue)')} AS annual_revenue
@@ -78,7 +80,8 @@ export class MetricsRepository {
    * period; a customer with several such alerts counts once.
    */
   saved(managerEmail: string | null, period: Period): Promise<MoneyRow[]> {
-    return this.dataSource.query(
+    return this.reads.query(
+      'report',
       `SELECT c.currency::text AS currency, ${money('sum(12 * c.monthly_revenue)')} AS amount
          FROM customers c
         WHERE ${SCOPE} AND c.status = 'active'
