@@ -1,5 +1,14 @@
 import { applyDecorators, HttpCode } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConsumes,
+  ApiOkResponse,
+  ApiOperation,
+  ApiPayloadTooLargeResponse,
+  ApiRequestTimeoutResponse,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
 import { FieldSpec } from './field-spec';
 import { IngestKind } from './ingest-kind';
 
@@ -69,5 +78,11 @@ export function IngestEndpoint(kind: IngestKind, summary: string) {
       schema: { example: { errors: [{ row: 3, field: 'occurredAt', message: 'is in the future' }], errorCount: 1 } },
     }),
     ApiPayloadTooLargeResponse({ description: 'JSON body over the size limit; use NDJSON or CSV' }),
+    ApiTooManyRequestsResponse({
+      description: 'ingest.maxConcurrent ingestion requests already in progress (code too_many_uploads); nothing stored, retry after Retry-After seconds',
+    }),
+    ApiRequestTimeoutResponse({
+      description: 'A streamed upload sent nothing for ingest.bodyIdleTimeoutSeconds (code request_timeout); nothing stored, connection closed',
+    }),
   );
 }

@@ -195,7 +195,8 @@ export class IngestionService {
     let broken = false;
     try {
       await client.query('BEGIN');
-      await client.query(`SET LOCAL work_mem = '64MB'`);
+      // Named so operators (and the slow-upload test) can tell ingestion's transactions apart.
+      await client.query(`SET LOCAL work_mem = '64MB'; SET LOCAL application_name = 'churnwatch-ingest'`);
       const errors = new ErrorList(this.config.ingest.maxErrors);
       const merger = new BatchMerger(client, kind, errors, this.config.ingest.mergeBatchRows);
       await merger.open();
