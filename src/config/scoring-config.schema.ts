@@ -35,6 +35,11 @@ export const scoringSchema = z
       .strict(),
     /** VACUUM customer_scores after each full run (every row was just rewritten). */
     vacuumAfterFullRun: z.boolean(),
+    /**
+     * Customers of one chunk a run may skip because scoring them failed with a data error
+     * (isolated by bisecting the chunk); past it the chunk, and its run, fail. 0: no isolation.
+     */
+    maxFailedCustomersPerChunk: z.number().int().min(0),
     /** asOf bounds and when a run is a backfill (history only): see config/default.yaml. */
     asOf: z
       .object({

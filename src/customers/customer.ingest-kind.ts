@@ -1,4 +1,5 @@
 import { IngestKind } from '../ingestion/ingest-kind';
+import { MAX_MONEY } from '../ingestion/value-limits';
 
 const MUTABLE = [
   'name', 'email', 'segment', 'plan', 'monthly_revenue', 'currency', 'signup_at', 'renewal_at',
@@ -14,7 +15,7 @@ export const CUSTOMERS: IngestKind = {
     { path: 'email', column: 'email', type: 'email' },
     { path: 'segment', column: 'segment', type: 'text', maxLength: 100 },
     { path: 'plan', column: 'plan', type: 'text', maxLength: 100 },
-    { path: 'monthlyRevenue', column: 'monthly_revenue', type: 'decimal', required: true, min: 0, description: 'Decimal string or number, kept exact' },
+    { path: 'monthlyRevenue', column: 'monthly_revenue', type: 'decimal', required: true, min: 0, max: MAX_MONEY, description: `Decimal string or number, kept exact; at most ${MAX_MONEY}` },
     { path: 'currency', column: 'currency', type: 'currency', description: 'ISO 4217; defaults to the configured currency' },
     { path: 'signupAt', column: 'signup_at', type: 'timestamp', required: true, notFuture: true },
     { path: 'renewalAt', column: 'renewal_at', type: 'timestamp' },

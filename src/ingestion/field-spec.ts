@@ -166,9 +166,21 @@ function checkValue(spec: FieldSpec, value: unknown, ctx: ValidationContext): st
       else return { error: 'must be a decimal number or string' };
       if (text.startsWith('-')) return { error: `must be at least ${spec.min ?? 0}` };
       if (!DECIMAL.test(text)) return { error: 'must be a decimal with at most 14 digits before and 4 after the point' };
+      if (spec.max !== undefined && decimalAbove(text, spec.max)) return { error: `must be at most ${spec.max}` };
       return text;
     }
   }
+}
+
+/**
+ * Whether a DECIMAL-shaped string is above an integer maximum, compared exactly (a double
+ * cannot tell 1000000000000.0001 from 10^12 in every case).
+ */
+function decimalAbove(text: string, max: number): boolean {
+  if (!Number.isSafeInteger(max)) return Number(text) > max;
+  const [whole = '0', fraction = ''] = text.split('.');
+  const cmp = BigInt(whole) - BigInt(max);
+  return cmp > 0n || (cmp === 0n && /[1-9]/.test(fraction));
 }
 
 /**

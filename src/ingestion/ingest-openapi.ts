@@ -23,7 +23,7 @@ function fieldSchema(spec: FieldSpec): Record<string, unknown> {
     case 'integer':
       return { ...base, type: spec.type, minimum: spec.min, maximum: spec.max };
     case 'decimal':
-      return { ...base, oneOf: [{ type: 'string', pattern: '^\\d+(\\.\\d{1,4})?$' }, { type: 'number', minimum: 0 }] };
+      return { ...base, oneOf: [{ type: 'string', pattern: '^\\d+(\\.\\d{1,4})?$' }, { type: 'number', minimum: 0, maximum: spec.max }] };
     case 'email':
       return { ...base, type: 'string', format: 'email' };
     default:

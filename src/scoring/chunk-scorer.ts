@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { UnrecoverableError } from 'bullmq';
 import { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
@@ -10,8 +11,10 @@ import { JobHandler } from '../jobs/job-handler.decorator';
 import { JobName, JobOutcome, JobPayloads } from '../jobs/job-catalogue';
 import { ModelRegistry } from '../model/model-registry.service';
 import { ScoreExplainer } from '../model/score-explainer';
+import { IsolatedFailure, TooManyFailuresError, scoreIsolatingFailures } from './failure-isolation';
 import { RunFinalizer } from './run-finalizer';
 import { CandidateRow, ChunkDistribution, readScoreResult, scoreStatement } from './score-statement';
+import { ScoringFailures } from './scoring-failures';
 import { ChunkRecord, RunRecord, ScoringRunsRepository } from './scoring-runs.repository';
 import { AlertCandidate, AlertEngine } from '../alerts/alert-engine';
 import { TierPolicy } from '../thresholds/tier-policy';
@@ -28,9 +31,16 @@ const SET_LOCAL = Object.entries(FEATURE_SQL_SETTINGS)
  * or before, then the chunk's completion. The run's as-of instant and model versions fix
  * every input, so any worker, or a retry after a crash mid-chunk (its transaction rolled
  * back), writes exactly the same scores; a chunk once done is never written again.
+ *
+ * One customer's data never fails the chunk: when the statement fails with a data error
+ * (a numeric field overflow, say), the chunk is scored again in halves of its id range down
+ * to the customers that fail (failure-isolation.ts); the rest are written, the failed ones
+ * recorded with the reason (ScoringFailures) and the chunk completes.
  */
 @Injectable()
 export class ChunkScorer {
+  private readonly logger = new Logger('ScoringRuns');
+
   constructor(
     private readonly config: AppConfig,
     private readonly dataSource: DataSource,
@@ -41,6 +51,7 @@ export class ChunkScorer {
     private readonly policy: TierPolicy,
     private readonly alerts: AlertEngine,
     private readonly explainer: ScoreExplainer,
+    private readonly failures: ScoringFailures,
   ) {}
 
   @JobHandler(JobName.ScoringChunk)
@@ -50,19 +61,22 @@ export class ChunkScorer {
     await this.runs.startChunk(runId, chunkNo);
     const champion = await this.registry.spec(run.modelId as number);
     const challenger = run.challengerModelId ? await this.registry.spec(run.challengerModelId) : null;
-    const statement = scoreStatement({
-      run: { id: run.id, asOf: run.asOf, modelId: run.modelId as number, challengerModelId: run.challengerModelId, backfill: run.backfill },
-      scope: {
-        fromId: chunk.fromId,
-        toId: chunk.toId,
-        segment: run.scope.kind === 'segment' ? run.scope.segment : null,
-        customerIds: run.scope.kind === 'customers' ? run.scope.ids : null,
-      },
-      champion,
-      challenger,
-      policy: this.policy,
-      value: this.config.alerts.value,
-    });
+    // The chunk's statement over an id range: the chunk's own, or part of it while isolating
+    // failures (the same text, so the same prepared statement, for any range).
+    const statement = (fromId: number, toId: number) =>
+      scoreStatement({
+        run: { id: run.id, asOf: run.asOf, modelId: run.modelId as number, challengerModelId: run.challengerModelId, backfill: run.backfill },
+        scope: {
+          fromId,
+          toId,
+          segment: run.scope.kind === 'segment' ? run.scope.segment : null,
+          customerIds: run.scope.kind === 'customers' ? run.scope.ids : null,
+        },
+        champion,
+        challenger,
+        policy: this.policy,
+        value: this.config.alerts.value,
+      });
     const outcome = await inTransaction(pgPool(this.dataSource), async (client) => {
       // Locked first: a second attempt at a chunk (its job handed out again after a worker
       // died between COMMIT and acknowledging it) waits here, then finds it done and leaves
@@ -73,18 +87,48 @@ export class ChunkScorer {
       );
       if (before.rows[0]?.status === 'done') return null;
       await client.query(SET_LOCAL);
-      const { rows } = await client.query<unknown[]>({ name: statement.name, text: statement.text, values: statement.values, rowMode: 'array' });
+      const { rows, failures: isolated } = await this.scoreRange(client, run, chunk, statement);
+      const failures = await this.failures.explain(client, isolated);
       const { candidates, distribution } = readScoreResult(rows);
       const alertRun = { id: run.id, asOf: run.asOf, stale: run.stale, valueBands: run.valueBands };
       // A backfill only writes history: it never raises, changes or emails an alert.
       const raised = run.backfill ? 0 : await this.alerts.applyChunk(client, alertRun, await this.alertCandidates(client, run.modelId as number, candidates));
-      return { closedRun: await this.completeChunk(client, run, chunk, distribution, raised), scored: distribution.count };
+      await this.failures.record(client, run.id, chunk.chunkNo, failures);
+      return { closedRun: await this.completeChunk(client, run, chunk, distribution, raised), scored: distribution.count, failed: failures.length };
     });
     if (!outcome) return 'skipped';
-    const { closedRun, scored } = outcome;
+    const { closedRun, scored, failed } = outcome;
     this.metrics.recordScored(scored);
+    this.failures.counted(failed);
     if (closedRun) this.finalizer.announce(run.id);
     return 'done';
+  }
+
+  /** The chunk's statement over its range, isolating customers whose scoring fails with a data error. */
+  private async scoreRange(
+    client: PoolClient,
+    run: RunRecord,
+    chunk: ChunkRecord,
+    statement: (fromId: number, toId: number) => { name: string; text: string; values: unknown[] },
+  ): Promise<{ rows: unknown[][]; failures: IsolatedFailure[] }> {
+    const runRange = async (fromId: number, toId: number) => {
+      const s = statement(fromId, toId);
+      return (await client.query<unknown[]>({ name: s.name, text: s.text, values: s.values, rowMode: 'array' })).rows;
+    };
+    try {
+      const result = await scoreIsolatingFailures(client, chunk.fromId, chunk.toId, runRange, this.config.scoring.maxFailedCustomersPerChunk);
+      if (result.failures.length > 0) {
+        this.logger.warn(
+          `Run ${run.id} chunk ${chunk.chunkNo}: skipped ${result.failures.length} customer(s) whose scoring failed ` +
+            `(first: customer ${result.failures[0]?.customerId}: ${result.failures[0]?.reason}); see GET /v1/scoring-runs/${run.id}/failures`,
+        );
+      }
+      return result;
+    } catch (err) {
+      // Retrying would isolate the same customers again: the run fails now, with the reason.
+      if (err instanceof TooManyFailuresError) throw new UnrecoverableError(err.message);
+      throw err;
+    }
   }
 
   /** Candidates for the alert rules; their drivers and changes are worked out only for the alerts that need them. */

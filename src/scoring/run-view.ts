@@ -27,6 +27,8 @@ export interface RunView {
   backfill: boolean;
   /** Its alerts held as an alert storm, or null. */
   storm: { status: 'held' | 'released' | 'dismissed'; alerts: number; reason: string; at: string; resolvedAt: string | null; resolvedBy: string | null } | null;
+  /** Customers the run skipped because scoring them failed with a data error; the rest were scored. */
+  failedCustomers: { count: number; sample: Array<{ customerId: string; reason: string }> };
   error?: string;
 }
 
@@ -61,6 +63,7 @@ export function toRunView(run: RunRecord): RunView {
       at: run.storm.at.toISOString(),
       resolvedAt: run.storm.resolvedAt?.toISOString() ?? null,
     },
+    failedCustomers: { count: run.customersFailed, sample: run.failedSample },
   };
   if (run.error) view.error = run.error;
   return view;
@@ -116,7 +119,20 @@ export const RUN_VIEW_SCHEMA = {
         resolvedBy: nullable({ type: 'string' }),
       },
     }),
+    failedCustomers: {
+      type: 'object',
+      description:
+        'customers skipped because scoring them failed with a data error (e.g. numeric field overflow); every other customer was scored. ' +
+        'sample: the first few by id; GET /v1/scoring-runs/{id}/failures lists them all',
+      properties: {
+        count: { type: 'integer' },
+        sample: {
+          type: 'array',
+          items: { type: 'object', properties: { customerId: { type: 'string', description: 'externalId' }, reason: { type: 'string' } } },
+        },
+      },
+    },
     error: { type: 'string' },
   },
-  required: ['id', 'status', 'scope', 'progress', 'customersScored', 'alertsRaised', 'asOf', 'stale', 'backfill', 'storm', 'createdAt'],
+  required: ['id', 'status', 'scope', 'progress', 'customersScored', 'alertsRaised', 'asOf', 'stale', 'backfill', 'storm', 'failedCustomers', 'createdAt'],
 };

@@ -3,9 +3,11 @@ import { ApiAcceptedResponse, ApiBody, ApiConflictResponse, ApiOkResponse, ApiOp
 import { z } from 'zod';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import { Principal } from '../auth/roles';
+import { nullable } from '../common/openapi';
 import { ZodPipe } from '../common/zod-pipe';
 import { IdParam, idQuery } from '../common/ids';
 import { RUN_VIEW_SCHEMA, RunView, toRunView } from './run-view';
+import { FailedCustomer, ScoringFailures } from './scoring-failures';
 import { ScoringRunsService } from './scoring-runs.service';
 
 const runRequest = z
@@ -18,6 +20,8 @@ const runRequest = z
   })
   .strict();
 
+const failuresQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }).strict();
+
 const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(20),
   before: idQuery('expected the id of a run (the last one of the previous page)').optional(),
@@ -26,7 +30,10 @@ const listQuery = z.object({
 @ApiTags('scoring')
 @Controller('v1/scoring-runs')
 export class ScoringRunsController {
-  constructor(private readonly runs: ScoringRunsService) {}
+  constructor(
+    private readonly runs: ScoringRunsService,
+    private readonly failures: ScoringFailures,
+  ) {}
 
   @Post()
   @HttpCode(202)
@@ -95,6 +102,38 @@ export class ScoringRunsController {
   @ApiConflictResponse({ description: 'The run has no held alert storm' })
   async dismissStorm(@Param('id', new IdParam('scoring run')) id: number, @CurrentPrincipal() principal: Principal): Promise<RunView> {
     return toRunView(await this.runs.dismissStorm(id, `${principal.role}:${principal.name}`));
+  }
+
+  @Get(':id/failures')
+  @Roles('scheduler', 'lead')
+  @ApiOperation({
+    summary: 'Customers the run skipped because scoring them failed with a data error, with the reason (in customer id order)',
+    description:
+      'Every other customer of the run was scored. Fix the customer (usually a value past the limits in docs/api.md, re-sent ' +
+      'through ingestion) and the next run scores it. 404 for an unknown run.',
+  })
+  @ApiQuery({ name: 'limit', required: false, description: '1..1000, default 100' })
+  @ApiOkResponse({
+    description: 'Failed customers',
+    schema: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          customerId: { type: 'string', description: 'externalId' },
+          chunkNo: { type: 'integer' },
+          sqlstate: nullable({ type: 'string' }),
+          reason: { type: 'string' },
+        },
+      },
+    },
+  })
+  async failed(
+    @Param('id', new IdParam('scoring run')) id: number,
+    @Query(new ZodPipe(failuresQuery)) query: z.infer<typeof failuresQuery>,
+  ): Promise<FailedCustomer[]> {
+    await this.runs.get(id);
+    return this.failures.list(id, query.limit);
   }
 
   @Get(':id')

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { ScoreDistribution } from './drift';
+import { FAILED_SAMPLE_SQL } from './scoring-failures';
 
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 
@@ -35,6 +36,9 @@ export interface RunRecord {
   backfill: boolean;
   /** Its alerts held as an alert storm (RunFinalizer), and what an admin did about them. */
   storm: RunStorm | null;
+  /** Customers skipped because scoring them failed with a data error (ScoringFailures), and a sample of them. */
+  customersFailed: number;
+  failedSample: Array<{ customerId: string; reason: string }>;
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
@@ -60,7 +64,7 @@ export interface ChunkRecord {
 
 const RUN_COLUMNS = `id, status, scope, full_run, trigger, as_of, model_id, challenger_model_id, chunks_total, chunks_done,
   customers_total, customers_scored, alerts_raised, distribution, drift, freshness, stale, value_bands, error, created_at, started_at, finished_at,
-  backfill, storm_status, storm_alerts, storm_reason, storm_at, storm_resolved_at, storm_resolved_by`;
+  backfill, storm_status, storm_alerts, storm_reason, storm_at, storm_resolved_at, storm_resolved_by, customers_failed, ${FAILED_SAMPLE_SQL}`;
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const toRun = (r: any): RunRecord => ({
@@ -87,6 +91,8 @@ const toRun = (r: any): RunRecord => ({
   storm: r.storm_status
     ? { status: r.storm_status, alerts: r.storm_alerts, reason: r.storm_reason, at: r.storm_at, resolvedAt: r.storm_resolved_at, resolvedBy: r.storm_resolved_by }
     : null,
+  customersFailed: r.customers_failed,
+  failedSample: r.failed_sample ?? [],
   createdAt: r.created_at,
   startedAt: r.started_at,
   finishedAt: r.finished_at,

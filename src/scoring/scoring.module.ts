@@ -6,6 +6,7 @@ import { ModelModule } from '../model/model.module';
 import { ChunkScorer } from './chunk-scorer';
 import { RunFinalizer } from './run-finalizer';
 import { RunPlanner } from './run-planner';
+import { ScoringFailures } from './scoring-failures';
 import { ScoringRunsController } from './scoring-runs.controller';
 import { ScoringRunsRepository } from './scoring-runs.repository';
 import { ScoringRunsService } from './scoring-runs.service';
@@ -15,7 +16,7 @@ import { ScoreTableMaintenance } from './score-table-maintenance';
 @Module({
   imports: [FeaturesModule, ModelModule, ThresholdsModule, AlertsModule],
   controllers: [ScoringRunsController],
-  providers: [ScoringRunsRepository, ScoringRunsService, RunPlanner, ChunkScorer, RunFinalizer, ScoringScheduler, ScoreTableMaintenance],
+  providers: [ScoringRunsRepository, ScoringRunsService, ScoringFailures, RunPlanner, ChunkScorer, RunFinalizer, ScoringScheduler, ScoreTableMaintenance],
   exports: [ScoringRunsService, ScoringRunsRepository, RunFinalizer],
 })
 export class ScoringModule {}

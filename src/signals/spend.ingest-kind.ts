@@ -1,4 +1,5 @@
 import { IngestKind } from '../ingestion/ingest-kind';
+import { MAX_MONEY } from '../ingestion/value-limits';
 import { ID_TYPE, customerRefField, externalIdField, insertSignalsSql } from './signal-fields';
 
 /** `POST /v1/signals/spend`: invoices, payments and refunds; amounts are exact decimals. */
@@ -8,7 +9,7 @@ export const SPEND: IngestKind = {
     externalIdField,
     customerRefField,
     { path: 'occurredAt', column: 'occurred_at', type: 'timestamp', required: true, notFuture: true },
-    { path: 'amount', column: 'amount', type: 'decimal', required: true, min: 0, description: 'Non-negative; kind gives the direction' },
+    { path: 'amount', column: 'amount', type: 'decimal', required: true, min: 0, max: MAX_MONEY, description: `Non-negative, at most ${MAX_MONEY}; kind gives the direction` },
     { path: 'kind', column: 'kind', type: 'enum', required: true, values: ['invoice', 'payment', 'refund'] },
     { path: 'currency', column: 'currency', type: 'currency', description: 'ISO 4217; defaults to the configured currency' },
   ],

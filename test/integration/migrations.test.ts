@@ -19,6 +19,7 @@ const TABLES = [
   'retention_budget',
   'score_history',
   'scoring_chunks',
+  'scoring_failures',
   'scoring_runs',
   'service_secrets',
   'signal_freshness',

@@ -1,0 +1,15 @@
+/**
+ * The largest numbers ingestion accepts, chosen so that every later column and computation
+ * can hold what follows from them (docs/api.md "Limits"). A row past one is a 400 naming
+ * the row and the field.
+ *
+ * - Money (monthlyRevenue, spend amount): value at risk is probability × 12 × monthly
+ *   revenue, stored as numeric(18,4) (below 10^14) in customer_scores, alerts and the
+ *   at-risk snapshots; 12 × 10^12 leaves room for every probability. (The clv value basis
+ *   sums a customer's payments, which no per-row limit bounds: a customer whose sum still
+ *   overflows is skipped by its run and reported, see docs/operations.md.)
+ * - Activity quantity: summed per customer into float8 features that the model scales;
+ *   10^9 per event keeps any realistic number of events far from float8 overflow.
+ */
+export const MAX_MONEY = 1_000_000_000_000;
+export const MAX_ACTIVITY_QUANTITY = 1_000_000_000;
