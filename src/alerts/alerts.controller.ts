@@ -15,7 +15,7 @@ const listQuery = z
     status: z.enum(['open', 'acknowledged', 'closed']).optional(),
     tier: z.string().min(1).max(50).optional(),
     manager: z.string().min(1).max(320).optional(),
-    delivery: z.enum(['pending', 'queued', 'sending', 'sent', 'failed', 'cancelled']).optional(),
+    delivery: z.enum(['held', 'pending', 'queued', 'sending', 'sent', 'failed', 'cancelled']).optional(),
     customerId: z.string().min(1).max(200).optional(),
     limit: z.coerce.number().int().min(1).max(500).default(50),
     cursor: idQuery('expected the nextCursor of a previous page').optional(),

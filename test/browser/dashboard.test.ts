@@ -340,6 +340,30 @@ describe('the web dashboard in a real browser', () => {
     await admin.page.waitForURL(`${book.origin}/admin/queues**`);
   });
 
+  it('shows a held alert storm on every page of a lead, and an admin dismisses it from the banner', async () => {
+    // The run's alerts held as a storm, as its last chunk would leave them (alert-storm.test.ts raises real ones).
+    const runId = book.lastRunId;
+    await book.t.sql(
+      `UPDATE scoring_runs SET storm_status = 'held', storm_alerts = 412, storm_reason = '412 alerts for 40 % of the customers scored', storm_at = now() WHERE id = $1`,
+      [runId],
+    );
+    const banner = (w: WatchedPage) => w.page.locator(`.storm-banner[data-storm-run="${runId}"]`);
+    const lead = await signedIn(book.t.keys.lead, '#/at-risk');
+    await expect.poll(() => banner(lead).textContent()).toContain(`Alert storm held: run ${runId} raised 412 alerts.`);
+    expect(await banner(lead).textContent()).toContain('An admin can release or dismiss them.');
+    expect(await banner(lead).getByRole('button').count()).toBe(0);
+    await lead.page.getByRole('link', { name: 'Alerts' }).click();
+    await expect.poll(() => heading(lead.page)).toBe('Alerts');
+    await expect.poll(() => banner(lead).count()).toBe(1);
+
+    const admin = await signedIn(book.t.keys.admin, '#/runs');
+    admin.page.once('dialog', (dialog) => void dialog.accept());
+    await banner(admin).getByRole('button', { name: 'Dismiss (close unsent)' }).click();
+    await expect.poll(async () => (await api(`/v1/scoring-runs/${runId}`, book.t.keys.admin)).body.storm?.status).toBe('dismissed');
+    await expect.poll(() => banner(admin).count()).toBe(0);
+    expect((await api('/v1/scoring-runs/storms')).body).toEqual([]);
+  });
+
   it('shows the metrics summary', async () => {
     const w = await signedIn(book.t.keys.lead, '#/summary');
     const summary = (await api('/v1/metrics/summary')).body;

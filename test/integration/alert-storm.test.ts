@@ -77,6 +77,10 @@ describe('alert-storm guard', () => {
       [stormRun.id],
     );
     expect(outbox).toEqual([{ status: 'held', n: 59 }]);
+    // A lead finds the waiting emails by their delivery status.
+    const waiting = await request(t.http).get('/v1/alerts?delivery=held&limit=500').set(as('lead'));
+    expect(waiting.status).toBe(200);
+    expect(waiting.body.items.map((a: { id: number }) => a.id).sort()).toEqual(storm.map((a: { id: number }) => a.id).sort());
     const digest = await request(t.http).post('/v1/alerts/digest').set(as('admin'));
     expect(digest.body.digests).toEqual([]);
 
