@@ -73,15 +73,23 @@ export async function printScoreReport(ds: DataSource, tiers: AppConfig['tiers']
   out('Customers per tier (churn probability; higher = more likely to churn):');
   for (const t of tiers) out(`  ${t.name.padEnd(10)} >= ${t.minProbability.toFixed(2)}  ${String(byTier.get(t.name) ?? 0).padStart(7)}`);
   out(`  ${'below'.padEnd(10)}          ${String(byTier.get(null) ?? 0).padStart(7)}`);
-  const top: Array<{ external_id: string; name: string; probability: number; value_at_risk: string; model_id: string; features: Buffer | null }> =
+  const top: Array<{ external_id: string; name: string; probability: number; value_at_risk: string; model_id: string; run_id: string; features: Buffer | null }> =
     await ds.query(
-      `SELECT c.external_id, c.name, s.probability, s.value_at_risk, s.model_id, s.features
+      `SELECT c.external_id, c.name, s.probability, s.value_at_risk, s.model_id, s.run_id, s.features
          FROM customer_scores s JOIN customers c ON c.id = s.customer_id
         WHERE c.status = 'active'
         ORDER BY s.probability DESC, s.customer_id LIMIT 10`,
     );
   const explained = await explainer.explain(
-    top.map((r) => ({ modelId: Number(r.model_id), probability: r.probability, features: r.features, previousModelId: null, previousFeatures: null })),
+    top.map((r) => ({
+      modelId: Number(r.model_id),
+      runId: Number(r.run_id),
+      probability: r.probability,
+      features: r.features,
+      previousModelId: null,
+      previousRunId: null,
+      previousFeatures: null,
+    })),
   );
   out('');
   out('Top 10 at-risk customers:');

@@ -68,6 +68,20 @@ export const modelSchema = z
   .object({
     /** The hand-set model used until a trained one is activated. */
     default: z.object({ intercept: z.number(), features: z.array(modelFeature).min(1) }).strict(),
+    /**
+     * How the default model standardises its features: robust, by each run's own book
+     * (median and 1.4826 · MAD, computed once per run); fixed, by the means and stds above.
+     * A trained model always uses its own.
+     */
+    defaultStandardisation: z.enum(['robust', 'fixed']),
+    robust: z
+      .object({
+        /** Bound of every robust standardised value, |z| ≤ zLimit. */
+        zLimit: z.number().positive().max(100),
+        /** At most this many customers (a fixed pseudo-random sample of the book) give a run's statistics; null: all. */
+        sampleSize: z.number().int().min(100).nullable(),
+      })
+      .strict(),
     training: z
       .object({
         horizonDays: z.number().int().min(1).max(730),

@@ -70,7 +70,15 @@ export class CustomerReadRepository {
       r.probability === null
         ? [null]
         : await this.explainer.explain([
-            { modelId: Number(r.model_id), probability: r.probability, features: r.features, previousModelId: r.previous_model_id === null ? null : Number(r.previous_model_id), previousFeatures: r.previous_features },
+            {
+              modelId: Number(r.model_id),
+              runId: Number(r.run_id),
+              probability: r.probability,
+              features: r.features,
+              previousModelId: r.previous_model_id === null ? null : Number(r.previous_model_id),
+              previousRunId: r.previous_run_id === null ? null : Number(r.previous_run_id),
+              previousFeatures: r.previous_features,
+            },
           ]);
     return toPage(r, explanation ?? null);
   }
@@ -78,7 +86,7 @@ export class CustomerReadRepository {
 
 /** The page's one statement: $1 the customer's externalId, $2 the manager it must belong to (or null). */
 function pageSql({ weeks, alerts, complaints }: AppConfig['reporting']['customerPage']): string {
-  return `SELECT c.*, s.probability, s.previous_probability, s.tier, s.features, s.previous_features, s.previous_model_id, s.value_at_risk,
+  return `SELECT c.*, s.probability, s.previous_probability, s.tier, s.features, s.previous_features, s.previous_model_id, s.previous_run_id, s.value_at_risk,
               s.scored_at, s.as_of, s.run_id, s.model_id,
               (SELECT a.actions FROM alerts a WHERE a.customer_id = c.id AND a.status IN ('open', 'acknowledged')) AS alert_actions,
               ${historySql('c.id', HISTORY_LIMIT)} AS history, ${weeksSql('c.id', weeks)} AS weeks,

@@ -6,6 +6,7 @@ import { AtRiskSnapshots1764300000000 } from '../../migrations/1764300000000-AtR
 import { ScoresKeepFeatures1764400000000 } from '../../migrations/1764400000000-ScoresKeepFeatures';
 import { BackfillsAndAlertStorms1764600000000 } from '../../migrations/1764600000000-BackfillsAndAlertStorms';
 import { ScoringFailures1764800000000 } from '../../migrations/1764800000000-ScoringFailures';
+import { RunFeatureStatistics1764900000000 } from '../../migrations/1764900000000-RunFeatureStatistics';
 
 /** Every migration, oldest first. Listed explicitly so the built app needs no glob. */
-export const MIGRATIONS = [InitialSchema1763900000000, Scoring1764000000000, CoveringSignalIndexes1764100000000, Alerts1764200000000, AtRiskSnapshots1764300000000, ScoresKeepFeatures1764400000000, BackfillsAndAlertStorms1764600000000, ScoringFailures1764800000000];
+export const MIGRATIONS = [InitialSchema1763900000000, Scoring1764000000000, CoveringSignalIndexes1764100000000, Alerts1764200000000, AtRiskSnapshots1764300000000, ScoresKeepFeatures1764400000000, BackfillsAndAlertStorms1764600000000, ScoringFailures1764800000000, RunFeatureStatistics1764900000000];

@@ -46,6 +46,9 @@
  * short of perfect: silent churners are invisible, declines are noisy and
  * `declining-stays` make about a third of the highest-scored decile.
  *
+ * `eventRate` (default 1) scales how often customers are active, pay and complain, for
+ * books of another event density than the demo's (scale-free scoring tests).
+ *
  * All timestamps are whole-second ISO-8601 UTC strings, never after `asOf`; signals
  * are never before `signupAt`, before the window start, or at/after `churnedAt`.
  * Active customers get a renewal date (annual, from signup) after `asOf`; churned

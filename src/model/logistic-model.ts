@@ -16,6 +16,12 @@ export interface ModelFeature {
 export interface LogisticModelSpec {
   intercept: number;
   features: ModelFeature[];
+  /**
+   * Bound of every standardised value (|z| ≤ zLimit), when set. The default model
+   * standardised by a population's own robust statistics has one: a feature that is 0 for
+   * nearly everyone has a tiny spread, and one event must not outweigh every other feature.
+   */
+  zLimit?: number;
 }
 
 /** 1 / (1 + e^−z) without overflow: e^−z is only formed for z ≥ 0, where it is ≤ 1. */
@@ -30,19 +36,21 @@ export function sigmoid(z: number): number {
  * i.e. z = 0 and no contribution, so one bad cell cannot turn a probability into NaN. A column
  * that was constant in training (std 0) carried no information, so it contributes nothing.
  */
-export function standardise(x: number, mean: number, std: number): number {
+export function standardise(x: number, mean: number, std: number, zLimit?: number): number {
   if (!Number.isFinite(x) || !(std > 0) || !Number.isFinite(std)) return 0;
   const z = (x - mean) / std;
-  return Number.isFinite(z) ? z : 0;
+  if (!Number.isFinite(z)) return 0;
+  return zLimit === undefined ? z : Math.min(Math.max(z, -zLimit), zLimit);
 }
 
 /** The linear predictor (log-odds) for one row; fills contributions[j] = weight × z when given. */
 function logit(spec: LogisticModelSpec, row: ArrayLike<number>, offset: number, contributions?: Float64Array, cOffset = 0): number {
   let eta = spec.intercept;
   const features = spec.features;
+  const zLimit = spec.zLimit;
   for (let j = 0; j < features.length; j++) {
     const f = features[j];
-    const z = standardise(row[offset + j], f.mean, f.std);
+    const z = standardise(row[offset + j], f.mean, f.std, zLimit);
     const c = z === 0 ? 0 : f.weight * z; // not −0 for a negative weight: explanations print these
     eta += c;
     if (contributions) contributions[cOffset + j] = c;

@@ -4,7 +4,10 @@ import { AppConfig } from '../config/app-config';
 import { DomainError } from '../common/domain-error';
 import { isWorse, type EvaluationMetrics } from './evaluation';
 import type { LogisticModelSpec } from './logistic-model';
-import { evaluateOn, LabelledSnapshots } from './labelled-snapshots';
+import { evaluateOn, LabelledSnapshot, LabelledSnapshots } from './labelled-snapshots';
+import { FEATURE_INDEX, type FeatureKey, FEATURE_KEYS } from '../features/feature-catalog';
+import { featureStatisticsOf, robustSpec } from './robust-standardisation';
+import { RunFeatureStatisticsStore } from './run-feature-statistics';
 import { unknownFeatures } from './model-input';
 import { ModelRecord, ModelRepository } from './model.repository';
 
@@ -18,13 +21,14 @@ const ROLE_LOCK = 'churnwatch:model-roles';
  */
 @Injectable()
 export class ModelRegistry implements OnApplicationBootstrap {
-  private readonly specs = new Map<number, LogisticModelSpec>();
+  private readonly specs = new Map<number, { spec: LogisticModelSpec; source: ModelRecord['source'] }>();
 
   constructor(
     private readonly config: AppConfig,
     private readonly dataSource: DataSource,
     private readonly models: ModelRepository,
     private readonly snapshots: LabelledSnapshots,
+    private readonly runStatistics: RunFeatureStatisticsStore,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -50,16 +54,46 @@ export class ModelRegistry implements OnApplicationBootstrap {
     return this.models.byRole('challenger');
   }
 
-  /** A model's spec by id (versions never change, so they are cached). */
+  /** A model's spec by id, as stored (versions never change, so they are cached). */
   async spec(id: number): Promise<LogisticModelSpec> {
-    let spec = this.specs.get(id);
-    if (!spec) {
+    return (await this.version(id)).spec;
+  }
+
+  /**
+   * The spec a run scores with: a config model standardised by the run's robust feature
+   * statistics when the run has them (model.defaultStandardisation robust, decided when
+   * the run was planned); a trained model, or a run without statistics, as stored.
+   */
+  async specForRun(id: number, runId: number | null): Promise<LogisticModelSpec> {
+    const { spec, source } = await this.version(id);
+    if (source !== 'config' || runId === null) return spec;
+    const stats = await this.runStatistics.forRun(runId);
+    return stats ? robustSpec(spec, stats) : spec;
+  }
+
+  /** Whether a run with this model (champion or challenger) is to be standardised by its own book. */
+  usesRobustStatistics(model: Pick<ModelRecord, 'source'> | null): boolean {
+    return model?.source === 'config' && this.config.model.defaultStandardisation === 'robust';
+  }
+
+  /** The spec of a model as a run on this snapshot's book would score with it (evaluations). */
+  evaluationSpec(model: Pick<ModelRecord, 'source'>, spec: LogisticModelSpec, snapshot: LabelledSnapshot): LogisticModelSpec {
+    if (!this.usesRobustStatistics(model)) return spec;
+    const columns = Object.fromEntries(
+      spec.features.filter((f) => (FEATURE_KEYS as readonly string[]).includes(f.key)).map((f) => [f.key, FEATURE_INDEX[f.key as FeatureKey]]),
+    );
+    return robustSpec(spec, featureStatisticsOf(snapshot.values, snapshot.rows, FEATURE_KEYS.length, columns, this.config.model.robust.zLimit));
+  }
+
+  private async version(id: number): Promise<{ spec: LogisticModelSpec; source: ModelRecord['source'] }> {
+    let version = this.specs.get(id);
+    if (!version) {
       const model = await this.models.get(id);
       if (!model?.spec) throw new Error(`Model ${id} has no spec`);
-      spec = model.spec;
-      this.specs.set(id, spec);
+      version = { spec: model.spec, source: model.source };
+      this.specs.set(id, version);
     }
-    return spec;
+    return version;
   }
 
   list(): Promise<ModelRecord[]> {
@@ -107,7 +141,8 @@ export class ModelRegistry implements OnApplicationBootstrap {
   /** Metrics of any model on the labelled snapshot at `asOf`. */
   async evaluateOn(model: ModelRecord, asOf: Date, horizonDays: number): Promise<EvaluationMetrics> {
     const spec = model.spec ?? (await this.spec(model.id));
-    return evaluateOn(spec, await this.snapshots.build(asOf, horizonDays));
+    const snapshot = await this.snapshots.build(asOf, horizonDays);
+    return evaluateOn(this.evaluationSpec(model, spec, snapshot), snapshot);
   }
 
   private async readyModel(id: number): Promise<ModelRecord> {

@@ -27,13 +27,14 @@ export function textLiteral(s: string): string {
  */
 export function logitSql(spec: LogisticModelSpec, column: (key: string) => string): string {
   const terms = [float8Literal(spec.intercept)];
+  const limit = spec.zLimit === undefined ? null : float8Literal(spec.zLimit);
   for (const f of spec.features) {
     if (!(f.std > 0) || !Number.isFinite(f.std)) continue;
     const x = column(f.key);
-    terms.push(
-      `(CASE WHEN ${x} > '-Infinity'::float8 AND ${x} < 'Infinity'::float8 ` +
-        `THEN ${float8Literal(f.weight)} * ((${x} - ${float8Literal(f.mean)}) / ${float8Literal(f.std)}) ELSE 0 END)`,
-    );
+    const raw = `((${x} - ${float8Literal(f.mean)}) / ${float8Literal(f.std)})`;
+    // least/greatest are exact, as Math.min/max in standardise()
+    const z = limit === null ? raw : `least(greatest(${raw}, -${limit}), ${limit})`;
+    terms.push(`(CASE WHEN ${x} > '-Infinity'::float8 AND ${x} < 'Infinity'::float8 THEN ${float8Literal(f.weight)} * ${z} ELSE 0 END)`);
   }
   return terms.join(' + ');
 }

@@ -8,11 +8,20 @@ import { ModelRegistry } from './model-registry.service';
 /** What a stored score keeps of its inputs (customer_scores: features and model of the score and of the one before). */
 export interface StoredScoreInputs {
   modelId: number;
+  /** The run that wrote the score: the default model is standardised by that run's book (ModelRegistry.specForRun). */
+  runId: number | null;
   probability: number;
   /** null for a score stored before scores kept their features. */
   features: Buffer | null;
   previousModelId: number | null;
+  previousRunId: number | null;
   previousFeatures: Buffer | null;
+}
+
+/** A model version as one run scored with it. */
+export interface RunModel {
+  modelId: number | null;
+  runId: number | null;
 }
 
 export interface Explanation {
@@ -25,11 +34,12 @@ const NONE: Explanation = { drivers: [], changes: [] };
 /**
  * Drivers and "what changed" of stored scores, in plain sentences, worked out from their
  * features and model versions when they are read (customer page, at-risk snapshot, demo) or
- * when an alert is raised. Model versions never change, so their specs are loaded once.
+ * when an alert is raised. Model versions and a planned run's statistics never change, so
+ * the spec of each (model, run) is loaded once.
  */
 @Injectable()
 export class ScoreExplainer {
-  private readonly specs = new Map<number, LogisticModelSpec>();
+  private readonly specs = new Map<string, LogisticModelSpec>();
   private readonly counts: { drivers: number; changes: number };
 
   constructor(
@@ -40,26 +50,39 @@ export class ScoreExplainer {
   }
 
   async explain(scores: readonly StoredScoreInputs[]): Promise<Explanation[]> {
-    await this.load(scores.flatMap((s) => [s.modelId, s.previousModelId]));
+    await this.load(
+      scores.flatMap((s) => [
+        { modelId: s.modelId, runId: s.runId },
+        { modelId: s.previousModelId, runId: s.previousRunId },
+      ]),
+    );
     return scores.map((s) => this.explainLoaded(s));
   }
 
-  /** Makes the specs of these model versions available to explainLoaded(). */
-  async load(modelIds: Iterable<number | null>): Promise<void> {
-    for (const id of modelIds) if (id !== null && !this.specs.has(id)) this.specs.set(id, await this.registry.spec(id));
+  /** Makes the specs of these model versions, as these runs scored with them, available to explainLoaded(). */
+  async load(models: Iterable<RunModel>): Promise<void> {
+    for (const { modelId, runId } of models) {
+      if (modelId === null) continue;
+      const key = specKey(modelId, runId);
+      if (!this.specs.has(key)) this.specs.set(key, await this.registry.specForRun(modelId, runId));
+    }
   }
 
-  /** explain() for one score whose model versions load() has seen. */
+  /** explain() for one score whose model versions and runs load() has seen. */
   explainLoaded(s: StoredScoreInputs): Explanation {
     if (!s.features) return NONE;
     const previous =
-      s.previousFeatures && s.previousModelId !== null ? { spec: this.spec(s.previousModelId), features: unpackFeatures(s.previousFeatures) } : null;
-    return explainScore({ spec: this.spec(s.modelId), features: unpackFeatures(s.features), probability: s.probability }, previous, this.counts);
+      s.previousFeatures && s.previousModelId !== null
+        ? { spec: this.spec(s.previousModelId, s.previousRunId), features: unpackFeatures(s.previousFeatures) }
+        : null;
+    return explainScore({ spec: this.spec(s.modelId, s.runId), features: unpackFeatures(s.features), probability: s.probability }, previous, this.counts);
   }
 
-  private spec(id: number): LogisticModelSpec {
-    const spec = this.specs.get(id);
-    if (!spec) throw new Error(`ScoreExplainer: model ${id} not loaded`);
+  private spec(modelId: number, runId: number | null): LogisticModelSpec {
+    const spec = this.specs.get(specKey(modelId, runId));
+    if (!spec) throw new Error(`ScoreExplainer: model ${modelId} of run ${runId} not loaded`);
     return spec;
   }
 }
+
+const specKey = (modelId: number, runId: number | null) => `${modelId}:${runId ?? ''}`;

@@ -138,7 +138,7 @@ export class TrainingService {
       shuffledAuc,
     };
     const active = await this.registry.active();
-    if (active.spec) training.comparedWith = { modelId: active.id, metrics: evaluateOn(active.spec, slice) };
+    if (active.spec) training.comparedWith = { modelId: active.id, metrics: evaluateOn(this.registry.evaluationSpec(active, active.spec, slice), slice) };
     return { spec, training, metrics };
   }
 }

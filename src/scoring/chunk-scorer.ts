@@ -59,8 +59,9 @@ export class ChunkScorer {
     const [run, chunk] = await Promise.all([this.runs.get(runId), this.runs.chunk(runId, chunkNo)]);
     if (!run || !chunk || run.status === 'failed' || run.status === 'succeeded' || chunk.status === 'done') return 'skipped';
     await this.runs.startChunk(runId, chunkNo);
-    const champion = await this.registry.spec(run.modelId as number);
-    const challenger = run.challengerModelId ? await this.registry.spec(run.challengerModelId) : null;
+    // as this run scores with them: the default model standardised by the run's book
+    const champion = await this.registry.specForRun(run.modelId as number, run.id);
+    const challenger = run.challengerModelId ? await this.registry.specForRun(run.challengerModelId, run.id) : null;
     // The chunk's statement over an id range: the chunk's own, or part of it while isolating
     // failures (the same text, so the same prepared statement, for any range).
     const statement = (fromId: number, toId: number) =>
@@ -92,7 +93,7 @@ export class ChunkScorer {
       const { candidates, distribution } = readScoreResult(rows);
       const alertRun = { id: run.id, asOf: run.asOf, stale: run.stale, valueBands: run.valueBands };
       // A backfill only writes history: it never raises, changes or emails an alert.
-      const raised = run.backfill ? 0 : await this.alerts.applyChunk(client, alertRun, await this.alertCandidates(client, run.modelId as number, candidates));
+      const raised = run.backfill ? 0 : await this.alerts.applyChunk(client, alertRun, await this.alertCandidates(client, run.id, run.modelId as number, candidates));
       await this.failures.record(client, run.id, chunk.chunkNo, failures);
       return { closedRun: await this.completeChunk(client, run, chunk, distribution, raised), scored: distribution.count, failed: failures.length };
     });
@@ -132,19 +133,26 @@ export class ChunkScorer {
   }
 
   /** Candidates for the alert rules; their drivers and changes are worked out only for the alerts that need them. */
-  private async alertCandidates(client: PoolClient, modelId: number, rows: CandidateRow[]): Promise<AlertCandidate[]> {
-    await this.explainer.load([modelId, ...rows.map((r) => r.previousModelId)]);
-    // The replaced scores' features, as the statement has just stored them (previous_features).
+  private async alertCandidates(client: PoolClient, runId: number, modelId: number, rows: CandidateRow[]): Promise<AlertCandidate[]> {
+    // The replaced scores' features and runs, as the statement has just stored them (previous_*).
     const withPrevious = rows.filter((r) => r.previousModelId !== null).map((r) => r.customerId);
     const previous = new Map<number, Buffer>();
+    const previousRun = new Map<number, number>();
     if (withPrevious.length > 0) {
-      const { rows: found } = await client.query<[number, Buffer | null]>({
-        text: `SELECT customer_id::float8, previous_features FROM customer_scores WHERE customer_id = ANY($1::bigint[])`,
+      const { rows: found } = await client.query<[number, Buffer | null, number | null]>({
+        text: `SELECT customer_id::float8, previous_features, previous_run_id::float8 FROM customer_scores WHERE customer_id = ANY($1::bigint[])`,
         values: [withPrevious],
         rowMode: 'array',
       });
-      for (const [id, features] of found) if (features) previous.set(id, features);
+      for (const [id, features, previousRunId] of found) {
+        if (features) previous.set(id, features);
+        if (previousRunId !== null) previousRun.set(id, previousRunId);
+      }
     }
+    await this.explainer.load([
+      { modelId, runId },
+      ...rows.map((r) => ({ modelId: r.previousModelId, runId: previousRun.get(r.customerId) ?? null })),
+    ]);
     return rows.map((r) => ({
       customerId: r.customerId,
       state: { tier: r.tier, tierRuns: r.tierRuns, tierSince: new Date(r.tierSinceMs) },
@@ -155,9 +163,11 @@ export class ChunkScorer {
       explain: once(() =>
         this.explainer.explainLoaded({
           modelId,
+          runId,
           probability: r.probability,
           features: r.features,
           previousModelId: r.previousModelId,
+          previousRunId: previousRun.get(r.customerId) ?? null,
           previousFeatures: previous.get(r.customerId) ?? null,
         }),
       ),

@@ -24,6 +24,8 @@ const MODEL = {
       { key: 'complaints_open', mean: 0, std: 1, weight: 0.8 },
     ],
   },
+  // the probabilities above exactly, not standardised by each run's book
+  defaultStandardisation: 'fixed',
 };
 const revenueFor = (p: number, complaints: number) => ((5 + 0.8 * complaints - Math.log(p / (1 - p))) / 0.01).toFixed(4);
 const probabilityOf = (revenue: string, complaints: number) => 1 / (1 + Math.exp(-(5 - 0.01 * Number(revenue) + 0.8 * complaints)));

@@ -59,6 +59,21 @@ describe('scoring in SQL agrees with the Node model', () => {
     expect(got[1]).toBeGreaterThan(got[0] as number); // higher = more likely to churn
   });
 
+  it('bounds every standardised value to ±zLimit as predict() does (the robust default model)', async () => {
+    const bounded: LogisticModelSpec = { ...spec, zLimit: 4 };
+    const rows = [
+      { activity_ratio: 1, days_since_payment: 20, complaints_open: 0, tenure_days: 10 }, // within the bound
+      { activity_ratio: 0, days_since_payment: 365, complaints_open: 30, tenure_days: 1 }, // past it, both signs
+      { activity_ratio: NaN, days_since_payment: 1e300, complaints_open: -1e300, tenure_days: 1 },
+    ];
+    const got = (await evaluate(sigmoidSql(`(${logitSql(bounded, (k) => k)})`), rows)) as number[];
+    rows.forEach((r, i) => expect(got[i]).toBeCloseTo(predict(bounded, bounded.features.map((f) => r[f.key as keyof typeof r])), 14));
+    // days_since_payment and complaints_open at +4, activity_ratio below its +1.68 z: a bounded log-odds
+    const contributions = new Float64Array(4);
+    predict(bounded, [0, 365, 30, 1], contributions);
+    expect([...contributions]).toEqual([-0.3 * ((0 - 1.16) / 0.69), 0.45 * 4, 0.35 * 4, 0]);
+  });
+
   it('gives TierPolicy.assign()’s tier, with hysteresis and per-segment thresholds', async () => {
     const policy = new TierPolicy({
       tiers: [

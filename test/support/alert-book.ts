@@ -7,10 +7,12 @@ import type { TestApp } from './test-app';
  * A model whose churn probability is set by one knob the test controls: monthly revenue
  * (a current value, not a signal). logit = -5 + 0.01 × revenue, so a customer's revenue
  * for probability p is (5 + logit(p)) / 0.01, and each run's tiers are exactly the ones
- * the test chose. Signals of every kind exist (and are never stale), so runs are fresh.
+ * the test chose (fixed standardisation: the knob is not rescaled by each run's book). Signals of every kind exist (and are never stale), so runs are fresh.
  */
 export const RISK_MODEL = {
   default: { intercept: -5, features: [{ key: 'monthly_revenue', mean: 0, std: 1, weight: 0.01 }] },
+  // the probabilities are the test's own: not standardised by each run's book
+  defaultStandardisation: 'fixed',
 };
 
 /** Config overrides of alert tests: the knob model, fresh signals, no escalation unless asked. */

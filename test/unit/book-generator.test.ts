@@ -388,4 +388,38 @@ describe('generateBook', () => {
     expect(median(payRatio['stable']!)).toBeLessThan(1.1);
     expect(median(payRatio['declining-churn']!)).toBeLessThan(0.85);
   });
+
+  it('scales activity, payments and complaints by eventRate, and leaves the demo book as it is at 1', () => {
+    const small: BookOptions = { ...BASE, customers: 300 };
+    const totals = (eventRate?: number) => {
+      let activity = 0;
+      let payments = 0;
+      let paid = 0;
+      let complaints = 0;
+      for (const g of generateBook({ ...small, eventRate })) {
+        for (const a of g.activity) activity += a.quantity;
+        for (const s of g.spend.filter((row) => row.kind === 'payment')) {
+          payments++;
+          paid += Number(s.amount);
+        }
+        complaints += g.complaints.length;
+      }
+      return { activity, payments, paid, complaints };
+    };
+    expect(JSON.stringify(take({ ...small, eventRate: 1 }))).toBe(JSON.stringify(take(small)));
+    const demo = totals();
+    for (const rate of [0.1, 10]) {
+      const t = totals(rate);
+      // the same customers and fates, ~rate times the events; the same revenue a month
+      expect(t.activity / demo.activity).toBeGreaterThan(rate * 0.7);
+      expect(t.activity / demo.activity).toBeLessThan(rate * 1.4);
+      expect(t.complaints / demo.complaints).toBeGreaterThan(rate * 0.7);
+      expect(t.complaints / demo.complaints).toBeLessThan(rate * 1.4);
+      expect(t.payments / demo.payments).toBeGreaterThan(rate * 0.6);
+      expect(t.payments / demo.payments).toBeLessThan(rate * 1.4);
+      expect(t.paid / demo.paid).toBeGreaterThan(0.6);
+      expect(t.paid / demo.paid).toBeLessThan(1.4);
+    }
+    expect(() => take({ ...small, eventRate: 0 })).toThrow(RangeError);
+  });
 });

@@ -131,23 +131,33 @@ function emitActivity(
   const { q0, q1, q2, i0, i1, i2 } = rates;
   const { trend, dayFactor, apiDayFactor, dayPrefix } = ctx;
   const prefixOffset = ctx.firstDay - ctx.prefixBaseDay;
+  // Another event rate scales the daily probabilities; past the 0.95 cap of a day, the
+  // day's quantity grows instead, so the expected volume scales by the rate either way.
+  const rate = ctx.eventRate;
+  const scaled = rate !== 1;
   let n = 0;
   for (let k = k0; k < k1; k++) {
     const m = trend[k] as number;
     const f = (dayFactor[k] as number) * m;
+    const a0 = q0 * f * rate;
+    const a1 = q1 * f * rate;
+    const a2 = q2 * (apiDayFactor[k] as number) * m * rate;
     // one 32-bit draw gives three 10-bit uniforms, one per activity type
-    const p0 = Math.min(0.95, q0 * f) * 1024;
-    const p1 = Math.min(0.95, q1 * f) * 1024;
-    const p2 = Math.min(0.95, q2 * (apiDayFactor[k] as number) * m) * 1024;
+    const p0 = Math.min(0.95, a0) * 1024;
+    const p1 = Math.min(0.95, a1) * 1024;
+    const p2 = Math.min(0.95, a2) * 1024;
     const bits = rng.nextU32();
     const r0 = bits & 1023;
     const r1 = (bits >>> 10) & 1023;
     const r2 = (bits >>> 20) & 1023;
     if (r0 >= p0 && r1 >= p1 && r2 >= p2) continue;
     const prefix = dayPrefix[k + prefixOffset] as string;
-    if (r0 < p0) pushActivity(activity, id, ++n, 'login', prefix, WORK_START, WORK_SPAN, i0 * m, rng.nextU32());
-    if (r1 < p1) pushActivity(activity, id, ++n, 'report_view', prefix, WORK_START, WORK_SPAN, i1 * m, rng.nextU32());
-    if (r2 < p2) pushActivity(activity, id, ++n, 'api_call', prefix, 0, 1440, i2 * m, rng.nextU32());
+    const x0 = scaled && a0 > 0.95 ? a0 / 0.95 : 1;
+    const x1 = scaled && a1 > 0.95 ? a1 / 0.95 : 1;
+    const x2 = scaled && a2 > 0.95 ? a2 / 0.95 : 1;
+    if (r0 < p0) pushActivity(activity, id, ++n, 'login', prefix, WORK_START, WORK_SPAN, i0 * m * x0, rng.nextU32());
+    if (r1 < p1) pushActivity(activity, id, ++n, 'report_view', prefix, WORK_START, WORK_SPAN, i1 * m * x1, rng.nextU32());
+    if (r2 < p2) pushActivity(activity, id, ++n, 'api_call', prefix, 0, 1440, i2 * m * x2, rng.nextU32());
   }
 }
 

@@ -34,8 +34,8 @@ export function generateComplaints(ctx: BookContext, rng: Rng, life: Life): Comp
   const complaints: ComplaintRow[] = [];
   if (life.lowerMs >= life.cutoffMs) return complaints;
   const pending: PendingComplaint[] = [];
-  drawBaseComplaints(rng, life, pending);
-  drawSurgeComplaints(rng, life, pending);
+  drawBaseComplaints(rng, life, pending, ctx.eventRate);
+  drawSurgeComplaints(rng, life, pending, ctx.eventRate);
   sortByAt(pending);
   let n = 0;
   for (const pc of pending) complaints.push(complaintRow(ctx, rng, life, pc, ++n));
@@ -43,9 +43,9 @@ export function generateComplaints(ctx: BookContext, rng: Rng, life: Life): Comp
 }
 
 /** Poisson arrivals at the customer's base rate over the whole signal period. */
-function drawBaseComplaints(rng: Rng, life: Life, pending: PendingComplaint[]): void {
+function drawBaseComplaints(rng: Rng, life: Life, pending: PendingComplaint[], eventRate: number): void {
   const { lowerMs, cutoffMs, decline } = life;
-  const baseRate = 0.1 * Math.exp(0.6 * rng.normal() - 0.18);
+  const baseRate = 0.1 * Math.exp(0.6 * rng.normal() - 0.18) * eventRate;
   const nBase = rng.poisson((baseRate * (cutoffMs - lowerMs)) / MONTH);
   for (let c = 0; c < nBase; c++) {
     const at = floorSec(rng.uniform(lowerMs, cutoffMs));
@@ -54,13 +54,13 @@ function drawBaseComplaints(rng: Rng, life: Life, pending: PendingComplaint[]): 
 }
 
 /** Extra, stressed complaints during a decline episode with the complaint symptom. */
-function drawSurgeComplaints(rng: Rng, life: Life, pending: PendingComplaint[]): void {
+function drawSurgeComplaints(rng: Rng, life: Life, pending: PendingComplaint[], eventRate: number): void {
   const { lowerMs, cutoffMs, decline } = life;
   if (!decline || !decline.complaints) return;
   const from = Math.max(lowerMs, decline.startMs);
   const to = Math.min(cutoffMs, Number.isFinite(decline.recoverEndMs) ? decline.recoverEndMs : cutoffMs);
   if (from >= to) return;
-  const rate = rng.uniform(DECLINE.surgeMin, DECLINE.surgeMax);
+  const rate = rng.uniform(DECLINE.surgeMin, DECLINE.surgeMax) * eventRate;
   const nSurge = rng.poisson((rate * (to - from)) / MONTH);
   for (let c = 0; c < nSurge; c++) {
     // ramped: density grows linearly over the episode, from 1/2 to 3/2 of the mean

@@ -14,6 +14,8 @@ import type { AccountManager, BookOptions } from './types';
 export interface BookContext {
   seed: number;
   customers: number;
+  /** BookOptions.eventRate (1: the demo book) */
+  eventRate: number;
   asOfMs: number;
   windowStartMs: number;
   /** first whole day (epoch day number) fully inside the window */
@@ -49,6 +51,7 @@ export function buildContext(options: BookOptions): BookContext {
   return {
     seed,
     customers,
+    eventRate: options.eventRate ?? 1,
     asOfMs,
     windowStartMs,
     firstDay,
@@ -74,6 +77,8 @@ function validateOptions(options: BookOptions): number {
     throw new RangeError(`months must be a positive integer, got ${months}`);
   }
   if (!Number.isFinite(seed)) throw new RangeError(`seed must be a finite number, got ${seed}`);
+  const rate = options.eventRate ?? 1;
+  if (!(rate >= 0.01 && rate <= 100)) throw new RangeError(`eventRate must be within [0.01, 100], got ${rate}`);
   const asOfMs = asOf instanceof Date ? asOf.getTime() : NaN;
   if (!Number.isFinite(asOfMs)) throw new RangeError('asOf must be a valid Date');
   return asOfMs;

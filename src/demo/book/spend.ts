@@ -39,7 +39,7 @@ interface PendingSpend {
 export function generateSpend(ctx: BookContext, rng: Rng, life: Life): SpendRow[] {
   const spend: SpendRow[] = [];
   const billing = drawBilling(ctx, rng, life);
-  const pendingSpend = drawSpendEvents(ctx, rng, life, billing);
+  const pendingSpend = ctx.eventRate === 1 ? drawSpendEvents(ctx, rng, life, billing) : drawScaledSpendEvents(ctx, rng, life, billing);
   sortByAt(pendingSpend);
   let n = 0;
   for (const ps of pendingSpend) {
@@ -97,9 +97,27 @@ function drawSpendEvents(ctx: BookContext, rng: Rng, life: Life, billing: Billin
   return pendingSpend;
 }
 
-function drawInvoice(rng: Rng, life: Life, billing: Billing, invMs: number, pendingSpend: PendingSpend[]): void {
+/**
+ * Another event rate: an invoice every month / eventRate counted from signup (so billing
+ * dates spread over the period, as signups do), each for monthlyRevenue / eventRate (the
+ * same revenue a month).
+ */
+function drawScaledSpendEvents(ctx: BookContext, rng: Rng, life: Life, billing: Billing): PendingSpend[] {
+  const pendingSpend: PendingSpend[] = [];
+  const period = (30.4375 * DAY) / ctx.eventRate;
+  const first = life.signupMs + billing.billSec * SEC;
+  // the first invoice at or after the window's start (signups may be years before it)
+  const skip = Math.max(0, Math.ceil((life.lowerMs - first) / period));
+  for (let invMs = first + skip * period; invMs < life.cutoffMs; invMs += period) {
+    if (invMs < life.lowerMs) continue;
+    drawInvoice(rng, life, billing, floorSec(invMs), pendingSpend, 1 / ctx.eventRate);
+  }
+  return pendingSpend;
+}
+
+function drawInvoice(rng: Rng, life: Life, billing: Billing, invMs: number, pendingSpend: PendingSpend[], share = 1): void {
   const { revenue, cutoffMs, decline } = life;
-  const amount = Math.max(1, revenue * (invMs >= billing.changeMs ? billing.changeFactor : 1));
+  const amount = Math.max(1, revenue * share * (invMs >= billing.changeMs ? billing.changeFactor : 1));
   pendingSpend.push({ at: invMs, amount, kind: 'invoice' });
   const stressed = decline !== null && decline.spend && inStress(decline, invMs);
   let payMs = drawPaymentMs(rng, stressed, invMs, billing.payDelayDays);

@@ -5,6 +5,12 @@ export interface BookOptions {
   months: number;
   seed: number;
   asOf: Date;
+  /**
+   * Multiplies how often customers are active, pay (invoices every month / eventRate, for
+   * monthlyRevenue / eventRate each) and complain; 1 (the default) is the demo book. A
+   * book at 0.1 or 10 tests that scoring does not depend on the demo's event density.
+   */
+  eventRate?: number;
 }
 
 export interface CustomerRow {

@@ -172,7 +172,15 @@ export class SnapshotBuilder implements OnApplicationBootstrap, OnApplicationShu
       if (rows.length === 0) break;
       // Drivers only: the list shows no "what changed", so no previous features are read.
       const explained = await this.explainer.explain(
-        rows.map((r) => ({ modelId: r[8] as number, probability: r[3] as number, features: r[10] as Buffer | null, previousModelId: null, previousFeatures: null })),
+        rows.map((r) => ({
+          modelId: r[8] as number,
+          runId: Number(r[7]),
+          probability: r[3] as number,
+          features: r[10] as Buffer | null,
+          previousModelId: null,
+          previousRunId: null,
+          previousFeatures: null,
+        })),
       );
       let text = '';
       rows.forEach((r, i) => {
