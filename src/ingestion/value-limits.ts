@@ -13,3 +13,17 @@
  */
 export const MAX_MONEY = 1_000_000_000_000;
 export const MAX_ACTIVITY_QUANTITY = 1_000_000_000;
+
+/**
+ * Ids among `ids` (a bigint[] parameter; NULL: every customer) of the customers alive at
+ * `asOf` (a timestamptz parameter) whose stored values are all within these limits: rows
+ * stored before the limits existed may be past them. For statements over a whole book
+ * that one such customer would otherwise fail (the run's feature statistics).
+ */
+export function customersWithinLimitsSql(asOf: string, ids: string): string {
+  return `SELECT coalesce(array_agg(c.id ORDER BY c.id), '{}') AS ids FROM customers c
+   WHERE c.signup_at <= ${asOf} AND (c.churned_at IS NULL OR c.churned_at > ${asOf})
+     AND (${ids} IS NULL OR c.id = ANY(${ids})) AND c.monthly_revenue <= ${MAX_MONEY}
+     AND NOT EXISTS (SELECT 1 FROM activity_events a WHERE a.customer_id = c.id AND a.quantity > ${MAX_ACTIVITY_QUANTITY})
+     AND NOT EXISTS (SELECT 1 FROM spend_events s WHERE s.customer_id = c.id AND s.amount > ${MAX_MONEY})`;
+}

@@ -5,6 +5,8 @@ import { pgPool } from '../database/data-source';
 import { inTransaction } from '../database/transaction';
 import { FEATURE_KEYS } from '../features/feature-catalog';
 import { FEATURE_SQL_SETTINGS, featureRowsSql } from '../features/features.repository';
+import { customersWithinLimitsSql } from '../ingestion/value-limits';
+import { isCustomerDataError } from '../scoring/failure-isolation';
 import { featureStatisticsSql, readFeatureStatistics, RunFeatureStatistics } from './robust-standardisation';
 
 const SET_LOCAL = Object.entries(FEATURE_SQL_SETTINGS)
@@ -53,9 +55,21 @@ export class RunFeatureStatisticsStore {
         );
         customerIds = (sampled.rows[0]?.ids ?? []).map(Number);
       }
-      const values: unknown[] = [];
-      const text = featureStatisticsSql(featureRowsSql(asOf, { customerIds }, values), keys);
-      const { rows } = await client.query<Record<string, number | string | null>>(text, values);
+      const statistics = async (ids: number[] | null) => {
+        const values: unknown[] = [];
+        const text = featureStatisticsSql(featureRowsSql(asOf, { customerIds: ids }, values), keys);
+        return (await client.query<Record<string, number | string | null>>(text, values)).rows;
+      };
+      // A customer whose stored values are past ingestion's limits (rows from before them)
+      // can overflow the feature sums and would fail every run here: the statistics then
+      // describe the rest, and its chunk skips and reports that customer (failure-isolation.ts).
+      await client.query('SAVEPOINT statistics');
+      const rows = await statistics(customerIds).catch(async (err: unknown) => {
+        if (!isCustomerDataError(err)) throw err;
+        await client.query('ROLLBACK TO SAVEPOINT statistics');
+        const within = await client.query<{ ids: string[] }>(customersWithinLimitsSql('$1::timestamptz', '$2::bigint[]'), [asOf, customerIds]);
+        return statistics((within.rows[0]?.ids ?? []).map(Number));
+      });
       return readFeatureStatistics(rows[0] ?? {}, keys, population, zLimit);
     });
   }

@@ -163,3 +163,34 @@ describe('a customer whose values break scoring', () => {
     expect((await request(t.http).get(`/v1/scoring-runs/${poisoned.id}`).set(scheduler())).body.failedCustomers.count).toBe(2);
   });
 });
+
+describe('a customer whose stored activity quantity overflows the feature sums', () => {
+  const id = 'poison-quantity';
+
+  beforeAll(async () => {
+    await ingest('/v1/customers', [customerRow({ externalId: id })]).expect(200);
+    await ingest('/v1/signals/activity', [activityRow(id), activityRow(id, { occurredAt: iso(4) })]).expect(200);
+    // the largest float8, as ingestion took it before its limits: the sum of two overflows
+    await t.sql(`UPDATE activity_events SET quantity = 1.7e308 WHERE customer_id = (SELECT id FROM customers WHERE external_id = $1)`, [id]);
+  });
+
+  it('neither the run plan (the book’s feature statistics) nor its chunk fails: the customer is reported', async () => {
+    const run = await runScoring(t);
+    expect(run).toMatchObject({
+      status: 'succeeded',
+      failedCustomers: { count: 1, sample: [{ customerId: id, reason: expect.stringContaining('activity quantity 1.7e+308 is above the maximum 1000000000: value out of range: overflow') }] },
+    });
+    expect((await scoredIn(run.id)).has(id)).toBe(false);
+    expect(await metric('churnwatch_scoring_last_full_run_failed_customers')).toBe(1);
+  });
+
+  it('after the operator corrects the rows in the database, the next run scores it', async () => {
+    await t.sql(
+      `UPDATE activity_events SET quantity = 1 WHERE quantity > $2 AND customer_id = (SELECT id FROM customers WHERE external_id = $1)`,
+      [id, MAX_ACTIVITY_QUANTITY],
+    );
+    const run = await runScoring(t);
+    expect(run).toMatchObject({ status: 'succeeded', failedCustomers: { count: 0 } });
+    expect((await scoredIn(run.id)).has(id)).toBe(true);
+  });
+});
