@@ -36,6 +36,8 @@ export interface SeedOptions {
   months: number;
   seed: number;
   asOf: Date;
+  /** BookOptions.eventRate (seed only; the demo uses the demo book's rates) */
+  eventRate?: number;
 }
 
 export async function seed(config: AppConfig, opts: SeedOptions): Promise<void> {

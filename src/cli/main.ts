@@ -14,6 +14,12 @@ function positiveInt(value: string): number {
   return n;
 }
 
+function eventRate(value: string): number {
+  const n = Number(value);
+  if (!(n >= 0.01 && n <= 100)) throw new InvalidArgumentError('expected a number within [0.01, 100]');
+  return n;
+}
+
 function isoDate(value: string): Date {
   const d = new Date(value);
   if (Number.isNaN(d.getTime())) throw new InvalidArgumentError('expected an ISO-8601 date');
@@ -25,10 +31,11 @@ interface SeedFlags {
   months: number;
   seed: number;
   asOf?: Date;
+  eventRate?: number;
 }
 
 function seedOptions(flags: SeedFlags): SeedOptions {
-  return { customers: flags.customers, months: flags.months, seed: flags.seed, asOf: flags.asOf ?? new Date() };
+  return { customers: flags.customers, months: flags.months, seed: flags.seed, asOf: flags.asOf ?? new Date(), eventRate: flags.eventRate };
 }
 
 const program = new Command('churnwatch').description('churnwatch command line');
@@ -54,6 +61,7 @@ function bookOptions(command: Command): Command {
 
 bookOptions(program.command('seed').description('write a synthetic book of business through the ingestion path'))
   .option('--as-of <date>', 'end of the history (default: now)', isoDate)
+  .option('--event-rate <x>', 'activity, payments and complaints this many times as often as the demo book (default 1)', eventRate)
   .action((flags: SeedFlags) => seed(quietConfig(), seedOptions(flags)));
 
 const migrations = program.command('migration').description('database schema');
