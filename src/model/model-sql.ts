@@ -23,15 +23,17 @@ export function textLiteral(s: string): string {
  * The linear predictor (log-odds) over float8 columns named by `column(key)`. As in
  * standardise(): a missing or non-finite value contributes nothing (NaN sorts above
  * 'Infinity' in Postgres, so the range test excludes NULL, NaN and ±Infinity alike), and a
- * feature that was constant in training (std 0) is left out.
+ * feature that was constant in training (std 0) is left out. `centre` writes each mean, std
+ * and zLimit (literals by default; a run's robust statistics as parameters, so every run
+ * sends the same text and reuses one prepared statement).
  */
-export function logitSql(spec: LogisticModelSpec, column: (key: string) => string): string {
+export function logitSql(spec: LogisticModelSpec, column: (key: string) => string, centre: (x: number) => string = float8Literal): string {
   const terms = [float8Literal(spec.intercept)];
-  const limit = spec.zLimit === undefined ? null : float8Literal(spec.zLimit);
+  const limit = spec.zLimit === undefined ? null : centre(spec.zLimit);
   for (const f of spec.features) {
     if (!(f.std > 0) || !Number.isFinite(f.std)) continue;
     const x = column(f.key);
-    const raw = `((${x} - ${float8Literal(f.mean)}) / ${float8Literal(f.std)})`;
+    const raw = `((${x} - ${centre(f.mean)}) / ${centre(f.std)})`;
     // least/greatest are exact, as Math.min/max in standardise()
     const z = limit === null ? raw : `least(greatest(${raw}, -${limit}), ${limit})`;
     terms.push(`(CASE WHEN ${x} > '-Infinity'::float8 AND ${x} < 'Infinity'::float8 THEN ${float8Literal(f.weight)} * ${z} ELSE 0 END)`);

@@ -47,8 +47,9 @@ export const SCORE_STATEMENT_TAG = '/* churnwatch: score chunk */';
 
 /**
  * The statement, its parameters and a name for it (read its rows, fetched as arrays, with
- * readScoreResult). The text depends only on the models, the tier and value settings and
- * the kind of scope, so every chunk of a run, and of the runs after it, sends the same
+ * readScoreResult). The text depends only on the models' features and weights, the tier
+ * and value settings and the kind of scope, so every chunk of a run, and of the runs after
+ * it (whatever book statistics standardise the default model), sends the same
  * text: named, it is prepared once per connection, and after a few chunks Postgres keeps
  * one generic plan instead of planning each chunk anew (its plan is the same for every id
  * range: merge joins along the (customer_id, time) indexes).
@@ -62,6 +63,14 @@ export function scoreStatement(input: ScoreStatementInput): { name: string; text
   const asOf = param(run.asOf.toISOString(), 'timestamptz');
   const modelId = param(run.modelId, 'bigint');
   const challenger = input.challenger && run.challengerModelId !== null ? { spec: input.challenger, id: param(run.challengerModelId, 'bigint') } : null;
+  // A model's means and stds as parameters: the default model takes them from each run's
+  // book, and as literals every run would prepare (and keep) a statement of its own on
+  // every connection. A float8 parameter sent as JavaScript's shortest decimal reads back
+  // as the same double, as a literal does.
+  const centre = (x: number) => {
+    if (!Number.isFinite(x)) throw new RangeError(`not a finite number: ${x}`);
+    return param(String(x), 'float8');
+  };
 
   const history = [`SELECT id, ${runId}, 'champion', ${modelId}, probability, tier, now() FROM scored`];
   if (challenger) history.push(`SELECT id, ${runId}, 'challenger', ${challenger.id}, challenger, NULL, now() FROM scored`);
@@ -76,8 +85,8 @@ z AS (
     -- become previous_features in the upsert without passing through here)
     cs.as_of AS stored_as_of, cs.tier_runs AS stored_tier_runs, coalesce(cs.tier_since, cs.as_of) AS stored_tier_since,
     cs.model_id AS previous_model_id, cs.probability AS previous_probability, cs.tier AS previous_tier,
-    ${logitSql(input.champion, (k) => `f.${k}`)} AS logit,
-    ${challenger ? logitSql(challenger.spec, (k) => `f.${k}`) : 'NULL::float8'} AS challenger_logit
+    ${logitSql(input.champion, (k) => `f.${k}`, centre)} AS logit,
+    ${challenger ? logitSql(challenger.spec, (k) => `f.${k}`, centre) : 'NULL::float8'} AS challenger_logit
   FROM f LEFT JOIN customer_scores cs ON cs.customer_id = f.id AND ${idFilter('cs.customer_id')}
   OFFSET 0
 ), p AS (

@@ -7,6 +7,8 @@ import { FeaturesRepository } from '../../src/features/features.repository';
 import { unpackFeatures } from '../../src/features/feature-vector';
 import { predict } from '../../src/model/logistic-model';
 import { featureStatisticsOf, robustSpec, type RunFeatureStatistics } from '../../src/model/robust-standardisation';
+import { scoreStatement } from '../../src/scoring/score-statement';
+import { TierPolicy } from '../../src/thresholds/tier-policy';
 import { runScoring } from '../support/scoring';
 import { TestApp, startTestApp } from '../support/test-app';
 
@@ -134,6 +136,42 @@ describe.each([
       // a bounded robust z (|z| ≤ 4) times a hand-set weight (|w| ≤ 0.7)
       expect(d.contribution).toBeLessThanOrEqual(4 * 0.7 + 1e-9);
     }
+  });
+});
+
+/** Statement text and book statistics: the statistics travel as parameters. */
+describe('the score statement of runs with different book statistics', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('is one text (one prepared statement per connection), with the statistics in its parameters', () => {
+    const keys = t.config.model.default.features.map((f) => f.key);
+    const stats = (shift: number): RunFeatureStatistics => ({
+      method: 'robust',
+      customers: 10,
+      population: 10,
+      zLimit: 4,
+      features: Object.fromEntries(keys.map((k, i) => [k, { median: i + shift, mad: 1 + shift, meanAbsDeviation: 1, scale: 1.4826 * (1 + shift) }])),
+    });
+    const statement = (runId: number, shift: number) =>
+      scoreStatement({
+        run: { id: runId, asOf: RUN_AS_OF, modelId: 1, challengerModelId: null },
+        scope: { fromId: 1, toId: 50 },
+        champion: robustSpec(t.config.model.default, stats(shift)),
+        challenger: null,
+        policy: t.app.get(TierPolicy),
+        value: t.config.alerts.value,
+      });
+    const [one, two] = [statement(1, 0), statement(2, 0.5)];
+    expect(two.name).toBe(one.name);
+    expect(two.text).toBe(one.text);
+    expect(two.values).toContain(String(1.4826 * 1.5));
+    expect(one.values).not.toContain(String(1.4826 * 1.5));
   });
 });
 
