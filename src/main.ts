@@ -11,13 +11,14 @@ import { defaultPublicUrlWarning } from './common/public-url-warning';
 /** Starts the service; any start-up failure is one readable line and exit code 1. */
 async function bootstrap(): Promise<void> {
   const config: AppConfig = loadConfig();
+  // Said once the service is up, in its log: a start that fails stays one line.
   const publicUrlWarning = defaultPublicUrlWarning(config, process.env);
-  if (publicUrlWarning) process.stderr.write(`${publicUrlWarning}\n`);
   const module = AppModule.register(config);
   if (config.process.role === 'worker') {
     // No HTTP: queue workers and crons only (they arrive with the scoring issue).
     const context = await NestFactory.createApplicationContext(module, { logger: false, abortOnError: false });
     context.useLogger(context.get(Logger));
+    if (publicUrlWarning) context.get(Logger).warn(publicUrlWarning);
     stopOnSignals(context);
     return;
   }
@@ -26,6 +27,7 @@ async function bootstrap(): Promise<void> {
   configureHttpApp(app, config);
   stopOnSignals(app);
   await app.listen(config.http.port);
+  if (publicUrlWarning) app.get(Logger).warn(publicUrlWarning);
 }
 
 bootstrap().catch((err: unknown) => {

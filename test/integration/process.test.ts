@@ -63,6 +63,8 @@ describe('the service process', () => {
     const lines = stdout.trim().split('\n');
     for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
     expect(lines.some((l) => JSON.parse(l).req?.path === '/v1/customers')).toBe(true);
+    // Production without CHURNWATCH_PUBLIC_URL: the dead-link warning is in the log, once.
+    expect(lines.filter((l) => /CHURNWATCH_PUBLIC_URL is not set/.test(JSON.parse(l).msg ?? ''))).toHaveLength(1);
     for (const secret of ['Zelda', 'zelda@private.example', 'ann@private.example', ADMIN_KEY]) expect(stdout).not.toContain(secret);
   }, 60_000);
 
