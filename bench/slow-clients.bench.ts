@@ -205,8 +205,10 @@ async function main(): Promise<void> {
     const bytes = Math.round(opts.bytesPerSecond * opts.seconds);
     const uploads = Array.from({ length: opts.uploads }, (_, i) => trickle(target, uploadBody(`${prefix}-${i}`, bytes), piece));
     await sleep(500); // the slow uploads are admitted
-    const extra = await trickle(target, uploadBody(`${prefix}-extra`, 200), 1 << 20);
+    // Not awaited before the reads: on a saturated pool it waits as long as the uploads.
+    const extraAnswer = trickle(target, uploadBody(`${prefix}-extra`, 200), 1 << 20);
     const beside = await readLoop(target, paths, opts.seconds);
+    const extra = await extraAnswer;
     print(`reads beside ${opts.uploads} slow uploads`, beside);
     const answers = await Promise.all(uploads);
     const byStatus = new Map<string, number>();
