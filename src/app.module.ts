@@ -6,6 +6,7 @@ import { DatabaseModule } from './database/database.module';
 import { RedisModule } from './redis/redis.module';
 import { AuthModule } from './auth/auth.module';
 import { CustomersModule } from './customers/customers.module';
+import { EconomicsModule } from './economics/economics.module';
 import { SignalsModule } from './signals/signals.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './health/metrics.module';
@@ -37,6 +38,7 @@ export class AppModule {
         AuthModule,
         CustomersModule,
         SignalsModule,
+        EconomicsModule,
         HealthModule,
         ScheduleModule.forRoot(),
         JobsModule,

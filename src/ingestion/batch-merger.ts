@@ -168,7 +168,7 @@ export class BatchMerger {
     const { rows } = await this.client.query<{ row_no: string; line_no: string | null; ref: string; total: string }>(
       `SELECT s.row_no, s.line_no, s.${column} AS ref, count(*) OVER () AS total
          FROM ${STAGE} s
-        WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.external_id = s.${column})
+        WHERE s.${column} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.external_id = s.${column})
         ORDER BY s.row_no
         LIMIT 1000`,
     );

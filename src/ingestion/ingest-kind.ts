@@ -1,6 +1,6 @@
 import { FieldSpec, RowValues } from './field-spec';
 
-export type IngestKindName = 'customers' | 'activity' | 'complaints' | 'spend';
+export type IngestKindName = 'customers' | 'activity' | 'complaints' | 'spend' | 'costs';
 
 /** Outcome of one ingestion request, as answered over HTTP. */
 export interface IngestResult {
@@ -19,7 +19,7 @@ export interface IngestKind {
   readonly fields: readonly FieldSpec[];
   /** Postgres type of each staging column (by FieldSpec.column). */
   readonly columnTypes: Readonly<Record<string, string>>;
-  /** Staging column holding the customer's externalId, checked against customers. */
+  /** Staging column holding the customer's externalId, checked against customers (where not null: optional for costs). */
   readonly customerRefColumn?: string;
   /** Rules across fields and defaults; report() marks the row as bad. */
   refine?(values: RowValues, report: (field: string, message: string) => void, defaults: { currency: string }): void;

@@ -13,6 +13,7 @@ const TABLES = [
   'at_risk_entries',
   'at_risk_snapshots',
   'complaints',
+  'costs',
   'customer_scores',
   'customers',
   'models',
