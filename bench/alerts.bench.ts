@@ -55,7 +55,7 @@ async function loadAlerts(url: string, n: number): Promise<void> {
     ]);
     const actions = JSON.stringify([
       { key: 'service_recovery_call', text: 'Call about the open complaints and agree a fix with a date', cost: 150, expectedSaving: 2100 },
-      { key: 'plan_review', text: "Book a plan review: right-size their plan to how they use it", cost: 100, expectedSaving: 900 },
+      { key: 'plan_review', text: 'Book a plan review: right-size their plan to how they use it', cost: 100, expectedSaving: 900 },
     ]);
     await db.query(
       `INSERT INTO alerts (customer_id, run_id, last_run_id, tier, current_tier, status, probability, previous_probability,
@@ -84,8 +84,10 @@ async function main(): Promise<void> {
   const entry = join(__dirname, '..', 'src', 'main.js');
   if (!existsSync(entry)) throw new Error(`${entry} not found: build first (npm run bench:alerts builds)`);
   const prefix = `cwbench-alerts-${process.pid}-${Date.now()}`;
-  say(`churnwatch alert delivery bench: ${fmt(opts.alerts)} emails, 1 worker process (concurrency ${config.delivery.concurrency}, ` +
-    `${config.email.maxConnections} pooled SMTP connections), ${cpus().length} CPUs, node ${process.version}`);
+  say(
+    `churnwatch alert delivery bench: ${fmt(opts.alerts)} emails, 1 worker process (concurrency ${config.delivery.concurrency}, ` +
+      `${config.email.maxConnections} pooled SMTP connections), ${cpus().length} CPUs, node ${process.version}`,
+  );
 
   // The SMTP server counts what it accepted: that is "delivered".
   let received = 0;
@@ -115,7 +117,9 @@ async function main(): Promise<void> {
     const url = await createMigrated(opts.adminUrl, DB_NAME);
     const loadStarted = performance.now();
     await loadAlerts(url, opts.alerts);
-    say(`outbox: ${fmt(opts.alerts)} open critical alerts with pending emails, written in ${fmt((performance.now() - loadStarted) / 1000, 1)} s`);
+    say(
+      `outbox: ${fmt(opts.alerts)} open critical alerts with pending emails, written in ${fmt((performance.now() - loadStarted) / 1000, 1)} s`,
+    );
 
     const started = performance.now();
     worker = spawnService('worker', entry, root, {
@@ -152,7 +156,18 @@ async function main(): Promise<void> {
     say(`  end to end (worker start → all recorded sent): ${fmt(endToEnd, 2)} s  → ${fmt(opts.alerts / endToEnd)} messages/s`);
     say(`  duplicates at the SMTP server:      ${fmt(received - sent)}`);
     say(`  target >= ${TARGET} messages/s: ${rate >= TARGET ? 'MET' : 'MISSED'}`);
-    say(JSON.stringify({ emails: opts.alerts, received, sent, failed, sendingSeconds: round(sending, 2), messagesPerSecond: Math.round(rate), endToEndSeconds: round(endToEnd, 2), targetMet: rate >= TARGET }));
+    say(
+      JSON.stringify({
+        emails: opts.alerts,
+        received,
+        sent,
+        failed,
+        sendingSeconds: round(sending, 2),
+        messagesPerSecond: Math.round(rate),
+        endToEndSeconds: round(endToEnd, 2),
+        targetMet: rate >= TARGET,
+      }),
+    );
   } finally {
     await worker?.stop();
     const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1 });

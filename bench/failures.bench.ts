@@ -53,7 +53,11 @@ async function sql<T>(url: string, text: string, values: unknown[] = []): Promis
 
 /** The run's slowest chunk, in seconds (its job's start to its commit). */
 async function slowestChunk(url: string, runId: number): Promise<number> {
-  const [r] = await sql<{ s: number }>(url, `SELECT max(extract(epoch FROM finished_at - started_at))::float8 AS s FROM scoring_chunks WHERE run_id = $1`, [runId]);
+  const [r] = await sql<{ s: number }>(
+    url,
+    `SELECT max(extract(epoch FROM finished_at - started_at))::float8 AS s FROM scoring_chunks WHERE run_id = $1`,
+    [runId],
+  );
   return r?.s ?? 0;
 }
 
@@ -62,13 +66,15 @@ async function slowestChunk(url: string, runId: number): Promise<number> {
  * p × 12 × POISON_REVENUE overflows numeric(18,4)); returns their ids and old revenues.
  */
 async function poison(url: string, runId: number, k: number): Promise<Array<{ id: string; revenue: string }>> {
-  return sql(url,
+  return sql(
+    url,
     `WITH c AS (SELECT from_id, to_id FROM scoring_chunks WHERE run_id = $1 AND chunk_no = 0),
           picked AS (SELECT s.customer_id FROM customer_scores s, c WHERE s.customer_id BETWEEN c.from_id AND c.to_id AND s.probability > 0.2
                       ORDER BY s.probability DESC, s.customer_id LIMIT $2),
           old AS (SELECT id, monthly_revenue FROM customers WHERE id IN (SELECT customer_id FROM picked))
      UPDATE customers u SET monthly_revenue = $3 FROM old WHERE u.id = old.id RETURNING old.id::text, old.monthly_revenue::text AS revenue`,
-    [runId, k, POISON_REVENUE]);
+    [runId, k, POISON_REVENUE],
+  );
 }
 
 async function main(): Promise<void> {
@@ -79,7 +85,9 @@ async function main(): Promise<void> {
   if (!existsSync(entry)) throw new Error(`${entry} not found: build first (npm run bench:failures builds)`);
   const prefix = `cwbench-failures-${process.pid}-${Date.now()}`;
   const outboxDir = mkdtempSync(join(tmpdir(), 'cwbench-outbox-'));
-  say(`churnwatch failure-isolation bench: ${fmt(opts.customers)} customers, chunkSize ${fmt(config.scoring.chunkSize)}, ${cpus().length} CPUs, node ${process.version}`);
+  say(
+    `churnwatch failure-isolation bench: ${fmt(opts.customers)} customers, chunkSize ${fmt(config.scoring.chunkSize)}, ${cpus().length} CPUs, node ${process.version}`,
+  );
   const services: Service[] = [];
   const cleanup = async () => {
     await Promise.all(services.map((s) => s.stop()));
@@ -90,10 +98,24 @@ async function main(): Promise<void> {
   process.once('exit', () => services.forEach((s) => s.running && s.child.kill('SIGKILL')));
   try {
     const db = await prepareBook(
-      { adminUrl: opts.adminUrl, dbName: DB_NAME, version: BOOK_VERSION, customers: opts.customers, signalsPerCustomer: 25, keep: opts.keep, resetScores: true },
+      {
+        adminUrl: opts.adminUrl,
+        dbName: DB_NAME,
+        version: BOOK_VERSION,
+        customers: opts.customers,
+        signalsPerCustomer: 25,
+        keep: opts.keep,
+        resetScores: true,
+      },
       say,
     );
-    const env = { DATABASE_URL: db.url, CHURNWATCH_QUEUE_PREFIX: prefix, CHURNWATCH_MIGRATE: 'false', CHURNWATCH_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY, CHURNWATCH_OUTBOX_DIR: outboxDir };
+    const env = {
+      DATABASE_URL: db.url,
+      CHURNWATCH_QUEUE_PREFIX: prefix,
+      CHURNWATCH_MIGRATE: 'false',
+      CHURNWATCH_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY,
+      CHURNWATCH_OUTBOX_DIR: outboxDir,
+    };
     const { api: apiProc, worker, port } = await startApiAndWorker({ root, entry, redisUrl: config.redis.url, env, workerArgs: [] });
     services.push(apiProc, worker);
     const target = { port, key: ADMIN_KEY };
@@ -102,7 +124,9 @@ async function main(): Promise<void> {
       const run = await measureRun(target, db.url, worker, apiProc, label, body);
       const view = await api<{ failedCustomers: { count: number } }>(target, 'GET', `/v1/scoring-runs/${run.id}`);
       const row = { label, run, slowest: await slowestChunk(db.url, run.id), failed: view.failedCustomers.count };
-      say(`run ${run.id} ${label}: wall ${fmt(run.wallSeconds, 2)} s, slowest chunk ${fmt(row.slowest, 2)} s, ${fmt(run.customers)} scored, ${row.failed} skipped (load ${fmt(run.loadBefore, 2)})`);
+      say(
+        `run ${run.id} ${label}: wall ${fmt(run.wallSeconds, 2)} s, slowest chunk ${fmt(row.slowest, 2)} s, ${fmt(run.customers)} scored, ${row.failed} skipped (load ${fmt(run.loadBefore, 2)})`,
+      );
       rows.push(row);
       return run;
     };
@@ -116,13 +140,23 @@ async function main(): Promise<void> {
     const base = rows[1]!;
     say('\nsummary (against the clean nightly run)');
     for (const r of rows.slice(1)) {
-      say(`  ${r.label.padEnd(34)} wall ${fmt(r.run.wallSeconds, 2).padStart(7)} s (${fmt(r.run.wallSeconds / base.run.wallSeconds, 2)}×), ` +
-        `slowest chunk ${fmt(r.slowest, 2).padStart(6)} s (${fmt(r.slowest / base.slowest, 2)}×), skipped ${r.failed}`);
+      say(
+        `  ${r.label.padEnd(34)} wall ${fmt(r.run.wallSeconds, 2).padStart(7)} s (${fmt(r.run.wallSeconds / base.run.wallSeconds, 2)}×), ` +
+          `slowest chunk ${fmt(r.slowest, 2).padStart(6)} s (${fmt(r.slowest / base.slowest, 2)}×), skipped ${r.failed}`,
+      );
     }
-    say(JSON.stringify({
-      customers: opts.customers,
-      runs: rows.map((r) => ({ label: r.label, wallSeconds: round(r.run.wallSeconds, 2), slowestChunkSeconds: round(r.slowest, 2), scored: r.run.customers, skipped: r.failed })),
-    }));
+    say(
+      JSON.stringify({
+        customers: opts.customers,
+        runs: rows.map((r) => ({
+          label: r.label,
+          wallSeconds: round(r.run.wallSeconds, 2),
+          slowestChunkSeconds: round(r.slowest, 2),
+          scored: r.run.customers,
+          skipped: r.failed,
+        })),
+      }),
+    );
   } finally {
     await cleanup();
   }

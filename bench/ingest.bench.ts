@@ -289,7 +289,8 @@ function startServer(root: string, databaseUrl: string, port: number): Server {
 async function waitReady(server: Server, port: number): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    if (!server.running) throw new Error(`server exited during start-up (code ${server.exitCode}, signal ${server.exitSignal})\n${server.output()}`);
+    if (!server.running)
+      throw new Error(`server exited during start-up (code ${server.exitCode}, signal ${server.exitSignal})\n${server.output()}`);
     const status = await getStatus(port, '/health/ready').catch(() => 0);
     if (status === 200) return;
     await sleep(200);
@@ -394,7 +395,6 @@ async function dropDatabase(adminUrl: string): Promise<void> {
   }
 }
 
-
 async function runSignals(port: number, pid: number, counts: Record<Kind, number>, opts: Options): Promise<KindResult[]> {
   const load = (kind: Kind) => loadKind(port, pid, kind, counts[kind], opts.customers);
   if (opts.mode === 'sequential') {
@@ -421,7 +421,9 @@ async function main(): Promise<void> {
     `churnwatch ingest bench: ${fmt(opts.customers)} customers, ${fmt(signalRows)} signal rows ` +
       `(activity ${fmt(counts.activity)}, spend ${fmt(counts.spend)}, complaints ${fmt(counts.complaints)}), ` +
       `NDJSON, mode ${opts.mode}, ${cpus().length} CPUs, node ${process.version}\n` +
-      (opts.mode === 'concurrent' ? 'two lanes at once, activity (68 %) then complaints | spend then activity (32 %): their seconds and cpu overlap\n' : ''),
+      (opts.mode === 'concurrent'
+        ? 'two lanes at once, activity (68 %) then complaints | spend then activity (32 %): their seconds and cpu overlap\n'
+        : ''),
   );
 
   let server: Server | undefined;
@@ -433,7 +435,8 @@ async function main(): Promise<void> {
       sampler?.stop();
       for (const req of inflight) req.destroy();
       await server?.stop();
-      if (databaseCreated && !opts.keep) await dropDatabase(opts.adminUrl).catch((e: Error) => process.stderr.write(`could not drop ${DB_NAME}: ${e.message}\n`));
+      if (databaseCreated && !opts.keep)
+        await dropDatabase(opts.adminUrl).catch((e: Error) => process.stderr.write(`could not drop ${DB_NAME}: ${e.message}\n`));
     })());
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
@@ -458,7 +461,9 @@ async function main(): Promise<void> {
     sampler.start();
     const live = server;
     const died = new Promise<never>((_, reject) =>
-      live.child.once('exit', (code, signal) => reject(new Error(`server exited during the run (code ${code}, signal ${signal})\n${live.output()}`))),
+      live.child.once('exit', (code, signal) =>
+        reject(new Error(`server exited during the run (code ${code}, signal ${signal})\n${live.output()}`)),
+      ),
     );
     died.catch(() => undefined);
 

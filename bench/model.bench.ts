@@ -60,9 +60,12 @@ async function main(): Promise<void> {
     line('precision at top 10 %', `${m.precisionAt10.toFixed(3)}  (lift ${m.liftAt10.toFixed(2)})`);
     line('Brier score', m.brier.toFixed(4));
     line('shuffled-label control ROC AUC', `${info.shuffledAuc?.toFixed(3)}  (should be about 0.5)`);
-    if (info.comparedWith) line(`model ${info.comparedWith.modelId} (config default), same slice`, `AUC ${info.comparedWith.metrics.auc.toFixed(3)}`);
+    if (info.comparedWith)
+      line(`model ${info.comparedWith.modelId} (config default), same slice`, `AUC ${info.comparedWith.metrics.auc.toFixed(3)}`);
 
-    const iranian = [join(__dirname, '../../test/fixtures/iranian_churn.csv'), join(__dirname, '../test/fixtures/iranian_churn.csv')].find(existsSync);
+    const iranian = [join(__dirname, '../../test/fixtures/iranian_churn.csv'), join(__dirname, '../test/fixtures/iranian_churn.csv')].find(
+      existsSync,
+    );
     if (iranian) {
       const real = evaluateCsv(iranian, { label: 'Churn' });
       const shuffled = evaluateCsv(iranian, { label: 'Churn', shuffleLabels: true });
@@ -70,7 +73,19 @@ async function main(): Promise<void> {
       line('ROC AUC / PR AUC / precision@10 %', `${real.auc.toFixed(3)} / ${real.prAuc.toFixed(3)} / ${real.precisionAt10.toFixed(3)}`);
       line('shuffled-label control ROC AUC', shuffled.auc.toFixed(3));
     }
-    console.log(JSON.stringify({ bench: 'model', customers, auc: m.auc, prAuc: m.prAuc, precisionAt10: m.precisionAt10, liftAt10: m.liftAt10, brier: m.brier, shuffledAuc: info.shuffledAuc, trainSeconds: seconds }));
+    console.log(
+      JSON.stringify({
+        bench: 'model',
+        customers,
+        auc: m.auc,
+        prAuc: m.prAuc,
+        precisionAt10: m.precisionAt10,
+        liftAt10: m.liftAt10,
+        brier: m.brier,
+        shuffledAuc: info.shuffledAuc,
+        trainSeconds: seconds,
+      }),
+    );
   } finally {
     await ctx.close();
     await dropDatabase(adminUrl, DB_NAME);

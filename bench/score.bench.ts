@@ -43,9 +43,17 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { customers: 1_000_000, signalsPerCustomer: 25, runs: 2, keep: false, adminUrl: process.env.BENCH_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres' };
+  const opts: Options = {
+    customers: 1_000_000,
+    signalsPerCustomer: 25,
+    runs: 2,
+    keep: false,
+    adminUrl: process.env.BENCH_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
+  };
   for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].includes('=') ? [argv[i].slice(0, argv[i].indexOf('=')), argv[i].slice(argv[i].indexOf('=') + 1)] : [argv[i], undefined];
+    const [flag, inline] = argv[i].includes('=')
+      ? [argv[i].slice(0, argv[i].indexOf('=')), argv[i].slice(argv[i].indexOf('=') + 1)]
+      : [argv[i], undefined];
     const value = () => {
       const v = inline ?? argv[++i];
       if (v === undefined) throw new Error(`${flag} needs a value`);
@@ -54,7 +62,8 @@ function parseArgs(argv: string[]): Options {
     const num = (integer: boolean) => {
       const raw = value();
       const n = Number(raw.replace(/_/g, ''));
-      if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new Error(`${flag} must be a positive ${integer ? 'integer' : 'number'} (got ${raw})`);
+      if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
+        throw new Error(`${flag} must be a positive ${integer ? 'integer' : 'number'} (got ${raw})`);
       return n;
     };
     if (flag === '--customers') opts.customers = num(true);
@@ -63,7 +72,9 @@ function parseArgs(argv: string[]): Options {
     else if (flag === '--keep') opts.keep = true;
     else if (flag === '--worker-log') opts.workerLog = value();
     else if (flag === '--help' || flag === '-h') {
-      process.stdout.write('usage: node dist/bench/score.bench.js [--customers N] [--signals-per-customer S] [--runs R] [--keep] [--worker-log FILE]\n');
+      process.stdout.write(
+        'usage: node dist/bench/score.bench.js [--customers N] [--signals-per-customer S] [--runs R] [--keep] [--worker-log FILE]\n',
+      );
       process.exit(0);
     } else throw new Error(`unknown argument ${argv[i]}`);
   }
@@ -81,8 +92,10 @@ async function main(): Promise<void> {
   if (!existsSync(entry)) throw new Error(`${entry} not found: build first (npm run bench:score builds)`);
   const prefix = `cwbench-score-${process.pid}-${Date.now()}`;
   const outboxDir = mkdtempSync(join(tmpdir(), 'cwbench-outbox-'));
-  say(`churnwatch scoring bench: ${fmt(opts.customers)} customers, ~${opts.signalsPerCustomer} signal rows each, chunkSize ${fmt(config.scoring.chunkSize)}, ` +
-    `worker concurrency ${config.queue.concurrency}, ${cpus().length} CPUs, node ${process.version}`);
+  say(
+    `churnwatch scoring bench: ${fmt(opts.customers)} customers, ~${opts.signalsPerCustomer} signal rows each, chunkSize ${fmt(config.scoring.chunkSize)}, ` +
+      `worker concurrency ${config.queue.concurrency}, ${cpus().length} CPUs, node ${process.version}`,
+  );
 
   const services: Service[] = [];
   let stopping: Promise<void> | undefined;
@@ -104,12 +117,22 @@ async function main(): Promise<void> {
 
   try {
     const db = await prepareBook(
-      { adminUrl: opts.adminUrl, dbName: DB_NAME, version: BOOK_VERSION, customers: opts.customers, signalsPerCustomer: opts.signalsPerCustomer, keep: opts.keep, resetScores: true },
+      {
+        adminUrl: opts.adminUrl,
+        dbName: DB_NAME,
+        version: BOOK_VERSION,
+        customers: opts.customers,
+        signalsPerCustomer: opts.signalsPerCustomer,
+        keep: opts.keep,
+        resetScores: true,
+      },
       say,
     );
     const signalRows = (db.counts.activity ?? 0) + (db.counts.complaints ?? 0) + (db.counts.spend ?? 0);
-    say(`book: ${fmt(db.counts.customers)} customers, ${fmt(signalRows)} signal rows (activity ${fmt(db.counts.activity)}, complaints ${fmt(db.counts.complaints)}, ` +
-      `spend ${fmt(db.counts.spend)})${db.loadSeconds === null ? '' : `, loaded in ${fmt(db.loadSeconds, 1)} s`}; database ${fmt(await databaseSizeMb(db.url))} MB`);
+    say(
+      `book: ${fmt(db.counts.customers)} customers, ${fmt(signalRows)} signal rows (activity ${fmt(db.counts.activity)}, complaints ${fmt(db.counts.complaints)}, ` +
+        `spend ${fmt(db.counts.spend)})${db.loadSeconds === null ? '' : `, loaded in ${fmt(db.loadSeconds, 1)} s`}; database ${fmt(await databaseSizeMb(db.url))} MB`,
+    );
 
     // Alert emails of the runs go to a scratch folder (no SMTP here), removed at the end.
     const env = {
@@ -120,7 +143,11 @@ async function main(): Promise<void> {
       CHURNWATCH_OUTBOX_DIR: outboxDir,
     };
     const workerArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    const { api: apiProc, worker, port } = await startApiAndWorker({ root, entry, redisUrl: config.redis.url, env, workerArgs, workerLog: opts.workerLog });
+    const {
+      api: apiProc,
+      worker,
+      port,
+    } = await startApiAndWorker({ root, entry, redisUrl: config.redis.url, env, workerArgs, workerLog: opts.workerLog });
     services.push(apiProc, worker);
     say(`api pid ${apiProc.pid} on port ${port}, worker pid ${worker.pid}, queue prefix ${prefix}`);
 
@@ -138,15 +165,21 @@ async function main(): Promise<void> {
       // The at-risk list is snapshotted after each run, in the worker: measured apart, and
       // waited for, so the next run does not share the machine with it.
       const snapshot = await waitForSnapshot(target, db.url, r.id);
-      say(`  at-risk snapshot            ${fmt(snapshot.customers)} customers, ready ${fmt(snapshot.seconds, 1)} s after the run (build ${fmt(snapshot.buildSeconds, 1)} s)`);
+      say(
+        `  at-risk snapshot            ${fmt(snapshot.customers)} customers, ready ${fmt(snapshot.seconds, 1)} s after the run (build ${fmt(snapshot.buildSeconds, 1)} s)`,
+      );
       const vacuumed = await waitForVacuum(db.url, r.id);
       say(`  customer_scores vacuumed     ${fmt(vacuumed, 1)} s after the run (scoring.vacuumAfterFullRun; waited for, as the snapshot)`);
       const drained = await waitForOutboxDrained(db.url);
-      say(`  emails after the run         ${fmt(drained.sent)} sent in the ${fmt(drained.seconds, 1)} s until none was due (before the raw SQL and the next run)`);
+      say(
+        `  emails after the run         ${fmt(drained.sent)} sent in the ${fmt(drained.seconds, 1)} s until none was due (before the raw SQL and the next run)`,
+      );
       // This machine's speed drifts by a third within minutes, so each run is compared with
       // the raw feature SQL of its own chunks timed right after it (the service idle).
       const raw = await timeFeatureSql(db.url, r.asOf, await chunkRanges(db.url, r.id));
-      say(`  raw feature SQL              ${fmt(raw.seconds, 2)} s for the same ${raw.statements} chunks one by one, timed right after the run: wall ${fmt(r.wallSeconds / raw.seconds, 2)}× that`);
+      say(
+        `  raw feature SQL              ${fmt(raw.seconds, 2)} s for the same ${raw.statements} chunks one by one, timed right after the run: wall ${fmt(r.wallSeconds / raw.seconds, 2)}× that`,
+      );
       runs.push({ ...r, raw });
     }
     await stopServices();
@@ -154,40 +187,58 @@ async function main(): Promise<void> {
     const ranges = await chunkRanges(db.url, last.id);
     say(`\nraw feature SQL (as of run ${last.id}, one connection, rowMode array)`);
     const chunked: SqlTiming = await timeFeatureSql(db.url, last.asOf, ranges);
-    say(`  ${String(ranges.length).padStart(3)} chunks, one by one: ${fmt(chunked.seconds, 2)} s  (${fmt(chunked.rows)} rows, slowest ${fmt(chunked.maxSeconds, 2)} s)`);
+    say(
+      `  ${String(ranges.length).padStart(3)} chunks, one by one: ${fmt(chunked.seconds, 2)} s  (${fmt(chunked.rows)} rows, slowest ${fmt(chunked.maxSeconds, 2)} s)`,
+    );
     const whole: SqlTiming = await timeFeatureSql(db.url, last.asOf, [{}]);
     say(`  everyone in one statement: ${fmt(whole.seconds, 2)} s  (${fmt(whole.rows)} rows)`);
 
-    say('\nsummary (raw SQL: the run\'s chunks one by one, timed right after it)');
-    say(`  ${'run'.padEnd(56)} ${'wall s'.padStart(8)} ${'cust/s'.padStart(8)} ${'worker MB'.padStart(10)} ${'raw SQL s'.padStart(10)} ${'wall/SQL'.padStart(9)}`);
+    say("\nsummary (raw SQL: the run's chunks one by one, timed right after it)");
+    say(
+      `  ${'run'.padEnd(56)} ${'wall s'.padStart(8)} ${'cust/s'.padStart(8)} ${'worker MB'.padStart(10)} ${'raw SQL s'.padStart(10)} ${'wall/SQL'.padStart(9)}`,
+    );
     for (const r of runs) {
-      say(`  ${`${r.id} ${r.label}`.padEnd(56)} ${fmt(r.wallSeconds, 1).padStart(8)} ${fmt(r.customers / r.wallSeconds).padStart(8)} ${fmt(r.workerHwmMb).padStart(10)} ` +
-        `${fmt(r.raw.seconds, 1).padStart(10)} ${fmt(r.wallSeconds / r.raw.seconds, 2).padStart(9)}`);
+      say(
+        `  ${`${r.id} ${r.label}`.padEnd(56)} ${fmt(r.wallSeconds, 1).padStart(8)} ${fmt(r.customers / r.wallSeconds).padStart(8)} ${fmt(r.workerHwmMb).padStart(10)} ` +
+          `${fmt(r.raw.seconds, 1).padStart(10)} ${fmt(r.wallSeconds / r.raw.seconds, 2).padStart(9)}`,
+      );
     }
     const worst = runs.reduce((a, b) => (b.wallSeconds > a.wallSeconds ? b : a));
     const hwm = Math.max(...runs.map((r) => r.workerHwmMb));
     const ratio = Math.max(...runs.map((r) => r.wallSeconds / r.raw.seconds));
     // The same comparison against the fastest raw SQL seen in this bench: the strictest reading.
     const fastestRaw = Math.min(chunked.seconds, ...runs.map((r) => r.raw.seconds));
-    say(`  target wall <= ${TARGET_SECONDS} s:          ${worst.wallSeconds <= TARGET_SECONDS ? 'MET' : 'MISSED'} (slowest run ${fmt(worst.wallSeconds, 1)} s)`);
+    say(
+      `  target wall <= ${TARGET_SECONDS} s:          ${worst.wallSeconds <= TARGET_SECONDS ? 'MET' : 'MISSED'} (slowest run ${fmt(worst.wallSeconds, 1)} s)`,
+    );
     say(`  target peak RSS <= ${TARGET_RSS_MB} MB:     ${hwm <= TARGET_RSS_MB ? 'MET' : 'MISSED'} (worker VmHWM ${fmt(hwm, 1)} MB)`);
-    say(`  target wall/raw SQL <= ${TARGET_RATIO}×:    ${ratio <= TARGET_RATIO ? 'MET' : 'MISSED'} (worst run ${fmt(ratio, 2)}×; ` +
-      `slowest run over the fastest raw SQL of the bench, ${fmt(fastestRaw, 1)} s: ${fmt(worst.wallSeconds / fastestRaw, 2)}×)`);
+    say(
+      `  target wall/raw SQL <= ${TARGET_RATIO}×:    ${ratio <= TARGET_RATIO ? 'MET' : 'MISSED'} (worst run ${fmt(ratio, 2)}×; ` +
+        `slowest run over the fastest raw SQL of the bench, ${fmt(fastestRaw, 1)} s: ${fmt(worst.wallSeconds / fastestRaw, 2)}×)`,
+    );
     say(`  raw SQL at the end, service stopped: ${fmt(chunked.seconds, 1)} s chunked, ${fmt(whole.seconds, 1)} s in one statement`);
-    say(JSON.stringify({
-      customers: opts.customers,
-      signalRows,
-      runs: runs.map((r) => ({
-        id: r.id, kind: r.label.split(':')[0], customersScored: r.customers, wallSeconds: round(r.wallSeconds, 2), customersPerSecond: Math.round(r.customers / r.wallSeconds),
-        workerPeakRssMb: round(r.workerHwmMb, 1), rawSqlSeconds: round(r.raw.seconds, 2), wallOverRawSql: round(r.wallSeconds / r.raw.seconds, 2),
-        cpuSeconds: Object.fromEntries(Object.entries(r.cpu).map(([k, v]) => [k, round(v, 1)])),
-      })),
-      rawSqlChunkedSeconds: round(chunked.seconds, 2),
-      rawSqlOneStatementSeconds: round(whole.seconds, 2),
-      wallOverRawSql: round(ratio, 2),
-      slowestWallOverFastestRawSql: round(worst.wallSeconds / fastestRaw, 2),
-      targetsMet: worst.wallSeconds <= TARGET_SECONDS && hwm <= TARGET_RSS_MB && ratio <= TARGET_RATIO,
-    }));
+    say(
+      JSON.stringify({
+        customers: opts.customers,
+        signalRows,
+        runs: runs.map((r) => ({
+          id: r.id,
+          kind: r.label.split(':')[0],
+          customersScored: r.customers,
+          wallSeconds: round(r.wallSeconds, 2),
+          customersPerSecond: Math.round(r.customers / r.wallSeconds),
+          workerPeakRssMb: round(r.workerHwmMb, 1),
+          rawSqlSeconds: round(r.raw.seconds, 2),
+          wallOverRawSql: round(r.wallSeconds / r.raw.seconds, 2),
+          cpuSeconds: Object.fromEntries(Object.entries(r.cpu).map(([k, v]) => [k, round(v, 1)])),
+        })),
+        rawSqlChunkedSeconds: round(chunked.seconds, 2),
+        rawSqlOneStatementSeconds: round(whole.seconds, 2),
+        wallOverRawSql: round(ratio, 2),
+        slowestWallOverFastestRawSql: round(worst.wallSeconds / fastestRaw, 2),
+        targetsMet: worst.wallSeconds <= TARGET_SECONDS && hwm <= TARGET_RSS_MB && ratio <= TARGET_RATIO,
+      }),
+    );
   } finally {
     await cleanup();
   }

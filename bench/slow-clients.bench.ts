@@ -39,7 +39,14 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { customers: 20_000, uploads: 12, bytesPerSecond: 50, seconds: 10, keep: false, adminUrl: process.env.BENCH_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres' };
+  const o: Options = {
+    customers: 20_000,
+    uploads: 12,
+    bytesPerSecond: 50,
+    seconds: 10,
+    keep: false,
+    adminUrl: process.env.BENCH_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
+  };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i] as string;
     const num = () => {
@@ -54,7 +61,9 @@ function parseArgs(argv: string[]): Options {
     else if (flag === '--seconds') o.seconds = num();
     else if (flag === '--keep') o.keep = true;
     else if (flag === '--help' || flag === '-h') {
-      process.stdout.write('usage: node dist/bench/slow-clients.bench.js [--customers N] [--uploads K] [--bytes-per-second B] [--seconds S] [--keep]\n');
+      process.stdout.write(
+        'usage: node dist/bench/slow-clients.bench.js [--customers N] [--uploads K] [--bytes-per-second B] [--seconds S] [--keep]\n',
+      );
       process.exit(0);
     } else throw new Error(`unknown argument ${flag}`);
   }
@@ -93,7 +102,14 @@ async function readLoop(target: ApiTarget, paths: Array<[string, () => string]>,
   }
   return [...samples].map(([name, s]) => {
     const sorted = [...s.ms].sort((a, b) => a - b);
-    return { name, count: sorted.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted.at(-1) ?? NaN, non200: s.non200 };
+    return {
+      name,
+      count: sorted.length,
+      p50: percentile(sorted, 50),
+      p95: percentile(sorted, 95),
+      max: sorted.at(-1) ?? NaN,
+      non200: s.non200,
+    };
   });
 }
 
@@ -103,7 +119,13 @@ function trickle(target: ApiTarget, body: string, piece: number): Promise<{ stat
   return new Promise((resolve) => {
     let answered = false;
     const req = httpRequest(
-      { host: '127.0.0.1', port: target.port, path: '/v1/customers', method: 'POST', headers: { authorization: `Bearer ${target.key}`, 'content-type': 'application/x-ndjson' } },
+      {
+        host: '127.0.0.1',
+        port: target.port,
+        path: '/v1/customers',
+        method: 'POST',
+        headers: { authorization: `Bearer ${target.key}`, 'content-type': 'application/x-ndjson' },
+      },
       (res) => {
         answered = true;
         let text = '';
@@ -136,14 +158,15 @@ function trickle(target: ApiTarget, body: string, piece: number): Promise<{ stat
 function uploadBody(prefix: string, bytes: number): string {
   let body = '';
   for (let i = 0; body.length < bytes; i++) {
-    body += JSON.stringify({
-      externalId: `${prefix}-${i}`,
-      name: `Slow client ${prefix} ${i}`,
-      segment: 'smb',
-      monthlyRevenue: '99.00',
-      signupAt: '2025-01-01T00:00:00Z',
-      accountManager: { email: 'slow-bench@example.com' },
-    }) + '\n';
+    body +=
+      JSON.stringify({
+        externalId: `${prefix}-${i}`,
+        name: `Slow client ${prefix} ${i}`,
+        segment: 'smb',
+        monthlyRevenue: '99.00',
+        signupAt: '2025-01-01T00:00:00Z',
+        accountManager: { email: 'slow-bench@example.com' },
+      }) + '\n';
   }
   return body;
 }
@@ -151,7 +174,9 @@ function uploadBody(prefix: string, bytes: number): string {
 function print(label: string, figures: ReadFigures[]): void {
   say(label);
   for (const f of figures) {
-    say(`  ${f.name.padEnd(16)} n ${String(f.count).padStart(5)}  p50 ${fmt(f.p50, 1).padStart(7)}  p95 ${fmt(f.p95, 1).padStart(7)}  max ${fmt(f.max, 1).padStart(7)} ms  non-200 ${f.non200}`);
+    say(
+      `  ${f.name.padEnd(16)} n ${String(f.count).padStart(5)}  p50 ${fmt(f.p50, 1).padStart(7)}  p95 ${fmt(f.p95, 1).padStart(7)}  max ${fmt(f.max, 1).padStart(7)} ms  non-200 ${f.non200}`,
+    );
   }
 }
 
@@ -162,16 +187,32 @@ async function main(): Promise<void> {
   const entry = join(__dirname, '..', 'src', 'main.js');
   if (!existsSync(entry)) throw new Error(`${entry} not found: build first (npm run bench:slow-clients builds)`);
   const prefix = `cwbench-slow-${process.pid}-${Date.now()}`;
-  say(`churnwatch slow-clients bench: ${fmt(opts.customers)} customers, ${opts.uploads} slow uploads at ${opts.bytesPerSecond} B/s each, ` +
-    `${opts.seconds} s per phase, ingest.maxConcurrent ${config.ingest.maxConcurrent}, database.poolSize ${config.database.poolSize}, ${cpus().length} CPUs, node ${process.version}`);
+  say(
+    `churnwatch slow-clients bench: ${fmt(opts.customers)} customers, ${opts.uploads} slow uploads at ${opts.bytesPerSecond} B/s each, ` +
+      `${opts.seconds} s per phase, ingest.maxConcurrent ${config.ingest.maxConcurrent}, database.poolSize ${config.database.poolSize}, ${cpus().length} CPUs, node ${process.version}`,
+  );
   const services: Service[] = [];
   process.once('exit', () => services.forEach((s) => s.running && s.child.kill('SIGKILL')));
   try {
     const book = await prepareBook(
-      { adminUrl: opts.adminUrl, dbName: DB_NAME, version: BOOK_VERSION, customers: opts.customers, signalsPerCustomer: 10, keep: opts.keep, resetScores: false },
+      {
+        adminUrl: opts.adminUrl,
+        dbName: DB_NAME,
+        version: BOOK_VERSION,
+        customers: opts.customers,
+        signalsPerCustomer: 10,
+        keep: opts.keep,
+        resetScores: false,
+      },
       say,
     );
-    const env = { DATABASE_URL: book.url, CHURNWATCH_QUEUE_PREFIX: prefix, CHURNWATCH_MIGRATE: 'false', CHURNWATCH_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY, CHURNWATCH_RATE_LIMIT: '1000000000' };
+    const env = {
+      DATABASE_URL: book.url,
+      CHURNWATCH_QUEUE_PREFIX: prefix,
+      CHURNWATCH_MIGRATE: 'false',
+      CHURNWATCH_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY,
+      CHURNWATCH_RATE_LIMIT: '1000000000',
+    };
     const { api: apiProc, worker, port } = await startApiAndWorker({ root, entry, redisUrl: config.redis.url, env });
     services.push(apiProc, worker);
     const target = { port, key: ADMIN_KEY };
@@ -190,7 +231,9 @@ async function main(): Promise<void> {
 
     const db = new Client({ connectionString: book.url });
     await db.connect();
-    const ids = (await db.query<{ external_id: string }>(`SELECT external_id FROM customers ORDER BY random() LIMIT 2000`)).rows.map((r) => r.external_id);
+    const ids = (await db.query<{ external_id: string }>(`SELECT external_id FROM customers ORDER BY random() LIMIT 2000`)).rows.map(
+      (r) => r.external_id,
+    );
     let next = 0;
     const paths: Array<[string, () => string]> = [
       ['customer page', () => `/v1/customers/${encodeURIComponent(ids[next++ % ids.length] as string)}`],
@@ -212,14 +255,32 @@ async function main(): Promise<void> {
     print(`reads beside ${opts.uploads} slow uploads`, beside);
     const answers = await Promise.all(uploads);
     const byStatus = new Map<string, number>();
-    for (const a of answers) byStatus.set(`${a.status}${a.code ? ` ${a.code}` : ''}`, (byStatus.get(`${a.status}${a.code ? ` ${a.code}` : ''}`) ?? 0) + 1);
-    say(`slow uploads answered: ${[...byStatus].map(([k, n]) => `${n} x ${k}`).join(', ')} (slowest ${fmt(Math.max(...answers.map((a) => a.seconds)), 1)} s)`);
-    say(`one more upload sent at once while they trickled: ${extra.status}${extra.code ? ` ${extra.code}` : ''} in ${fmt(extra.seconds * 1000, 1)} ms`);
-    const stored = Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM customers WHERE external_id LIKE $1`, [`${prefix}-%`])).rows[0]?.n ?? 0);
+    for (const a of answers)
+      byStatus.set(`${a.status}${a.code ? ` ${a.code}` : ''}`, (byStatus.get(`${a.status}${a.code ? ` ${a.code}` : ''}`) ?? 0) + 1);
+    say(
+      `slow uploads answered: ${[...byStatus].map(([k, n]) => `${n} x ${k}`).join(', ')} (slowest ${fmt(Math.max(...answers.map((a) => a.seconds)), 1)} s)`,
+    );
+    say(
+      `one more upload sent at once while they trickled: ${extra.status}${extra.code ? ` ${extra.code}` : ''} in ${fmt(extra.seconds * 1000, 1)} ms`,
+    );
+    const stored = Number(
+      (await db.query<{ n: string }>(`SELECT count(*) AS n FROM customers WHERE external_id LIKE $1`, [`${prefix}-%`])).rows[0]?.n ?? 0,
+    );
     say(`customers stored by the uploads: ${fmt(stored)}`);
     await db.end();
-    const json = (f: ReadFigures[]) => f.map((r) => ({ name: r.name, count: r.count, p50: round(r.p50, 1), p95: round(r.p95, 1), max: round(r.max, 1), non200: r.non200 }));
-    say(JSON.stringify({ uploads: opts.uploads, bytesPerSecond: opts.bytesPerSecond, seconds: opts.seconds, alone: json(alone), beside: json(beside), uploadAnswers: Object.fromEntries(byStatus), extra: extra.status }));
+    const json = (f: ReadFigures[]) =>
+      f.map((r) => ({ name: r.name, count: r.count, p50: round(r.p50, 1), p95: round(r.p95, 1), max: round(r.max, 1), non200: r.non200 }));
+    say(
+      JSON.stringify({
+        uploads: opts.uploads,
+        bytesPerSecond: opts.bytesPerSecond,
+        seconds: opts.seconds,
+        alone: json(alone),
+        beside: json(beside),
+        uploadAnswers: Object.fromEntries(byStatus),
+        extra: extra.status,
+      }),
+    );
   } finally {
     await Promise.all(services.map((s) => s.stop()));
     await clearRedis(config.redis.url, prefix).catch(() => undefined);

@@ -55,6 +55,8 @@ export class ScoresKeepFeatures1764400000000 implements MigrationInterface {
         DROP COLUMN features, DROP COLUMN previous_features,
         ADD COLUMN contributions bytea NOT NULL DEFAULT '', ADD COLUMN previous_contributions bytea,
         ADD COLUMN drivers json NOT NULL DEFAULT '[]', ADD COLUMN changes json NOT NULL DEFAULT '[]'`);
-    await q.query(`ALTER TABLE customer_scores ALTER COLUMN contributions DROP DEFAULT, ALTER COLUMN drivers DROP DEFAULT, ALTER COLUMN changes DROP DEFAULT`);
+    await q.query(
+      `ALTER TABLE customer_scores ALTER COLUMN contributions DROP DEFAULT, ALTER COLUMN drivers DROP DEFAULT, ALTER COLUMN changes DROP DEFAULT`,
+    );
   }
 }

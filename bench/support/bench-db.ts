@@ -101,7 +101,10 @@ export async function databaseSizeMb(url: string): Promise<number> {
 }
 
 /** The run's record as stored (the HTTP view rounds nothing but omits the timings). */
-export async function runFacts(url: string, runId: number): Promise<{ asOf: Date; dbSeconds: number; planSeconds: number; chunks: number }> {
+export async function runFacts(
+  url: string,
+  runId: number,
+): Promise<{ asOf: Date; dbSeconds: number; planSeconds: number; chunks: number }> {
   const db = new Client({ connectionString: url });
   await db.connect();
   try {

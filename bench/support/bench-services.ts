@@ -45,10 +45,17 @@ export interface PreparedBook {
 /** A loaded database: fresh, or with --keep the existing one when it holds the same book. */
 export async function prepareBook(o: BookRequest, say: (line: string) => void): Promise<PreparedBook> {
   const label = o.keep ? await readLabel(o.adminUrl, o.dbName) : null;
-  if (label && label.version === o.version && label.schema === SCHEMA && label.customers === o.customers && label.signalsPerCustomer === o.signalsPerCustomer) {
+  if (
+    label &&
+    label.version === o.version &&
+    label.schema === SCHEMA &&
+    label.customers === o.customers &&
+    label.signalsPerCustomer === o.signalsPerCustomer
+  ) {
     say(`reusing ${o.dbName} (loaded ${label.loadedAt})${o.resetScores ? '; scoring tables emptied' : ''}`);
     const ageHours = (Date.now() - Date.parse(label.loadedAt)) / 3_600_000;
-    if (ageHours > 24) say(`warning: the book is ${fmt(ageHours)} h old: recent windows are empty and the run is stale; reload without --keep`);
+    if (ageHours > 24)
+      say(`warning: the book is ${fmt(ageHours)} h old: recent windows are empty and the run is stale; reload without --keep`);
     const url = databaseUrl(o.adminUrl, o.dbName);
     if (o.resetScores) await resetScoring(url);
     return { url, counts: label.counts, loadSeconds: null, label };
@@ -59,12 +66,24 @@ export async function prepareBook(o: BookRequest, say: (line: string) => void): 
   const now = new Date();
   const counts = { ...(await loadBook(url, { customers: o.customers, signalsPerCustomer: o.signalsPerCustomer, now }, say)) };
   const loadSeconds = (performance.now() - started) / 1000;
-  const fresh: BookLabel = { version: o.version, customers: o.customers, signalsPerCustomer: o.signalsPerCustomer, loadedAt: now.toISOString(), counts, schema: SCHEMA };
+  const fresh: BookLabel = {
+    version: o.version,
+    customers: o.customers,
+    signalsPerCustomer: o.signalsPerCustomer,
+    loadedAt: now.toISOString(),
+    counts,
+    schema: SCHEMA,
+  };
   await writeLabel(o.adminUrl, o.dbName, fresh);
   return { url, counts, loadSeconds, label: fresh };
 }
 
-export async function waitUntil(what: string, check: () => Promise<boolean>, services: Service[], timeoutMs = READY_TIMEOUT_MS): Promise<void> {
+export async function waitUntil(
+  what: string,
+  check: () => Promise<boolean>,
+  services: Service[],
+  timeoutMs = READY_TIMEOUT_MS,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     for (const s of services) if (!s.running) throw new Error(`${s.name} exited during start-up\n${s.output()}`);
@@ -108,7 +127,14 @@ export async function startApi(o: ServiceOptions, name = 'api'): Promise<{ api: 
 
 /** One api and one worker process of the built service, both ready (the worker once its BullMQ worker has registered). */
 export async function startApiAndWorker(o: ServiceOptions): Promise<{ api: Service; worker: Service; port: number }> {
-  const worker = spawnService('worker', o.entry, o.root, { ...o.env, CHURNWATCH_PROCESS: 'worker', LOG_LEVEL: 'info' }, o.workerArgs ?? [], o.workerLog);
+  const worker = spawnService(
+    'worker',
+    o.entry,
+    o.root,
+    { ...o.env, CHURNWATCH_PROCESS: 'worker', LOG_LEVEL: 'info' },
+    o.workerArgs ?? [],
+    o.workerLog,
+  );
   let api: Service | undefined;
   let port = 0;
   try {

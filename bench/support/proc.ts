@@ -84,7 +84,12 @@ export class Service {
   }
 
   output(): string {
-    return [`--- ${this.name} stderr ---`, this.stderr.toString() || '(empty)', `--- ${this.name} stdout (tail) ---`, this.stdout.toString() || '(empty)'].join('\n');
+    return [
+      `--- ${this.name} stderr ---`,
+      this.stderr.toString() || '(empty)',
+      `--- ${this.name} stdout (tail) ---`,
+      this.stdout.toString() || '(empty)',
+    ].join('\n');
   }
 
   /** Rejects when the process exits: race it against a phase so a crash ends the wait. */
@@ -107,7 +112,14 @@ export class Service {
 }
 
 /** Spawns `node [nodeArgs] main` with the given env on top of ours; output optionally teed to a file. */
-export function spawnService(name: string, main: string, cwd: string, env: Record<string, string>, nodeArgs: string[] = [], logFile?: string): Service {
+export function spawnService(
+  name: string,
+  main: string,
+  cwd: string,
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+  logFile?: string,
+): Service {
   const child = spawn(process.execPath, [...nodeArgs, main], {
     cwd,
     env: { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'production', ...env },

@@ -65,7 +65,14 @@ export interface RunResult {
 }
 
 /** One run: POST, poll until succeeded (wall), with RSS, CPU and pg_stat_activity sampled meanwhile. */
-export async function measureRun(target: ApiTarget, url: string, worker: Service, apiProc: Service, label: string, body: Record<string, unknown>): Promise<RunResult> {
+export async function measureRun(
+  target: ApiTarget,
+  url: string,
+  worker: Service,
+  apiProc: Service,
+  label: string,
+  body: Record<string, unknown>,
+): Promise<RunResult> {
   const rss = new RssSampler(worker.pid);
   const apiRss = new RssSampler(apiProc.pid);
   const pg = new PgActivitySampler(url);
@@ -80,7 +87,8 @@ export async function measureRun(target: ApiTarget, url: string, worker: Service
   const poll = (async () => {
     while (run.status !== 'succeeded') {
       if (run.status === 'failed') throw new Error(`run ${run.id} failed: ${run.error}`);
-      if (performance.now() - started > RUN_TIMEOUT_MS) throw new Error(`run ${run.id} still ${run.status} after ${RUN_TIMEOUT_MS / 60_000} min`);
+      if (performance.now() - started > RUN_TIMEOUT_MS)
+        throw new Error(`run ${run.id} still ${run.status} after ${RUN_TIMEOUT_MS / 60_000} min`);
       await sleep(POLL_MS);
       run = await api<RunView>(target, 'GET', `/v1/scoring-runs/${run.id}`);
     }
@@ -118,14 +126,24 @@ export async function measureRun(target: ApiTarget, url: string, worker: Service
 export function printRun(r: RunResult): void {
   const c = r.cpu;
   say(`\nrun ${r.id} (${r.label}): ${fmt(r.customers)} customers in ${r.chunks} chunks`);
-  say(`  wall (POST → succeeded)      ${fmt(r.wallSeconds, 2)} s   (created → finished in the database: ${fmt(r.dbSeconds, 2)} s, of which planning ${fmt(r.planSeconds, 2)} s)`);
+  say(
+    `  wall (POST → succeeded)      ${fmt(r.wallSeconds, 2)} s   (created → finished in the database: ${fmt(r.dbSeconds, 2)} s, of which planning ${fmt(r.planSeconds, 2)} s)`,
+  );
   say(`  customers/s                  ${fmt(r.customers / r.wallSeconds)}`);
-  say(`  alerts raised or escalated   ${fmt(r.alertsRaised)} (in the chunks' transactions); alert emails sent meanwhile ${fmt(r.emailsSent)}`);
-  say(`  worker peak RSS              VmHWM ${fmt(r.workerHwmMb, 1)} MB, sampled VmRSS max ${fmt(r.workerPeakRssMb, 1)} MB   (api VmHWM ${fmt(r.apiHwmMb, 1)} MB)`);
-  say(`  cpu s                        worker ${fmt(c.worker, 1)}, service's postgres backends ${fmt(c.postgresOurs, 1)} (all postgres ${fmt(c.postgres, 1)}), ` +
-    `api ${fmt(c.api, 1)}, bench ${fmt(c.bench, 1)}, other ${fmt(c.other, 1)}, idle ${fmt(c.idle, 1)}`);
+  say(
+    `  alerts raised or escalated   ${fmt(r.alertsRaised)} (in the chunks' transactions); alert emails sent meanwhile ${fmt(r.emailsSent)}`,
+  );
+  say(
+    `  worker peak RSS              VmHWM ${fmt(r.workerHwmMb, 1)} MB, sampled VmRSS max ${fmt(r.workerPeakRssMb, 1)} MB   (api VmHWM ${fmt(r.apiHwmMb, 1)} MB)`,
+  );
+  say(
+    `  cpu s                        worker ${fmt(c.worker, 1)}, service's postgres backends ${fmt(c.postgresOurs, 1)} (all postgres ${fmt(c.postgres, 1)}), ` +
+      `api ${fmt(c.api, 1)}, bench ${fmt(c.bench, 1)}, other ${fmt(c.other, 1)}, idle ${fmt(c.idle, 1)}`,
+  );
   // "other": processes that are not ours or did not live through the run (parallel query workers, other users' jobs).
-  say(`  load average before the run  ${fmt(r.loadBefore, 2)}; other cpu is work outside the bench's processes, all postgres includes other databases'`);
+  say(
+    `  load average before the run  ${fmt(r.loadBefore, 2)}; other cpu is work outside the bench's processes, all postgres includes other databases'`,
+  );
   say(`  service's database sessions (pg_stat_activity every 200 ms, session-seconds; "idle in transaction" = Node code,`);
   say(`  or a Node event loop busy with the other chunk, between two statements of a chunk's write transaction):`);
   for (const [what, s] of r.activity) if (s >= 0.05) say(`    ${fmt(s, 1).padStart(7)}  ${what}`);
@@ -144,7 +162,11 @@ async function emailsSent(url: string): Promise<number> {
 }
 
 /** Waits until the at-risk list reads a snapshot that includes the run; how long that took and how long its build took. */
-export async function waitForSnapshot(target: ApiTarget, url: string, runId: number): Promise<{ customers: number; seconds: number; buildSeconds: number }> {
+export async function waitForSnapshot(
+  target: ApiTarget,
+  url: string,
+  runId: number,
+): Promise<{ customers: number; seconds: number; buildSeconds: number }> {
   const started = performance.now();
   for (;;) {
     const page = await api<{ snapshot: { id: number; runId: number; customers: number } | null }>(target, 'GET', '/v1/at-risk?limit=1');
@@ -159,7 +181,8 @@ export async function waitForSnapshot(target: ApiTarget, url: string, runId: num
         await db.end();
       }
     }
-    if (performance.now() - started > RUN_TIMEOUT_MS) throw new Error(`no at-risk snapshot of run ${runId} after ${RUN_TIMEOUT_MS / 60_000} min`);
+    if (performance.now() - started > RUN_TIMEOUT_MS)
+      throw new Error(`no at-risk snapshot of run ${runId} after ${RUN_TIMEOUT_MS / 60_000} min`);
     await sleep(POLL_MS);
   }
 }
@@ -180,7 +203,8 @@ export async function waitForOutboxDrained(url: string): Promise<{ sent: number;
         `SELECT count(*)::int AS n FROM alert_deliveries WHERE status IN ('pending', 'queued', 'sending') AND due_at <= now()`,
       );
       if (rows[0]?.n === 0) break;
-      if (performance.now() - started > RUN_TIMEOUT_MS) throw new Error(`${rows[0]?.n} emails still unsent after ${RUN_TIMEOUT_MS / 60_000} min`);
+      if (performance.now() - started > RUN_TIMEOUT_MS)
+        throw new Error(`${rows[0]?.n} emails still unsent after ${RUN_TIMEOUT_MS / 60_000} min`);
       await sleep(POLL_MS);
     }
   } finally {
@@ -202,7 +226,8 @@ export async function waitForVacuum(url: string, runId: number): Promise<number>
         [runId],
       );
       if (rows[0]) return rows[0].after ?? 0;
-      if (performance.now() - started > RUN_TIMEOUT_MS) throw new Error(`customer_scores not vacuumed after run ${runId} in ${RUN_TIMEOUT_MS / 60_000} min`);
+      if (performance.now() - started > RUN_TIMEOUT_MS)
+        throw new Error(`customer_scores not vacuumed after run ${runId} in ${RUN_TIMEOUT_MS / 60_000} min`);
       await sleep(POLL_MS);
       await db.query('SELECT pg_stat_clear_snapshot()');
     }

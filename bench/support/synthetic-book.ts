@@ -269,7 +269,12 @@ async function savedIndexes(db: Client): Promise<SavedIndex[]> {
   );
   return rows.map((r) =>
     r.condef
-      ? { table: r.table, name: r.name, create: `ALTER TABLE ${r.table} ADD CONSTRAINT ${r.name} ${r.condef}`, drop: `ALTER TABLE ${r.table} DROP CONSTRAINT ${r.name}` }
+      ? {
+          table: r.table,
+          name: r.name,
+          create: `ALTER TABLE ${r.table} ADD CONSTRAINT ${r.name} ${r.condef}`,
+          drop: `ALTER TABLE ${r.table} DROP CONSTRAINT ${r.name}`,
+        }
       : { table: r.table, name: r.name, create: r.indexdef, drop: `DROP INDEX ${r.name}` },
   );
 }
@@ -345,7 +350,9 @@ export async function resetScoring(url: string): Promise<void> {
   await db.connect();
   try {
     // At-risk snapshots are partitions: dropped, not truncated.
-    const { rows } = await db.query<{ t: string }>(`SELECT inhrelid::regclass::text AS t FROM pg_inherits WHERE inhparent = 'at_risk_entries'::regclass`);
+    const { rows } = await db.query<{ t: string }>(
+      `SELECT inhrelid::regclass::text AS t FROM pg_inherits WHERE inhparent = 'at_risk_entries'::regclass`,
+    );
     for (const r of rows) await db.query(`DROP TABLE ${r.t}`);
     await db.query(
       'TRUNCATE scoring_runs, scoring_chunks, customer_scores, score_history, alerts, alert_events, alert_deliveries, retention_budget, at_risk_snapshots',

@@ -25,17 +25,34 @@ function content(state: AckPageState): { title: string; body: string } {
     case 'confirm':
       return { title: 'Acknowledge this alert?', body: confirmBody(state) };
     case 'done':
-      return { title: 'Alert acknowledged', body: text(`The alert for ${state.customerName} was acknowledged at ${utc(state.acknowledgedAt)}. You can close this page.`) };
+      return {
+        title: 'Alert acknowledged',
+        body: text(`The alert for ${state.customerName} was acknowledged at ${utc(state.acknowledgedAt)}. You can close this page.`),
+      };
     case 'already':
-      return { title: 'Already acknowledged', body: text(`The alert for ${state.customerName} was already acknowledged at ${utc(state.acknowledgedAt)}. Each link works once; nothing more to do.`) };
+      return {
+        title: 'Already acknowledged',
+        body: text(
+          `The alert for ${state.customerName} was already acknowledged at ${utc(state.acknowledgedAt)}. Each link works once; nothing more to do.`,
+        ),
+      };
     case 'closed':
-      return { title: 'Alert already closed', body: text(`The alert for ${state.customerName} is already closed; there is nothing to acknowledge.`) };
+      return {
+        title: 'Alert already closed',
+        body: text(`The alert for ${state.customerName} is already closed; there is nothing to acknowledge.`),
+      };
     case 'invalid':
-      return { title: 'This link is not valid', body: text('The link may have been changed or cut short. Copy the whole link from the email, or acknowledge from the dashboard.') };
+      return {
+        title: 'This link is not valid',
+        body: text('The link may have been changed or cut short. Copy the whole link from the email, or acknowledge from the dashboard.'),
+      };
     case 'expired':
       return { title: 'This link has expired', body: text('This link has expired; acknowledge from the dashboard.') };
     case 'not_found':
-      return { title: 'Alert not found', body: text('This alert no longer exists. Check the dashboard for the customer’s current alerts.') };
+      return {
+        title: 'Alert not found',
+        body: text('This alert no longer exists. Check the dashboard for the customer’s current alerts.'),
+      };
     default:
       return unreachable(state);
   }
@@ -56,7 +73,9 @@ function confirmBody(state: Extract<AckPageState, { kind: 'confirm' }>): string 
   return [
     paragraph(tierBadge(state.tier), 'margin:0 0 8px;'),
     `<h2 style="margin:0 0 4px;font-size:20px;line-height:1.3;">${escapeHtml(state.customerName)}</h2>`,
-    paragraph(`<strong style="font-size:22px;">${escapeHtml(percent(state.probability))}</strong> churn risk (higher means more likely to churn)`),
+    paragraph(
+      `<strong style="font-size:22px;">${escapeHtml(percent(state.probability))}</strong> churn risk (higher means more likely to churn)`,
+    ),
     paragraph(escapeHtml(`${capitalize(state.tier)} alert raised ${utc(state.raisedAt)}.`), `color:${MUTED_COLOR};`),
     paragraph(escapeHtml('Acknowledging records that you are handling this customer; an acknowledged alert is not escalated.')),
     `<form method="post" action="${escapeHtml(action)}" style="margin:16px 0 0;">`,

@@ -28,9 +28,14 @@ export class AckController {
     const found = await this.resolve(token);
     if ('kind' in found) return this.page(res, found);
     const a = found.alert;
-    if (a.acknowledgedAt) return this.page(res, { kind: 'already', customerName: a.customerName, acknowledgedAt: new Date(a.acknowledgedAt) }, 409);
+    if (a.acknowledgedAt)
+      return this.page(res, { kind: 'already', customerName: a.customerName, acknowledgedAt: new Date(a.acknowledgedAt) }, 409);
     if (a.status === 'closed') return this.page(res, { kind: 'closed', customerName: a.customerName }, 409);
-    this.page(res, { kind: 'confirm', token, customerName: a.customerName, tier: a.tier, probability: a.probability, raisedAt: new Date(a.raisedAt) }, 200);
+    this.page(
+      res,
+      { kind: 'confirm', token, customerName: a.customerName, tier: a.tier, probability: a.probability, raisedAt: new Date(a.raisedAt) },
+      200,
+    );
   }
 
   @Post(':token')

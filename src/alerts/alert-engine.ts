@@ -141,7 +141,12 @@ export class AlertEngine {
 
   private async openAlerts(client: PoolClient, ids: number[]): Promise<Map<number, StoredOpenAlert>> {
     const { rows } = await client.query<{
-      id: number; customer_id: number; tier: string; current_tier: string | null; held_reason: string | null; recipient: string;
+      id: number;
+      customer_id: number;
+      tier: string;
+      current_tier: string | null;
+      held_reason: string | null;
+      recipient: string;
       held_for_run_id: number | null;
     }>(
       `SELECT id::float8 AS id, customer_id::float8 AS customer_id, tier, current_tier, held_reason, recipient, held_for_run_id::float8 AS held_for_run_id
@@ -151,7 +156,14 @@ export class AlertEngine {
     return new Map(
       rows.map((r) => [
         r.customer_id,
-        { id: r.id, tier: r.tier, currentTier: r.current_tier, heldReason: r.held_reason, recipient: r.recipient, heldForRunId: r.held_for_run_id },
+        {
+          id: r.id,
+          tier: r.tier,
+          currentTier: r.current_tier,
+          heldReason: r.held_reason,
+          recipient: r.recipient,
+          heldForRunId: r.held_for_run_id,
+        },
       ]),
     );
   }
@@ -337,7 +349,8 @@ export class AlertEngine {
     const rows: Array<{ id: number; tier: string | null; probability: number; close: boolean }> = [];
     decisions.forEach((d, i) => {
       const c = candidates[i] as AlertCandidate;
-      if (d.kind === 'deescalate' || d.kind === 'track') rows.push({ id: d.alertId, tier: d.tier, probability: c.probability, close: false });
+      if (d.kind === 'deescalate' || d.kind === 'track')
+        rows.push({ id: d.alertId, tier: d.tier, probability: c.probability, close: false });
       if (d.kind === 'recover') rows.push({ id: d.alertId, tier: null, probability: c.probability, close: true });
     });
     if (rows.length === 0) return;
@@ -360,9 +373,22 @@ export class AlertEngine {
     outgoing: Outgoing[],
     held: boolean,
   ): Promise<void> {
-    const events: Array<{ alert_id: number; customer_id: number; kind: string; tier: string | null; probability: number; detail: unknown }> = [];
+    const events: Array<{
+      alert_id: number;
+      customer_id: number;
+      kind: string;
+      tier: string | null;
+      probability: number;
+      detail: unknown;
+    }> = [];
     const kinds: Record<AlertDecision['kind'], string | null> = {
-      none: null, raise: 'raised', escalate: 'escalated', deescalate: 'deescalated', track: null, recover: 'recovered', release: 'released',
+      none: null,
+      raise: 'raised',
+      escalate: 'escalated',
+      deescalate: 'deescalated',
+      track: null,
+      recover: 'recovered',
+      release: 'released',
     };
     decisions.forEach((d, i) => {
       const c = candidates[i] as AlertCandidate;
@@ -372,13 +398,24 @@ export class AlertEngine {
       const tier = 'tier' in d ? d.tier : null;
       events.push({ alert_id: alertId, customer_id: c.customerId, kind, tier, probability: c.probability, detail: null });
       if (held && (d.kind === 'raise' || d.kind === 'escalate')) {
-        events.push({ alert_id: alertId, customer_id: c.customerId, kind: 'held', tier, probability: c.probability, detail: { stale: run.stale } });
+        events.push({
+          alert_id: alertId,
+          customer_id: c.customerId,
+          kind: 'held',
+          tier,
+          probability: c.probability,
+          detail: { stale: run.stale },
+        });
       }
     });
     for (const o of outgoing.filter((x) => x.overflow)) {
       const alertId = o.decision.kind === 'raise' ? (raisedIds.get(o.candidate.customerId) as number) : o.decision.alertId;
       events.push({
-        alert_id: alertId, customer_id: o.candidate.customerId, kind: 'overflow', tier: o.tier, probability: o.candidate.probability,
+        alert_id: alertId,
+        customer_id: o.candidate.customerId,
+        kind: 'overflow',
+        tier: o.tier,
+        probability: o.candidate.probability,
         detail: { cap: this.config.alerts.perRecipientDailyCap, recipient: o.recipient },
       });
     }
@@ -419,7 +456,11 @@ export class AlertEngine {
  * exports) and their keys (the metrics' count by action), so reading hundreds of
  * thousands of alerts parses no json per row.
  */
-function actionColumns(actions: readonly SuggestedAction[]): { actions: readonly SuggestedAction[]; actions_text: string | null; action_keys: string[] } {
+function actionColumns(actions: readonly SuggestedAction[]): {
+  actions: readonly SuggestedAction[];
+  actions_text: string | null;
+  action_keys: string[];
+} {
   return {
     actions,
     actions_text: actions.length === 0 ? null : actions.map((a) => a.text).join(' | '),

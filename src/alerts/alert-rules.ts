@@ -46,7 +46,13 @@ export interface RuleContext {
  * alerted for recently; at most one open alert, updated rather than duplicated; going
  * down or recovering is recorded, never emailed.
  */
-export function decideAlert(state: TierState, open: OpenAlert | null, rules: AlertsConfig['rules'], policy: TierPolicy, ctx: RuleContext): AlertDecision {
+export function decideAlert(
+  state: TierState,
+  open: OpenAlert | null,
+  rules: AlertsConfig['rules'],
+  policy: TierPolicy,
+  ctx: RuleContext,
+): AlertDecision {
   const raisable = state.tier !== null && isConfirmed(state, rules, ctx.asOf) && !isCoolingDown(state.tier, rules, ctx);
   if (!open) return raisable ? { kind: 'raise', tier: state.tier as string } : { kind: 'none' };
   if (state.tier === null) return { kind: 'recover', alertId: open.id };

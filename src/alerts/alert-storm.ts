@@ -30,7 +30,11 @@ export function judgeStorm(input: StormInput, rule: AppConfig['alerts']['storm']
   if (input.alerts < rule.minAlerts) return { storm: false };
   const share = input.scored > 0 ? input.alerts / input.scored : 1;
   if (share > rule.maxShare) {
-    return { storm: true, alerts: input.alerts, reason: `${input.alerts} alerts for ${input.scored} customers scored (${pct(share)}, more than ${pct(rule.maxShare)})` };
+    return {
+      storm: true,
+      alerts: input.alerts,
+      reason: `${input.alerts} alerts for ${input.scored} customers scored (${pct(share)}, more than ${pct(rule.maxShare)})`,
+    };
   }
   if (input.fullRun && input.previousFullRunAlerts !== null) {
     const base = Math.max(input.previousFullRunAlerts, rule.minAlerts);
@@ -103,7 +107,14 @@ export class AlertStormGuard {
    * Returns whether they were held as a storm (the caller counts it once committed).
    */
   async settle(db: PoolClient, runId: number): Promise<boolean> {
-    const { rows } = await db.query<{ full_run: boolean; backfill: boolean; scored: number; alerts: number; storm_status: string | null; previous: number | null }>(
+    const { rows } = await db.query<{
+      full_run: boolean;
+      backfill: boolean;
+      scored: number;
+      alerts: number;
+      storm_status: string | null;
+      previous: number | null;
+    }>(
       `SELECT full_run, backfill, customers_scored AS scored, alerts_raised AS alerts, storm_status,
               (SELECT p.alerts_raised FROM scoring_runs p
                 WHERE p.id < r.id AND p.full_run AND NOT p.backfill AND p.status = 'succeeded' ORDER BY p.id DESC LIMIT 1) AS previous
@@ -176,15 +187,24 @@ export class AlertStormGuard {
   }
 
   private async lockHeld(db: PoolClient, runId: number): Promise<void> {
-    const { rows } = await db.query<{ storm_status: string | null }>(`SELECT storm_status FROM scoring_runs WHERE id = $1 FOR UPDATE`, [runId]);
+    const { rows } = await db.query<{ storm_status: string | null }>(`SELECT storm_status FROM scoring_runs WHERE id = $1 FOR UPDATE`, [
+      runId,
+    ]);
     if (!rows[0]) throw new DomainError('not_found', `No scoring run ${runId}`);
     if (rows[0].storm_status !== 'held') {
-      throw new DomainError('conflict', rows[0].storm_status ? `Run ${runId}'s alert storm was already ${rows[0].storm_status}` : `Run ${runId} has no alert storm held`);
+      throw new DomainError(
+        'conflict',
+        rows[0].storm_status ? `Run ${runId}'s alert storm was already ${rows[0].storm_status}` : `Run ${runId} has no alert storm held`,
+      );
     }
   }
 
   private async resolve(db: PoolClient, runId: number, status: 'released' | 'dismissed', by: string): Promise<void> {
-    await db.query(`UPDATE scoring_runs SET storm_status = $2, storm_resolved_at = now(), storm_resolved_by = $3 WHERE id = $1`, [runId, status, by]);
+    await db.query(`UPDATE scoring_runs SET storm_status = $2, storm_resolved_at = now(), storm_resolved_by = $3 WHERE id = $1`, [
+      runId,
+      status,
+      by,
+    ]);
   }
 
   /**
@@ -220,10 +240,11 @@ export class AlertStormGuard {
 
   /** Holds the run's alerts as a storm: recorded and visible, not emailed; one email to the admin address. */
   private async hold(db: PoolClient, runId: number, alerts: number, reason: string): Promise<void> {
-    await db.query(
-      `UPDATE scoring_runs SET storm_status = 'held', storm_alerts = $2, storm_reason = $3, storm_at = now() WHERE id = $1`,
-      [runId, alerts, reason],
-    );
+    await db.query(`UPDATE scoring_runs SET storm_status = 'held', storm_alerts = $2, storm_reason = $3, storm_at = now() WHERE id = $1`, [
+      runId,
+      alerts,
+      reason,
+    ]);
     await db.query(
       `WITH held AS (
          UPDATE alerts SET held_reason = $2, updated_at = now() WHERE held_for_run_id = $1 AND status <> 'closed'

@@ -45,7 +45,8 @@ export class AlertsController {
   @Roles('lead', 'manager')
   @ApiOperation({
     summary: 'Alerts, newest first',
-    description: 'Filters: status, tier, manager (email), delivery (an email status, e.g. failed), customerId. A manager key sees only its customers. Page with ?cursor=<nextCursor>.',
+    description:
+      'Filters: status, tier, manager (email), delivery (an email status, e.g. failed), customerId. A manager key sees only its customers. Page with ?cursor=<nextCursor>.',
   })
   @ApiQuery({ name: 'status', required: false, enum: ['open', 'acknowledged', 'closed'] })
   @ApiQuery({ name: 'tier', required: false })
@@ -107,7 +108,11 @@ export class AlertsController {
     schema: {
       type: 'object',
       required: ['outcome'],
-      properties: { outcome: { type: 'string', enum: ['retained', 'churned', 'false_alarm'] }, action: { type: 'string' }, note: { type: 'string' } },
+      properties: {
+        outcome: { type: 'string', enum: ['retained', 'churned', 'false_alarm'] },
+        action: { type: 'string' },
+        note: { type: 'string' },
+      },
     },
   })
   @ApiOkResponse({ schema: ALERT_SCHEMA })

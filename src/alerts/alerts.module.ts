@@ -16,7 +16,18 @@ import { OutboxDispatcher } from './delivery/outbox-dispatcher';
 @Module({
   imports: [ThresholdsModule],
   controllers: [AlertsController, AckController],
-  providers: [AlertEngine, AlertStormGuard, AlertsRepository, AlertsService, AckLinks, EmailContent, MailTransport, DeliverySender, OutboxDispatcher, DigestService],
+  providers: [
+    AlertEngine,
+    AlertStormGuard,
+    AlertsRepository,
+    AlertsService,
+    AckLinks,
+    EmailContent,
+    MailTransport,
+    DeliverySender,
+    OutboxDispatcher,
+    DigestService,
+  ],
   exports: [AlertEngine, AlertStormGuard, OutboxDispatcher, DigestService, MailTransport, AlertsService],
 })
 export class AlertsModule {}

@@ -99,7 +99,10 @@ export class AlertsRepository {
     if (filter.tier) add('a.tier = ?', filter.tier);
     if (filter.customerId) add('c.external_id = ?', filter.customerId);
     if (filter.delivery) {
-      add('EXISTS (SELECT 1 FROM alert_deliveries d WHERE (d.alert_id = a.id OR d.id = a.digest_delivery_id) AND d.status = ?)', filter.delivery);
+      add(
+        'EXISTS (SELECT 1 FROM alert_deliveries d WHERE (d.alert_id = a.id OR d.id = a.digest_delivery_id) AND d.status = ?)',
+        filter.delivery,
+      );
     }
     if (before !== null) add('a.id < ?', before);
     params.push(limit);
@@ -125,7 +128,14 @@ export class AlertsRepository {
     );
     return {
       ...toView(rows[0]),
-      events: events.map((e) => ({ kind: e.kind, tier: e.tier, probability: e.probability, asOf: iso(e.as_of) as string, at: iso(e.created_at) as string, detail: e.detail })),
+      events: events.map((e) => ({
+        kind: e.kind,
+        tier: e.tier,
+        probability: e.probability,
+        asOf: iso(e.as_of) as string,
+        at: iso(e.created_at) as string,
+        detail: e.detail,
+      })),
     };
   }
 }

@@ -15,9 +15,15 @@ export interface MeView {
 export class AuthController {
   @Get('me')
   @Roles('ingest', 'scheduler', 'lead', 'manager')
-  @ApiOperation({ summary: 'Who this API key is: its name, role and (for managers) email', description: 'The dashboard checks a key with it at sign-in.' })
+  @ApiOperation({
+    summary: 'Who this API key is: its name, role and (for managers) email',
+    description: 'The dashboard checks a key with it at sign-in.',
+  })
   @ApiOkResponse({
-    schema: { type: 'object', properties: { name: { type: 'string' }, role: { type: 'string', enum: [...ROLES] }, email: nullable({ type: 'string' }) } },
+    schema: {
+      type: 'object',
+      properties: { name: { type: 'string' }, role: { type: 'string', enum: [...ROLES] }, email: nullable({ type: 'string' }) },
+    },
   })
   me(@CurrentPrincipal() principal: Principal): MeView {
     return { name: principal.name, role: principal.role, email: principal.email };

@@ -14,7 +14,9 @@ export async function deliverAndReport(ctx: INestApplicationContext, runId: numb
   await ctx.get(DigestService).build(`demo:${new Date().toISOString()}`);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const [{ waiting }] = await ds.query(`SELECT count(*)::int AS waiting FROM alert_deliveries WHERE status IN ('pending', 'queued', 'sending')`);
+    const [{ waiting }] = await ds.query(
+      `SELECT count(*)::int AS waiting FROM alert_deliveries WHERE status IN ('pending', 'queued', 'sending')`,
+    );
     if (waiting === 0 || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 250));
   }

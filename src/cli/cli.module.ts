@@ -14,7 +14,14 @@ export class CliModule {
   static register(config: AppConfig): DynamicModule {
     return {
       module: CliModule,
-      imports: [ConfigModule.forRoot(config), LoggerModule.forRoot(loggerOptions(config)), DatabaseModule, MetricsModule, AuthModule, DemoModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot(loggerOptions(config)),
+        DatabaseModule,
+        MetricsModule,
+        AuthModule,
+        DemoModule,
+      ],
     };
   }
 }

@@ -118,7 +118,9 @@ export async function demo(config: AppConfig, opts: SeedOptions): Promise<void> 
   out('');
   out('churnwatch is running.');
   out(`  database     ${config.database.url ? 'DATABASE_URL' : `embedded PostgreSQL in ${config.database.embedded.dataDir}`}`);
-  out(`  book         ${c.customers} customers (${c.churned} churned), ${c.activity} activity events, ${c.complaints} complaints, ${c.spend} spend events`);
+  out(
+    `  book         ${c.customers} customers (${c.churned} churned), ${c.activity} activity events, ${c.complaints} complaints, ${c.spend} spend events`,
+  );
   out(`  dashboard    ${base}/  (sign in with the admin key below)`);
   out(`  API docs     ${base}/docs`);
   out(`  readiness    ${base}/health/ready`);
@@ -126,7 +128,9 @@ export async function demo(config: AppConfig, opts: SeedOptions): Promise<void> 
   out('');
   out('Try:');
   out(`  curl -s -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' \\`);
-  out(`    -d '[{"externalId":"demo-1","customerId":"${sample[0]?.external_id ?? 'CUSTOMER-ID'}","type":"login","occurredAt":"${new Date().toISOString()}"}]' \\`);
+  out(
+    `    -d '[{"externalId":"demo-1","customerId":"${sample[0]?.external_id ?? 'CUSTOMER-ID'}","type":"login","occurredAt":"${new Date().toISOString()}"}]' \\`,
+  );
   out(`    ${base}/v1/signals/activity`);
   out(`  curl -s -H 'Authorization: Bearer ${key}' ${base}/v1/customers/${sample[0]?.external_id ?? 'CUSTOMER-ID'}`);
   out(`  curl -s -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' -d '{}' ${base}/v1/scoring-runs`);

@@ -72,15 +72,21 @@ for (const action of ['run', 'revert', 'show'] as const) {
     .action(() => migration(quietConfig(), action));
 }
 
-bookOptions(program.command('demo').description('start the service, seed a demo book once and serve it (Ctrl-C stops)'))
-  .action(async (flags: SeedFlags) => {
+bookOptions(program.command('demo').description('start the service, seed a demo book once and serve it (Ctrl-C stops)')).action(
+  async (flags: SeedFlags) => {
     const config = quietConfig();
     // With no REDIS_URL and nothing answering at the default, a private redis-server (as
     // the embedded PostgreSQL): a machine with Node and the Redis package is enough.
-    const redis = process.env.REDIS_URL ? null : await ensurePrivateRedis({ url: config.redis.url, dir: join(config.rootDir, '.data', 'redis') });
+    const redis = process.env.REDIS_URL
+      ? null
+      : await ensurePrivateRedis({ url: config.redis.url, dir: join(config.rootDir, '.data', 'redis') });
     if (redis) process.stderr.write(`Started a private redis-server at ${redis.url} (stopped with the demo).\n`);
-    await demo(redis ? loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', REDIS_URL: redis.url }) : config, seedOptions(flags));
-  });
+    await demo(
+      redis ? loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', REDIS_URL: redis.url }) : config,
+      seedOptions(flags),
+    );
+  },
+);
 
 const model = program.command('model').description('churn models');
 // Pure computation on a CSV: no configuration, database or Redis needed.
@@ -110,9 +116,23 @@ program
   .description('run a scoring run (everyone, a segment or listed customers) with workers in this process and print it')
   .option('--segment <segment>', 'only this segment')
   .option('--customers <ids>', 'comma-separated customer externalIds')
-  .option('--as-of <date>', 'score as of this past instant (default: now); earlier than the live runs it is a backfill (history only)', isoDate)
+  .option(
+    '--as-of <date>',
+    'score as of this past instant (default: now); earlier than the live runs it is a backfill (history only)',
+    isoDate,
+  )
   .action((flags: { segment?: string; customers?: string; asOf?: Date }) =>
-    score(quietConfig(), { segment: flags.segment, customerIds: flags.customers?.split(',').map((s) => s.trim()).filter(Boolean) }, flags.asOf),
+    score(
+      quietConfig(),
+      {
+        segment: flags.segment,
+        customerIds: flags.customers
+          ?.split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      },
+      flags.asOf,
+    ),
   );
 
 program.parseAsync(process.argv).catch((err: unknown) => {

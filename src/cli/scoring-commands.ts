@@ -30,33 +30,51 @@ export async function runAndWait(
 }
 
 export async function score(config: AppConfig, request: RunRequest, asOf?: Date): Promise<void> {
-  await withContext(config, async (ctx) => {
-    let last = -1;
-    const run = await runAndWait(ctx, request, (r) => {
-      if (r.progress !== last) note(`  run ${r.id}: ${r.status}, ${Math.round(r.progress * 100)} %`);
-      last = r.progress;
-    }, asOf);
-    out(JSON.stringify(run));
-    if (run.status === 'failed') process.exitCode = 1;
-  }, true);
+  await withContext(
+    config,
+    async (ctx) => {
+      let last = -1;
+      const run = await runAndWait(
+        ctx,
+        request,
+        (r) => {
+          if (r.progress !== last) note(`  run ${r.id}: ${r.status}, ${Math.round(r.progress * 100)} %`);
+          last = r.progress;
+        },
+        asOf,
+      );
+      out(JSON.stringify(run));
+      if (run.status === 'failed') process.exitCode = 1;
+    },
+    true,
+  );
 }
 
-export async function trainModel(config: AppConfig, opts: { horizonDays?: number; asOf?: Date; activate: boolean; force: boolean }): Promise<void> {
-  await withContext(config, async (ctx) => {
-    note('Building labelled snapshots and fitting...');
-    const model = await ctx.get(TrainingService).trainNow({ horizonDays: opts.horizonDays, asOf: opts.asOf });
-    const m = model.metrics;
-    if (m) {
-      note(`Model ${model.id}: AUC ${m.auc.toFixed(3)}, PR AUC ${m.prAuc.toFixed(3)}, Brier ${m.brier.toFixed(4)}, ` +
-        `precision@10% ${m.precisionAt10.toFixed(3)}, lift@10% ${m.liftAt10.toFixed(2)} on ${m.rows} customers as of ${model.training?.evaluationAsOf}`);
-      if (model.training?.shuffledAuc !== undefined) note(`Shuffled-label control: AUC ${model.training.shuffledAuc.toFixed(3)}`);
-    }
-    if (opts.activate) {
-      await ctx.get(ModelRegistry).activate(model.id, opts.force);
-      note(`Model ${model.id} is now active.`);
-    }
-    out(JSON.stringify(toModelView(await ctx.get(ModelRegistry).get(model.id))));
-  }, true);
+export async function trainModel(
+  config: AppConfig,
+  opts: { horizonDays?: number; asOf?: Date; activate: boolean; force: boolean },
+): Promise<void> {
+  await withContext(
+    config,
+    async (ctx) => {
+      note('Building labelled snapshots and fitting...');
+      const model = await ctx.get(TrainingService).trainNow({ horizonDays: opts.horizonDays, asOf: opts.asOf });
+      const m = model.metrics;
+      if (m) {
+        note(
+          `Model ${model.id}: AUC ${m.auc.toFixed(3)}, PR AUC ${m.prAuc.toFixed(3)}, Brier ${m.brier.toFixed(4)}, ` +
+            `precision@10% ${m.precisionAt10.toFixed(3)}, lift@10% ${m.liftAt10.toFixed(2)} on ${m.rows} customers as of ${model.training?.evaluationAsOf}`,
+        );
+        if (model.training?.shuffledAuc !== undefined) note(`Shuffled-label control: AUC ${model.training.shuffledAuc.toFixed(3)}`);
+      }
+      if (opts.activate) {
+        await ctx.get(ModelRegistry).activate(model.id, opts.force);
+        note(`Model ${model.id} is now active.`);
+      }
+      out(JSON.stringify(toModelView(await ctx.get(ModelRegistry).get(model.id))));
+    },
+    true,
+  );
 }
 
 /**
@@ -73,13 +91,20 @@ export async function printScoreReport(ds: DataSource, tiers: AppConfig['tiers']
   out('Customers per tier (churn probability; higher = more likely to churn):');
   for (const t of tiers) out(`  ${t.name.padEnd(10)} >= ${t.minProbability.toFixed(2)}  ${String(byTier.get(t.name) ?? 0).padStart(7)}`);
   out(`  ${'below'.padEnd(10)}          ${String(byTier.get(null) ?? 0).padStart(7)}`);
-  const top: Array<{ external_id: string; name: string; probability: number; value_at_risk: string; model_id: string; run_id: string; features: Buffer | null }> =
-    await ds.query(
-      `SELECT c.external_id, c.name, s.probability, s.value_at_risk, s.model_id, s.run_id, s.features
+  const top: Array<{
+    external_id: string;
+    name: string;
+    probability: number;
+    value_at_risk: string;
+    model_id: string;
+    run_id: string;
+    features: Buffer | null;
+  }> = await ds.query(
+    `SELECT c.external_id, c.name, s.probability, s.value_at_risk, s.model_id, s.run_id, s.features
          FROM customer_scores s JOIN customers c ON c.id = s.customer_id
         WHERE c.status = 'active'
         ORDER BY s.probability DESC, s.customer_id LIMIT 10`,
-    );
+  );
   const explained = await explainer.explain(
     top.map((r) => ({
       modelId: Number(r.model_id),
@@ -94,7 +119,9 @@ export async function printScoreReport(ds: DataSource, tiers: AppConfig['tiers']
   out('');
   out('Top 10 at-risk customers:');
   top.forEach((r, i) => {
-    out(`  ${(r.probability * 100).toFixed(0).padStart(3)} %  ${r.external_id.padEnd(12)} ${r.name.slice(0, 28).padEnd(28)} value at risk ${Number(r.value_at_risk).toFixed(0).padStart(8)}`);
+    out(
+      `  ${(r.probability * 100).toFixed(0).padStart(3)} %  ${r.external_id.padEnd(12)} ${r.name.slice(0, 28).padEnd(28)} value at risk ${Number(r.value_at_risk).toFixed(0).padStart(8)}`,
+    );
     for (const d of (explained[i] as Explanation).drivers.slice(0, 2)) out(`         - ${d.text}`);
   });
 }

@@ -56,14 +56,23 @@ export class HttpExceptionFilter implements ExceptionFilter {
     }
     if (isStatementTimeout(exception)) {
       // The request asked for more work than its kind is allowed (database.statementTimeouts): the service is fine.
-      return [503, { code: 'statement_timeout', message: 'The database took longer than this kind of request is allowed; narrow the request or try again later' }];
+      return [
+        503,
+        {
+          code: 'statement_timeout',
+          message: 'The database took longer than this kind of request is allowed; narrow the request or try again later',
+        },
+      ];
     }
     const parser = exception as BodyParserError;
     if (parser?.type === 'entity.too.large') {
-      return [413, {
-        code: 'payload_too_large',
-        message: `JSON bodies are limited to ${this.jsonBodyLimit}; send large loads as application/x-ndjson or text/csv, which are streamed`,
-      }];
+      return [
+        413,
+        {
+          code: 'payload_too_large',
+          message: `JSON bodies are limited to ${this.jsonBodyLimit}; send large loads as application/x-ndjson or text/csv, which are streamed`,
+        },
+      ];
     }
     if (parser?.type === 'entity.parse.failed') {
       const message = `malformed JSON body: ${parser.message}`;

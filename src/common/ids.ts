@@ -30,7 +30,9 @@ export class IdParam implements PipeTransform<string, number> {
   transform(value: string, metadata: ArgumentMetadata): number {
     const name = metadata.data ?? 'id';
     if (typeof value !== 'string' || !DIGITS.test(value)) {
-      throw new DomainError('validation_failed', `Invalid request: ${name}: ${idMessage}`, { errors: [{ field: name, message: idMessage }] });
+      throw new DomainError('validation_failed', `Invalid request: ${name}: ${idMessage}`, {
+        errors: [{ field: name, message: idMessage }],
+      });
     }
     const id = parseId(value);
     if (id === null) throw new DomainError('not_found', `No ${this.noun} ${value}`);

@@ -33,7 +33,8 @@ function withoutEmails(text: string): string {
  * of which can hold a customer's name or email, so none of those fields is written.
  */
 export function logSafeError(err: SerializedError): Record<string, unknown> {
-  const redact = (text: string | undefined) => (text === undefined ? undefined : withoutEmails(text.replace(QUOTED_INPUT, '$1"[redacted]"')));
+  const redact = (text: string | undefined) =>
+    text === undefined ? undefined : withoutEmails(text.replace(QUOTED_INPUT, '$1"[redacted]"'));
   const out: Record<string, unknown> = { type: err.type, message: redact(err.message), stack: redact(err.stack) };
   if (typeof err.code === 'string') out.code = err.code;
   return out;

@@ -16,7 +16,9 @@ const TOKEN_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 function mac(secret: string, purpose: string, encodedPayload: string): Buffer {
   // An empty key would make every token forgeable; that is a configuration bug, not bad input.
   if (typeof secret !== 'string' || secret.length === 0) throw new Error('token secret must not be empty');
-  return createHmac('sha256', secret).update(purpose + encodedPayload, 'utf8').digest();
+  return createHmac('sha256', secret)
+    .update(purpose + encodedPayload, 'utf8')
+    .digest();
 }
 
 export function signToken(claim: string, expiresAt: Date, secret: string, purpose: string): string {

@@ -111,7 +111,11 @@ export function rejectInvalidUtf8(_req: IncomingMessage, _res: unknown, buf: Buf
   } catch {
     // Not even JSON: the answer names neither row nor field.
   }
-  throw new DomainError('validation_failed', `the body is not valid UTF-8${field ? ` (${row !== null ? `row ${row}, ` : ''}${field})` : ''}; nothing was stored`, {
-    errors: [{ row, field, message }],
-  });
+  throw new DomainError(
+    'validation_failed',
+    `the body is not valid UTF-8${field ? ` (${row !== null ? `row ${row}, ` : ''}${field})` : ''}; nothing was stored`,
+    {
+      errors: [{ row, field, message }],
+    },
+  );
 }

@@ -16,9 +16,7 @@ export const thresholdsSchema = z
     /** Per-segment thresholds (segment → tier → minProbability) over the default tiers. */
     segments: z.record(z.string().min(1), z.record(tierName, probability)),
     /** Bounds of POST /v1/thresholds/preview's candidate settings (400 past them). */
-    preview: z
-      .object({ maxTiers: z.number().int().min(1).max(100), maxSegments: z.number().int().min(0).max(1000) })
-      .strict(),
+    preview: z.object({ maxTiers: z.number().int().min(1).max(100), maxSegments: z.number().int().min(0).max(1000) }).strict(),
   })
   .strict();
 
@@ -70,7 +68,10 @@ export const emailSchema = z
     from: z.string().min(3),
     supportLead: email,
     /** SMTP server (env SMTP_URL); null writes .eml files to outboxDir instead. */
-    smtpUrl: z.string().regex(/^smtps?:\/\//, 'expected an smtp:// or smtps:// URL').nullable(),
+    smtpUrl: z
+      .string()
+      .regex(/^smtps?:\/\//, 'expected an smtp:// or smtps:// URL')
+      .nullable(),
     /** Pooled SMTP connections per worker process. */
     maxConnections: z.number().int().min(1).max(50),
     outboxDir: z.string().min(1),

@@ -102,7 +102,8 @@ const schema = z
     const names = c.tiers.map((t) => t.name);
     const known = new Set(names);
     const check = (tier: string, path: Array<string | number>) => {
-      if (!known.has(tier)) ctx.addIssue({ code: z.ZodIssueCode.custom, path, message: `unknown tier "${tier}" (tiers: ${names.join(', ')})` });
+      if (!known.has(tier))
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path, message: `unknown tier "${tier}" (tiers: ${names.join(', ')})` });
     };
     for (const tier of Object.keys(c.alerts.rules)) check(tier, ['alerts', 'rules', tier]);
     c.alerts.immediateTiers.forEach((tier, i) => check(tier, ['alerts', 'immediateTiers', i]));
@@ -189,7 +190,8 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): A
   // Acknowledge links follow the port the service listens on unless a public URL is set.
   const email = isPlainObject(merged.email) ? merged.email : {};
   const http = isPlainObject(merged.http) ? merged.http : {};
-  if (email.publicUrl === null || email.publicUrl === undefined) setPath(merged, 'email.publicUrl', `http://localhost:${String(http.port)}`);
+  if (email.publicUrl === null || email.publicUrl === undefined)
+    setPath(merged, 'email.publicUrl', `http://localhost:${String(http.port)}`);
   const parsed = schema.safeParse(merged);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {

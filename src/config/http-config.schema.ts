@@ -2,9 +2,7 @@ import { z } from 'zod';
 
 export const byteSize = z.string().regex(/^\d+(b|kb|mb|gb)$/i, 'expected a size such as 512kb or 10mb');
 
-const origin = z
-  .string()
-  .regex(/^https?:\/\/[^/\s?#]+$/, 'expected an origin such as https://crm.example.com (scheme and host, no path)');
+const origin = z.string().regex(/^https?:\/\/[^/\s?#]+$/, 'expected an origin such as https://crm.example.com (scheme and host, no path)');
 
 /** Schema of the http section of config/default.yaml: the server, its limits, CORS and the queue view. */
 export const httpSchema = z

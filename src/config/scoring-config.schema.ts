@@ -60,9 +60,7 @@ export const tiersSchema = z
   })
   .refine((tiers) => new Set(tiers.map((t) => t.name)).size === tiers.length, { message: 'tier names must be unique' });
 
-const modelFeature = z
-  .object({ key: z.string().min(1), mean: z.number(), std: z.number().positive(), weight: z.number() })
-  .strict();
+const modelFeature = z.object({ key: z.string().min(1), mean: z.number(), std: z.number().positive(), weight: z.number() }).strict();
 
 export const modelSchema = z
   .object({

@@ -32,7 +32,11 @@ export const CUSTOMER_PAGE_SCHEMA = {
         tier: nullable({ type: 'string' }),
         drivers: { type: 'array', items: DRIVER_SCHEMA },
         changes: { type: 'array', items: CHANGE_SCHEMA },
-        actions: { type: 'array', items: ACTION_SCHEMA, description: "the open alert's ranked retention actions; [] without an open alert" },
+        actions: {
+          type: 'array',
+          items: ACTION_SCHEMA,
+          description: "the open alert's ranked retention actions; [] without an open alert",
+        },
         valueAtRisk: { type: 'string', description: 'probability × annualised revenue' },
         scoredAt: dateTime,
         asOf: dateTime,
@@ -46,7 +50,8 @@ export const CUSTOMER_PAGE_SCHEMA = {
       properties: {
         weeks: {
           type: 'array',
-          description: 'oldest first, ending with the current week (reporting.customerPage.weeks, default 26); weeks start Monday 00:00 UTC',
+          description:
+            'oldest first, ending with the current week (reporting.customerPage.weeks, default 26); weeks start Monday 00:00 UTC',
           items: {
             type: 'object',
             properties: {
@@ -95,7 +100,13 @@ export const CUSTOMER_PAGE_SCHEMA = {
           acknowledgedBy: nullable({ type: 'string' }),
           outcome: nullable({
             type: 'object',
-            properties: { outcome: { type: 'string' }, action: nullable({ type: 'string' }), note: nullable({ type: 'string' }), at: dateTime, by: nullable({ type: 'string' }) },
+            properties: {
+              outcome: { type: 'string' },
+              action: nullable({ type: 'string' }),
+              note: nullable({ type: 'string' }),
+              at: dateTime,
+              by: nullable({ type: 'string' }),
+            },
           }),
           closedAt: nullable(dateTime),
           actions: { type: 'array', items: ACTION_SCHEMA },
@@ -107,7 +118,13 @@ export const CUSTOMER_PAGE_SCHEMA = {
       description: 'newest first, at most 100',
       items: {
         type: 'object',
-        properties: { probability: { type: 'number' }, tier: nullable({ type: 'string' }), scoredAt: dateTime, runId: { type: 'integer' }, modelVersion: { type: 'integer' } },
+        properties: {
+          probability: { type: 'number' },
+          tier: nullable({ type: 'string' }),
+          scoredAt: dateTime,
+          runId: { type: 'integer' },
+          modelVersion: { type: 'integer' },
+        },
       },
     },
   },

@@ -3,7 +3,15 @@ import { ReadPools } from '../database/read-pools';
 import { AppConfig } from '../config/app-config';
 import { Explanation, ScoreExplainer } from '../model/score-explainer';
 import {
-  alertsSql, complaintsSql, CustomerAlertView, HistoryEntry, historySql, lastActivitySql, lastPaymentSql, SignalSummary, weeksSql,
+  alertsSql,
+  complaintsSql,
+  CustomerAlertView,
+  HistoryEntry,
+  historySql,
+  lastActivitySql,
+  lastPaymentSql,
+  SignalSummary,
+  weeksSql,
 } from './customer-signals.sql';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */

@@ -41,7 +41,11 @@ export class DashboardSettingsController {
     schema: {
       type: 'object',
       properties: {
-        tiers: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, minProbability: { type: 'number' } } }, description: 'highest first' },
+        tiers: {
+          type: 'array',
+          items: { type: 'object', properties: { name: { type: 'string' }, minProbability: { type: 'number' } } },
+          description: 'highest first',
+        },
         segmentThresholds: { type: 'object', additionalProperties: { type: 'object', additionalProperties: { type: 'number' } } },
         driverGroups: { type: 'array', items: { type: 'string' } },
         features: {

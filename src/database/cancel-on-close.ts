@@ -33,7 +33,11 @@ export interface CancellableOptions {
  * notice a vanished client while a statement computes (it writes nothing until the end),
  * so without the cancel a query would run on for minutes after its client left.
  */
-export async function cancellableTransaction<T>(pool: Pool, options: CancellableOptions, work: (client: PoolClient) => Promise<T>): Promise<T> {
+export async function cancellableTransaction<T>(
+  pool: Pool,
+  options: CancellableOptions,
+  work: (client: PoolClient) => Promise<T>,
+): Promise<T> {
   const { signal } = options;
   if (signal?.aborted) throw new ClientGoneError();
   const client = await pool.connect();

@@ -32,7 +32,13 @@ export function pgPool(dataSource: DataSource): Pool {
 export function genericPlanPool(dataSource: DataSource, max: number, name: string, statementTimeout?: string): Pool {
   const { connectionString, host, port, user, password, database, ssl } = pgPool(dataSource).options;
   return new Pool({
-    connectionString, host, port, user, password, database, ssl,
+    connectionString,
+    host,
+    port,
+    user,
+    password,
+    database,
+    ssl,
     max,
     maxUses: 10_000,
     application_name: name,

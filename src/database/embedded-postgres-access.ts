@@ -27,7 +27,10 @@ function systemUser(name: string): SystemUser | null {
   } catch {
     return null;
   }
-  const entry = passwd.split('\n').map((l) => l.split(':')).find((f) => f[0] === name);
+  const entry = passwd
+    .split('\n')
+    .map((l) => l.split(':'))
+    .find((f) => f[0] === name);
   if (!entry) return null;
   const gids = [Number(entry[3])];
   for (const g of groups.split('\n').map((l) => l.split(':'))) {
@@ -70,7 +73,10 @@ export function firstBlockedFolder(path: string, user: SystemUser): { folder: st
 export function embeddedAccessProblem(paths: { binaries: string; dataDir: string }): string | null {
   const user = embeddedServerUser();
   if (!user) return null;
-  for (const [what, path] of [['its programs', paths.binaries], ['its data folder', paths.dataDir]] as const) {
+  for (const [what, path] of [
+    ['its programs', paths.binaries],
+    ['its data folder', paths.dataDir],
+  ] as const) {
     const blocked = firstBlockedFolder(path, user);
     if (blocked) {
       return (

@@ -10,4 +10,15 @@ import { RunFeatureStatistics1764900000000 } from '../../migrations/176490000000
 import { CostLedger1765000000000 } from '../../migrations/1765000000000-CostLedger';
 
 /** Every migration, oldest first. Listed explicitly so the built app needs no glob. */
-export const MIGRATIONS = [InitialSchema1763900000000, Scoring1764000000000, CoveringSignalIndexes1764100000000, Alerts1764200000000, AtRiskSnapshots1764300000000, ScoresKeepFeatures1764400000000, BackfillsAndAlertStorms1764600000000, ScoringFailures1764800000000, RunFeatureStatistics1764900000000, CostLedger1765000000000];
+export const MIGRATIONS = [
+  InitialSchema1763900000000,
+  Scoring1764000000000,
+  CoveringSignalIndexes1764100000000,
+  Alerts1764200000000,
+  AtRiskSnapshots1764300000000,
+  ScoresKeepFeatures1764400000000,
+  BackfillsAndAlertStorms1764600000000,
+  ScoringFailures1764800000000,
+  RunFeatureStatistics1764900000000,
+  CostLedger1765000000000,
+];

@@ -30,7 +30,13 @@ export class ReadPools implements OnApplicationShutdown {
     if (!pool) {
       const { connectionString, host, port, user, password, database, ssl } = pgPool(this.dataSource).options;
       pool = new Pool({
-        connectionString, host, port, user, password, database, ssl,
+        connectionString,
+        host,
+        port,
+        user,
+        password,
+        database,
+        ssl,
         max: this.config.database.readPoolSize,
         application_name: `churnwatch-${kind}-reads`,
         options: `-c statement_timeout=${timeoutSetting(this.config.database.statementTimeouts[kind])}`,

@@ -64,15 +64,7 @@ import { buildContext } from './book/context';
 import { generateCustomer } from './book/customer';
 import type { GeneratedCustomer, BookOptions } from './book/types';
 
-export type {
-  BookOptions,
-  CustomerRow,
-  ActivityRow,
-  ComplaintRow,
-  SpendRow,
-  CustomerTruth,
-  GeneratedCustomer,
-} from './book/types';
+export type { BookOptions, CustomerRow, ActivityRow, ComplaintRow, SpendRow, CustomerTruth, GeneratedCustomer } from './book/types';
 export { MIN_MANAGERS, MAX_MANAGERS, CUSTOMERS_PER_MANAGER } from './book/names';
 
 /** Yields customers one at a time (never builds the whole book in memory: N can be 1,000,000). */

@@ -33,7 +33,13 @@ export class SeedService {
 
   async seed(options: BookOptions, onProgress?: (done: number) => void): Promise<SeedReport> {
     const started = Date.now();
-    const report: SeedReport = { customers: 0, churned: 0, rows: { customers: 0, activity: 0, complaints: 0, spend: 0 }, duplicates: 0, seconds: 0 };
+    const report: SeedReport = {
+      customers: 0,
+      churned: 0,
+      rows: { customers: 0, activity: 0, complaints: 0, spend: 0 },
+      duplicates: 0,
+      seconds: 0,
+    };
     let batch: GeneratedCustomer[] = [];
     for (const generated of generateBook(options)) {
       batch.push(generated);

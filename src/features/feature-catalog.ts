@@ -39,9 +39,10 @@ export const FEATURE_KEYS = [
 export type FeatureKey = (typeof FEATURE_KEYS)[number];
 
 /** Column of each key in a FeatureBatch row. */
-export const FEATURE_INDEX: Readonly<Record<FeatureKey, number>> = Object.fromEntries(
-  FEATURE_KEYS.map((k, i) => [k, i]),
-) as Record<FeatureKey, number>;
+export const FEATURE_INDEX: Readonly<Record<FeatureKey, number>> = Object.fromEntries(FEATURE_KEYS.map((k, i) => [k, i])) as Record<
+  FeatureKey,
+  number
+>;
 
 /** Complaint weights by severity: a critical complaint says far more about churn than a low one. */
 export const SEVERITY_WEIGHTS = { low: 1, medium: 2, high: 3, critical: 5 } as const;

@@ -83,7 +83,15 @@ const SENTENCES: Record<FeatureKey, (f: Features) => string> = {
       : `activity of ${formatNumber(f.activity_30d)} in the last 30 days (previous 30 days: ${formatNumber(fin(f.activity_prev_30d))})`,
   activity_prev_30d: (f) =>
     `activity of ${formatNumber(fin(f.activity_prev_30d))} in the previous 30 days, ${formatNumber(fin(f.activity_30d))} in the last 30`,
-  activity_ratio: (f) => change('activity', fin(f.activity_30d), fin(f.activity_prev_30d), 'vs the previous 30 days', 'no activity in the last 60 days', 'in the last 30 days'),
+  activity_ratio: (f) =>
+    change(
+      'activity',
+      fin(f.activity_30d),
+      fin(f.activity_prev_30d),
+      'vs the previous 30 days',
+      'no activity in the last 60 days',
+      'in the last 30 days',
+    ),
   activity_30d_log: (f) => SENTENCES.activity_30d(f),
   days_since_activity: (f) => since('activity', f.days_since_activity, 'no activity'),
   activity_slope_12w: (f) => slope('activity', f.activity_slope_12w),
@@ -105,7 +113,8 @@ const SENTENCES: Record<FeatureKey, (f: Features) => string> = {
       ? 'no payments in the last 90 days'
       : `payments of ${money(f.spend_90d)} in the last 90 days (previous 90 days: ${money(f.spend_prev_90d)})`,
   spend_prev_90d: (f) => `payments of ${money(f.spend_prev_90d)} in the previous 90 days, ${money(f.spend_90d)} in the last 90`,
-  spend_change_90d: (f) => change('spend', fin(f.spend_90d), fin(f.spend_prev_90d), 'quarter on quarter', 'no payments in the last 180 days', 'this quarter'),
+  spend_change_90d: (f) =>
+    change('spend', fin(f.spend_90d), fin(f.spend_prev_90d), 'quarter on quarter', 'no payments in the last 180 days', 'this quarter'),
   days_since_payment: (f) => since('payment', f.days_since_payment, 'no payment'),
   refund_share_180d: (f) =>
     fin(f.refund_share_180d) <= 0

@@ -57,7 +57,13 @@ export class HealthService implements OnApplicationShutdown {
     if (this.closed) return Promise.reject(new Error('shutting down'));
     const { connectionString, host, port, user, password, database, ssl } = pgPool(this.dataSource).options;
     const client = new Client({
-      connectionString, host, port, user, password, database, ssl,
+      connectionString,
+      host,
+      port,
+      user,
+      password,
+      database,
+      ssl,
       application_name: 'churnwatch-health',
       connectionTimeoutMillis: CHECK_TIMEOUT_MS,
       // A check stuck on a dead server must not pile up on this one connection.

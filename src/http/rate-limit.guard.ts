@@ -25,9 +25,6 @@ export class RateLimitGuard implements CanActivate {
     res.setHeader('RateLimit-Reset', String(verdict.resetSeconds));
     if (verdict.allowed) return true;
     res.setHeader('Retry-After', String(verdict.resetSeconds));
-    throw new DomainError(
-      'rate_limited',
-      `Rate limit of ${verdict.limit} requests per key exceeded; retry in ${verdict.resetSeconds} s`,
-    );
+    throw new DomainError('rate_limited', `Rate limit of ${verdict.limit} requests per key exceeded; retry in ${verdict.resetSeconds} s`);
   }
 }

@@ -52,9 +52,7 @@ export class BatchMerger {
   /** Creates the staging table; its rows live only until the batch is merged. */
   async open(): Promise<void> {
     const columns = this.kind.fields.map((f) => `${f.column} ${this.kind.columnTypes[f.column]}`);
-    await this.client.query(
-      `CREATE TEMP TABLE ${STAGE} (row_no bigint NOT NULL, line_no bigint, ${columns.join(', ')}) ON COMMIT DROP`,
-    );
+    await this.client.query(`CREATE TEMP TABLE ${STAGE} (row_no bigint NOT NULL, line_no bigint, ${columns.join(', ')}) ON COMMIT DROP`);
   }
 
   push(line: string): void {
@@ -120,7 +118,9 @@ export class BatchMerger {
     if (this.kind.storedRowChecksSql && (await this.reportStoredConflicts())) return;
     const merged = await this.merge();
     if (this.kind.freshness) {
-      const { rows } = await this.client.query<{ newest: Date | null }>(`SELECT max(${this.kind.freshness.column}) AS newest FROM ${STAGE}`);
+      const { rows } = await this.client.query<{ newest: Date | null }>(
+        `SELECT max(${this.kind.freshness.column}) AS newest FROM ${STAGE}`,
+      );
       const newest = rows[0]?.newest ?? null;
       if (newest && (this.newestAt === null || newest > this.newestAt)) this.newestAt = newest;
     }

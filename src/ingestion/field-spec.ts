@@ -83,7 +83,8 @@ function canonicalInRange(raw: string): string | null {
   const month = Number(raw.slice(5, 7));
   const day = Number(raw.slice(8, 10));
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(Number(raw.slice(0, 4)), month)) return 'is not a real calendar date';
-  if (Number(raw.slice(11, 13)) > 23 || Number(raw.slice(14, 16)) > 59 || Number(raw.slice(17, 19)) > 59) return 'is not a real time of day';
+  if (Number(raw.slice(11, 13)) > 23 || Number(raw.slice(14, 16)) > 59 || Number(raw.slice(17, 19)) > 59)
+    return 'is not a real time of day';
   return null;
 }
 
@@ -118,7 +119,8 @@ function checkValue(spec: FieldSpec, value: unknown, ctx: ValidationContext): st
     case 'currency': {
       if (typeof value !== 'string') return { error: 'must be a string' };
       const text = value.trim();
-      if (text.length > (spec.maxLength ?? DEFAULT_MAX_LENGTH)) return { error: `is longer than ${spec.maxLength ?? DEFAULT_MAX_LENGTH} characters` };
+      if (text.length > (spec.maxLength ?? DEFAULT_MAX_LENGTH))
+        return { error: `is longer than ${spec.maxLength ?? DEFAULT_MAX_LENGTH} characters` };
       const problem = textProblem(text);
       if (problem) return { error: problem };
       if (spec.type === 'email') return EMAIL.test(text) ? text.toLowerCase() : { error: 'must be an email address' };

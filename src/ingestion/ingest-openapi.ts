@@ -23,7 +23,13 @@ function fieldSchema(spec: FieldSpec): Record<string, unknown> {
     case 'integer':
       return { ...base, type: spec.type, minimum: spec.min, maximum: spec.max };
     case 'decimal':
-      return { ...base, oneOf: [{ type: 'string', pattern: '^\\d+(\\.\\d{1,4})?$' }, { type: 'number', minimum: 0, maximum: spec.max }] };
+      return {
+        ...base,
+        oneOf: [
+          { type: 'string', pattern: '^\\d+(\\.\\d{1,4})?$' },
+          { type: 'number', minimum: 0, maximum: spec.max },
+        ],
+      };
     case 'email':
       return { ...base, type: 'string', format: 'email' };
     default:
@@ -70,7 +76,11 @@ export function IngestEndpoint(kind: IngestKind, summary: string) {
     ApiOkResponse({
       schema: {
         type: 'object',
-        properties: { accepted: { type: 'integer' }, duplicates: { type: 'integer' }, ...(kind.reportsUpdates ? { updated: { type: 'integer' } } : {}) },
+        properties: {
+          accepted: { type: 'integer' },
+          duplicates: { type: 'integer' },
+          ...(kind.reportsUpdates ? { updated: { type: 'integer' } } : {}),
+        },
       },
     }),
     ApiBadRequestResponse({
@@ -79,10 +89,12 @@ export function IngestEndpoint(kind: IngestKind, summary: string) {
     }),
     ApiPayloadTooLargeResponse({ description: 'JSON body over the size limit; use NDJSON or CSV' }),
     ApiTooManyRequestsResponse({
-      description: 'ingest.maxConcurrent ingestion requests already in progress (code too_many_uploads); nothing stored, retry after Retry-After seconds',
+      description:
+        'ingest.maxConcurrent ingestion requests already in progress (code too_many_uploads); nothing stored, retry after Retry-After seconds',
     }),
     ApiRequestTimeoutResponse({
-      description: 'A streamed upload sent nothing for ingest.bodyIdleTimeoutSeconds (code request_timeout); nothing stored, connection closed',
+      description:
+        'A streamed upload sent nothing for ingest.bodyIdleTimeoutSeconds (code request_timeout); nothing stored, connection closed',
     }),
   );
 }

@@ -126,7 +126,8 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
       this.deliveryGate = { open, release };
     }
     const delivery = this.workerOf(QueueName.Alerts);
-    if (delivery && !delivery.isPaused()) void delivery.pause(true).catch((err: Error) => this.logger.warn(`Pausing email delivery: ${err.message}`));
+    if (delivery && !delivery.isPaused())
+      void delivery.pause(true).catch((err: Error) => this.logger.warn(`Pausing email delivery: ${err.message}`));
   }
 
   private scoringEnded(): void {

@@ -49,7 +49,9 @@ export function evaluateTable(table: FeatureTable, options: EvaluateCsvOptions):
   const labels = options.shuffleLabels ? shuffledLabels(table.y, seed + 7919) : table.y; // its own stream, not the split's
   const positives = labels.reduce((sum, v) => sum + v, 0);
   if (positives < 2 || table.rows - positives < 2) {
-    throw new FeatureTableError(`Label "${options.label}" needs at least 2 rows of each class to split and evaluate; it has ${positives} of 1 and ${table.rows - positives} of 0`);
+    throw new FeatureTableError(
+      `Label "${options.label}" needs at least 2 rows of each class to split and evaluate; it has ${positives} of 1 and ${table.rows - positives} of 0`,
+    );
   }
   const p = table.features.length;
   const split = stratifiedSplit(labels, options.testFraction ?? 0.3, seed);
@@ -82,10 +84,14 @@ interface Output {
 
 function parseFlags(flags: ModelEvaluateFlags): EvaluateCsvOptions {
   const testFraction = flags.testFraction === undefined ? 0.3 : Number(flags.testFraction);
-  if (!(testFraction > 0 && testFraction < 1)) throw new FeatureTableError(`--test-fraction must be a number between 0 and 1, got "${flags.testFraction}"`);
+  if (!(testFraction > 0 && testFraction < 1))
+    throw new FeatureTableError(`--test-fraction must be a number between 0 and 1, got "${flags.testFraction}"`);
   const seed = flags.seed === undefined ? 1 : Number(flags.seed);
   if (!Number.isInteger(seed) || seed < 0) throw new FeatureTableError(`--seed must be a whole number ≥ 0, got "${flags.seed}"`);
-  const exclude = (flags.exclude ?? '').split(',').map((name) => name.trim()).filter(Boolean);
+  const exclude = (flags.exclude ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   return { label: flags.label, exclude, testFraction, seed };
 }
 

@@ -65,7 +65,7 @@ export function evaluate(probabilities: ArrayLike<number>, labels: ArrayLike<num
   let aucSum = 0;
   let ap = 0;
   let topPositives = 0;
-  for (let start = 0; start < n; ) {
+  for (let start = 0; start < n;) {
     const value = probabilities[order[start]];
     let end = start;
     let groupTp = 0;

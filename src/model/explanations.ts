@@ -108,7 +108,11 @@ export interface ScoredFeatures {
 /** weight × standardised value per feature of the spec, as predict() computes them. */
 export function contributionsOf(spec: LogisticModelSpec, features: Record<string, number>): Float64Array {
   const contributions = new Float64Array(spec.features.length);
-  predict(spec, spec.features.map((f) => features[f.key] ?? NaN), contributions);
+  predict(
+    spec,
+    spec.features.map((f) => features[f.key] ?? NaN),
+    contributions,
+  );
   return contributions;
 }
 
@@ -125,7 +129,14 @@ export function explainScore(
   const contributions = contributionsOf(score.spec, score.features);
   const drivers = topDrivers(score.spec, contributions, score.features, counts.drivers);
   const changes = previous
-    ? whatChanged(score.spec, contributions, score.probability, { spec: previous.spec, contributions: contributionsOf(previous.spec, previous.features) }, score.features, counts.changes)
+    ? whatChanged(
+        score.spec,
+        contributions,
+        score.probability,
+        { spec: previous.spec, contributions: contributionsOf(previous.spec, previous.features) },
+        score.features,
+        counts.changes,
+      )
     : [];
   return { drivers, changes };
 }

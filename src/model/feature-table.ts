@@ -100,11 +100,16 @@ function encodeColumn(name: string, cells: string[]): DesignColumn[] {
   }
   const levels = [...new Set(cells.filter((_, i) => !blank[i]))].sort();
   if (levels.length > MAX_LEVELS) {
-    throw new FeatureTableError(`Column "${name}" is text with ${levels.length} distinct values (more than ${MAX_LEVELS}), so it looks like an id: drop it with --exclude "${name}"`);
+    throw new FeatureTableError(
+      `Column "${name}" is text with ${levels.length} distinct values (more than ${MAX_LEVELS}), so it looks like an id: drop it with --exclude "${name}"`,
+    );
   }
   // Every level gets a column (no reference level): the L2 penalty keeps the fit unique anyway,
   // and each weight then reads directly as "this value vs the average customer".
-  const oneHot = levels.map((level) => ({ name: `${name}=${level}`, values: Float64Array.from(cells, (cell, i) => (!blank[i] && cell === level ? 1 : 0)) }));
+  const oneHot = levels.map((level) => ({
+    name: `${name}=${level}`,
+    values: Float64Array.from(cells, (cell, i) => (!blank[i] && cell === level ? 1 : 0)),
+  }));
   return [...oneHot, ...missing];
 }
 
@@ -132,7 +137,9 @@ export function parseFeatureTable(text: string, options: FeatureTableOptions): F
     const raw = cells[labelIndex];
     const value = LABELS[raw.toLowerCase()];
     if (value === undefined) {
-      throw new FeatureTableError(`Row ${r + 1} (line ${line}): label "${header[labelIndex]}" is "${raw}"; expected 1/0, true/false or yes/no`);
+      throw new FeatureTableError(
+        `Row ${r + 1} (line ${line}): label "${header[labelIndex]}" is "${raw}"; expected 1/0, true/false or yes/no`,
+      );
     }
     y[r] = value;
     distinct.add(cells.join('\u0000'));

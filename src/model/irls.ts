@@ -39,7 +39,12 @@ function softplus(eta: number): number {
  * later scored as the mean), weighted by the sample weights so that weight 2 on a row is
  * exactly the same fit as that row twice.
  */
-export function columnStats(x: Float64Array, n: number, p: number, weights?: ArrayLike<number>): { means: Float64Array; stds: Float64Array } {
+export function columnStats(
+  x: Float64Array,
+  n: number,
+  p: number,
+  weights?: ArrayLike<number>,
+): { means: Float64Array; stds: Float64Array } {
   const means = new Float64Array(p);
   const stds = new Float64Array(p);
   const totals = new Float64Array(p);
@@ -100,14 +105,16 @@ export function solveSpd(a: Float64Array, b: Float64Array, d: number): Float64Ar
 }
 
 function check(x: Float64Array, y: ArrayLike<number>, n: number, p: number, options: FitOptions): void {
-  if (!Number.isInteger(n) || n < 1 || !Number.isInteger(p) || p < 0) throw new RangeError(`need n ≥ 1 rows and p ≥ 0 columns, got n=${n}, p=${p}`);
+  if (!Number.isInteger(n) || n < 1 || !Number.isInteger(p) || p < 0)
+    throw new RangeError(`need n ≥ 1 rows and p ≥ 0 columns, got n=${n}, p=${p}`);
   if (x.length < n * p) throw new RangeError(`x holds ${x.length} numbers, ${n} × ${p} need ${n * p}`);
   if (y.length < n) throw new RangeError(`y holds ${y.length} labels, need ${n}`);
   for (let i = 0; i < n; i++) if (!(y[i] >= 0 && y[i] <= 1)) throw new RangeError(`label ${i} is ${y[i]}, expected 0 or 1`);
   const w = options.weights;
   if (w) {
     if (w.length < n) throw new RangeError(`weights holds ${w.length} values, need ${n}`);
-    for (let i = 0; i < n; i++) if (!(w[i] >= 0 && Number.isFinite(w[i]))) throw new RangeError(`sample weight ${i} is ${w[i]}, expected a finite number ≥ 0`);
+    for (let i = 0; i < n; i++)
+      if (!(w[i] >= 0 && Number.isFinite(w[i]))) throw new RangeError(`sample weight ${i} is ${w[i]}, expected a finite number ≥ 0`);
   }
   if (!((options.l2 ?? 1) >= 0)) throw new RangeError(`l2 must be ≥ 0, got ${options.l2}`);
 }
@@ -117,8 +124,16 @@ function check(x: Float64Array, y: ArrayLike<number>, n: number, p: number, opti
  * triangle of XᵀWX. Standardising on the fly avoids a second n × p copy of the data.
  */
 function newtonPass(
-  x: Float64Array, y: ArrayLike<number>, sw: ArrayLike<number> | undefined, n: number, p: number,
-  means: Float64Array, inv: Float64Array, beta: Float64Array, gradient: Float64Array, hessian: Float64Array,
+  x: Float64Array,
+  y: ArrayLike<number>,
+  sw: ArrayLike<number> | undefined,
+  n: number,
+  p: number,
+  means: Float64Array,
+  inv: Float64Array,
+  beta: Float64Array,
+  gradient: Float64Array,
+  hessian: Float64Array,
 ): number {
   const d = p + 1;
   const z = new Float64Array(d);

@@ -33,7 +33,9 @@ export class LabelledSnapshots {
   ) {}
 
   async build(asOf: Date, horizonDays: number): Promise<LabelledSnapshot> {
-    const bounds: Array<{ lo: string | null; hi: string | null }> = await this.dataSource.query(`SELECT min(id) AS lo, max(id) AS hi FROM customers`);
+    const bounds: Array<{ lo: string | null; hi: string | null }> = await this.dataSource.query(
+      `SELECT min(id) AS lo, max(id) AS hi FROM customers`,
+    );
     const lo = Number(bounds[0]?.lo ?? 1);
     const hi = Number(bounds[0]?.hi ?? 0);
     const width = FEATURE_KEYS.length;

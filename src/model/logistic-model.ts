@@ -65,7 +65,11 @@ export function predict(spec: LogisticModelSpec, row: ArrayLike<number>, contrib
 }
 
 /** Batch scoring: values row-major n × p in spec order → probabilities (n) and contributions (n × p). */
-export function predictBatch(spec: LogisticModelSpec, values: Float64Array, n: number): { probabilities: Float64Array; contributions: Float64Array } {
+export function predictBatch(
+  spec: LogisticModelSpec,
+  values: Float64Array,
+  n: number,
+): { probabilities: Float64Array; contributions: Float64Array } {
   const p = spec.features.length;
   if (values.length < n * p) throw new RangeError(`values holds ${values.length} numbers, ${n} rows × ${p} features need ${n * p}`);
   const probabilities = new Float64Array(n);

@@ -34,6 +34,10 @@ export function projectFeatures(spec: LogisticModelSpec, values: Float64Array, n
 }
 
 /** Scores catalogue-ordered feature rows with a model: probabilities and contributions (in spec order). */
-export function predictFeatures(spec: LogisticModelSpec, values: Float64Array, n: number): { probabilities: Float64Array; contributions: Float64Array } {
+export function predictFeatures(
+  spec: LogisticModelSpec,
+  values: Float64Array,
+  n: number,
+): { probabilities: Float64Array; contributions: Float64Array } {
   return predictBatch(spec, projectFeatures(spec, values, n), n);
 }

@@ -54,7 +54,10 @@ export const MODEL_VIEW_SCHEMA = {
     features: nullable({
       type: 'array',
       description: 'weights act on (value − mean) / std; positive weights raise the churn risk',
-      items: { type: 'object', properties: { key: { type: 'string' }, mean: { type: 'number' }, std: { type: 'number' }, weight: { type: 'number' } } },
+      items: {
+        type: 'object',
+        properties: { key: { type: 'string' }, mean: { type: 'number' }, std: { type: 'number' }, weight: { type: 'number' } },
+      },
     }),
     intercept: nullable({ type: 'number' }),
     error: nullable({ type: 'string' }),

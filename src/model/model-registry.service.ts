@@ -80,9 +80,14 @@ export class ModelRegistry implements OnApplicationBootstrap {
   evaluationSpec(model: Pick<ModelRecord, 'source'>, spec: LogisticModelSpec, snapshot: LabelledSnapshot): LogisticModelSpec {
     if (!this.usesRobustStatistics(model)) return spec;
     const columns = Object.fromEntries(
-      spec.features.filter((f) => (FEATURE_KEYS as readonly string[]).includes(f.key)).map((f) => [f.key, FEATURE_INDEX[f.key as FeatureKey]]),
+      spec.features
+        .filter((f) => (FEATURE_KEYS as readonly string[]).includes(f.key))
+        .map((f) => [f.key, FEATURE_INDEX[f.key as FeatureKey]]),
     );
-    return robustSpec(spec, featureStatisticsOf(snapshot.values, snapshot.rows, FEATURE_KEYS.length, columns, this.config.model.robust.zLimit));
+    return robustSpec(
+      spec,
+      featureStatisticsOf(snapshot.values, snapshot.rows, FEATURE_KEYS.length, columns, this.config.model.robust.zLimit),
+    );
   }
 
   private async version(id: number): Promise<{ spec: LogisticModelSpec; source: ModelRecord['source'] }> {
@@ -118,9 +123,13 @@ export class ModelRegistry implements OnApplicationBootstrap {
       const activeMetrics = await this.evaluateOn(active, new Date(candidate.training.evaluationAsOf), candidate.training.horizonDays);
       comparison = { activeModelId: active.id, active: activeMetrics, candidate: candidate.metrics };
       if (isWorse(candidate.metrics, activeMetrics) && !force) {
-        throw new DomainError('conflict', `Model ${id} is worse than active model ${active.id} on the same evaluation; pass force to activate it anyway`, {
-          comparison,
-        });
+        throw new DomainError(
+          'conflict',
+          `Model ${id} is worse than active model ${active.id} on the same evaluation; pass force to activate it anyway`,
+          {
+            comparison,
+          },
+        );
       }
     }
     await this.withRoleLock((db) => this.models.assignRole(id, 'active', db));

@@ -108,19 +108,19 @@ export class ModelRepository {
   }
 
   async failTraining(id: number, error: string): Promise<void> {
-    await this.dataSource.query(`UPDATE models SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status = 'training'`, [
-      id,
-      error,
-    ]);
+    await this.dataSource.query(
+      `UPDATE models SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status = 'training'`,
+      [id, error],
+    );
   }
 
   /** Gives `role` to model `id`, taking it from whichever model held it. */
   async assignRole(id: number, role: ModelRole, db: EntityManager): Promise<void> {
     await db.query(`UPDATE models SET role = NULL WHERE role = $1 AND id <> $2`, [role, id]);
-    await db.query(
-      `UPDATE models SET role = $2, activated_at = CASE WHEN $2 = 'active' THEN now() ELSE activated_at END WHERE id = $1`,
-      [id, role],
-    );
+    await db.query(`UPDATE models SET role = $2, activated_at = CASE WHEN $2 = 'active' THEN now() ELSE activated_at END WHERE id = $1`, [
+      id,
+      role,
+    ]);
   }
 
   async clearRole(role: ModelRole, db: EntityManager = this.dataSource.manager): Promise<void> {

@@ -1,5 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBody, ApiConflictResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBody,
+  ApiConflictResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { METRICS_SCHEMA, MODEL_VIEW_SCHEMA } from './model-openapi';
 import { z } from 'zod';
 import { Roles } from '../auth/auth.decorators';
@@ -86,12 +94,26 @@ export class ModelsController {
     schema: {
       allOf: [
         MODEL_VIEW_SCHEMA,
-        { type: 'object', properties: { comparison: { type: 'object', nullable: true, properties: { activeModelId: { type: 'integer' }, active: METRICS_SCHEMA, candidate: METRICS_SCHEMA } } } },
+        {
+          type: 'object',
+          properties: {
+            comparison: {
+              type: 'object',
+              nullable: true,
+              properties: { activeModelId: { type: 'integer' }, active: METRICS_SCHEMA, candidate: METRICS_SCHEMA },
+            },
+          },
+        },
       ],
     },
   })
-  @ApiConflictResponse({ description: 'The candidate is worse than the active model on the same evaluation (the body holds the comparison); or not ready' })
-  async activate(@Param('id', new IdParam('model version')) id: number, @Body(new ZodPipe(activateBody)) body: z.infer<typeof activateBody>) {
+  @ApiConflictResponse({
+    description: 'The candidate is worse than the active model on the same evaluation (the body holds the comparison); or not ready',
+  })
+  async activate(
+    @Param('id', new IdParam('model version')) id: number,
+    @Body(new ZodPipe(activateBody)) body: z.infer<typeof activateBody>,
+  ) {
     const { model, comparison } = await this.registry.activate(id, body.force);
     return { ...toModelView(model), comparison };
   }

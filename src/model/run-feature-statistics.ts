@@ -67,7 +67,10 @@ export class RunFeatureStatisticsStore {
       const rows = await statistics(customerIds).catch(async (err: unknown) => {
         if (!isCustomerDataError(err)) throw err;
         await client.query('ROLLBACK TO SAVEPOINT statistics');
-        const within = await client.query<{ ids: string[] }>(customersWithinLimitsSql('$1::timestamptz', '$2::bigint[]'), [asOf, customerIds]);
+        const within = await client.query<{ ids: string[] }>(customersWithinLimitsSql('$1::timestamptz', '$2::bigint[]'), [
+          asOf,
+          customerIds,
+        ]);
         return statistics((within.rows[0]?.ids ?? []).map(Number));
       });
       return readFeatureStatistics(rows[0] ?? {}, keys, population, zLimit);

@@ -75,7 +75,11 @@ export class ScoreExplainer {
       s.previousFeatures && s.previousModelId !== null
         ? { spec: this.spec(s.previousModelId, s.previousRunId), features: unpackFeatures(s.previousFeatures) }
         : null;
-    return explainScore({ spec: this.spec(s.modelId, s.runId), features: unpackFeatures(s.features), probability: s.probability }, previous, this.counts);
+    return explainScore(
+      { spec: this.spec(s.modelId, s.runId), features: unpackFeatures(s.features), probability: s.probability },
+      previous,
+      this.counts,
+    );
   }
 
   private spec(modelId: number, runId: number | null): LogisticModelSpec {

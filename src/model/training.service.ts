@@ -106,7 +106,10 @@ export class TrainingService {
   private async fitAndEvaluate(horizonDays: number, asOf: Date) {
     const { snapshots: count, spacingDays, l2 } = this.config.model.training;
     const evaluationAsOf = new Date(asOf.getTime() - horizonDays * DAY_MS);
-    const trainDates = Array.from({ length: count }, (_, k) => new Date(evaluationAsOf.getTime() - (horizonDays + k * spacingDays) * DAY_MS));
+    const trainDates = Array.from(
+      { length: count },
+      (_, k) => new Date(evaluationAsOf.getTime() - (horizonDays + k * spacingDays) * DAY_MS),
+    );
     const fitting = [];
     for (const date of trainDates) fitting.push(await this.snapshots.build(date, horizonDays));
     const train = stackSnapshots(fitting);
@@ -138,7 +141,8 @@ export class TrainingService {
       shuffledAuc,
     };
     const active = await this.registry.active();
-    if (active.spec) training.comparedWith = { modelId: active.id, metrics: evaluateOn(this.registry.evaluationSpec(active, active.spec, slice), slice) };
+    if (active.spec)
+      training.comparedWith = { modelId: active.id, metrics: evaluateOn(this.registry.evaluationSpec(active, active.spec, slice), slice) };
     return { spec, training, metrics };
   }
 }

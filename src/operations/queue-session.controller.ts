@@ -20,7 +20,15 @@ export class QueueSessionController {
       `signed over this key's id and its expiry; then open ${QUEUE_VIEW_PATH} (bull-board). The session ends when the key is revoked. ` +
       `${QUEUE_VIEW_PATH} also accepts Authorization: Bearer <admin key>.`,
   })
-  @ApiNoContentResponse({ description: 'Session cookie set', headers: { 'Set-Cookie': { description: `${QUEUE_SESSION_COOKIE}=<signed token>; Path=${QUEUE_VIEW_PATH}; HttpOnly; SameSite=Strict`, schema: { type: 'string' } } } })
+  @ApiNoContentResponse({
+    description: 'Session cookie set',
+    headers: {
+      'Set-Cookie': {
+        description: `${QUEUE_SESSION_COOKIE}=<signed token>; Path=${QUEUE_VIEW_PATH}; HttpOnly; SameSite=Strict`,
+        schema: { type: 'string' },
+      },
+    },
+  })
   async open(@CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) res: Response): Promise<void> {
     const { value, options } = await this.sessions.issue(principal.keyId);
     res.cookie(QUEUE_SESSION_COOKIE, value, options).set('Cache-Control', 'no-store');

@@ -68,9 +68,7 @@ interface Pair {
 /** Every (candidate, action) pair, best saving first; ties by candidate order, then ranked order. */
 function pairsBySaving(rankedLists: ReadonlyArray<readonly SuggestedAction[]>): Pair[] {
   const pairs = rankedLists.flatMap((ranked, candidate) => ranked.map((action, rank) => ({ candidate, rank, action })));
-  return pairs.sort(
-    (a, b) => b.action.expectedSaving - a.action.expectedSaving || a.candidate - b.candidate || a.rank - b.rank,
-  );
+  return pairs.sort((a, b) => b.action.expectedSaving - a.action.expectedSaving || a.candidate - b.candidate || a.rank - b.rank);
 }
 
 /** Duplicate ids would merge two customers' actions under one map key, past the perAlert cap. */

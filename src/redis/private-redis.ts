@@ -48,7 +48,9 @@ export async function ensurePrivateRedis(options: PrivateRedisOptions): Promise<
   process.once('exit', killOnExit);
   if (!(await waitUntilAnswers(port, child))) {
     child.kill('SIGKILL');
-    throw new RedisUnavailableError(`The private redis-server (${program}) did not start on 127.0.0.1:${port}; set REDIS_URL to a reachable Redis.`);
+    throw new RedisUnavailableError(
+      `The private redis-server (${program}) did not start on 127.0.0.1:${port}; set REDIS_URL to a reachable Redis.`,
+    );
   }
   return {
     url: `redis://127.0.0.1:${port}`,

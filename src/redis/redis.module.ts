@@ -24,7 +24,10 @@ export async function connectRedis(url: string, timeoutMs: number): Promise<Redi
   });
   redis.on('ready', () => (lastError = ''));
   try {
-    await withTimeout(redis.connect().then(() => redis.ping()), timeoutMs);
+    await withTimeout(
+      redis.connect().then(() => redis.ping()),
+      timeoutMs,
+    );
     return redis;
   } catch {
     redis.disconnect();

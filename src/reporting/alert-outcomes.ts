@@ -80,7 +80,7 @@ export class AlertOutcomes {
     const params = [managerEmail, period.from, period.to];
     const [groups, playbook] = await Promise.all([
       this.reads.query(
-      'report',
+        'report',
         `SELECT a.tier, a.outcome_action AS action, ${TALLY_COLUMNS},
                 count(*) FILTER (WHERE a.status = 'open')::int AS open,
                 count(*) FILTER (WHERE a.status = 'acknowledged')::int AS acknowledged
@@ -92,7 +92,7 @@ export class AlertOutcomes {
       // action_keys holds each suggested action once (written with the alert), so an alert
       // counts once per action, and no alert's json is parsed.
       this.reads.query(
-      'report',
+        'report',
         `SELECT x.key, ${TALLY_COLUMNS}
            FROM alerts a JOIN customers c ON c.id = a.customer_id
           CROSS JOIN LATERAL unnest(a.action_keys) AS x(key)
@@ -101,7 +101,13 @@ export class AlertOutcomes {
         params,
       ) as Promise<Array<TallyRow & { key: string }>>,
     ]);
-    const out: AlertTallies = { byTier: [], byAction: [], byPlaybookAction: playbook.map((r) => groupOf(r.key, r)), open: 0, acknowledged: 0 };
+    const out: AlertTallies = {
+      byTier: [],
+      byAction: [],
+      byPlaybookAction: playbook.map((r) => groupOf(r.key, r)),
+      open: 0,
+      acknowledged: 0,
+    };
     for (const r of groups) {
       if (r.tier !== null) {
         out.byTier.push(groupOf(r.tier, r));
@@ -122,7 +128,10 @@ export function summarizeAlerts(t: AlertTallies, churnRate: number | null): Aler
     const map = (groups: GroupTally[]) =>
       Object.fromEntries(groups.filter((g) => g[slice].alerts > 0).map((g) => [g.key, toCounts(g[slice], churnRate)]));
     const sum = (k: keyof OutcomeTally) => t.byTier.reduce((s, g) => s + g[slice][k], 0);
-    const overall = toCounts({ alerts: sum('alerts'), retained: sum('retained'), churned: sum('churned'), falseAlarm: sum('falseAlarm') }, churnRate);
+    const overall = toCounts(
+      { alerts: sum('alerts'), retained: sum('retained'), churned: sum('churned'), falseAlarm: sum('falseAlarm') },
+      churnRate,
+    );
     return { overall, byTier: map(t.byTier), byAction: map(t.byAction), byPlaybookAction: map(t.byPlaybookAction) };
   };
   return { ...breakdown('all'), open: t.open, acknowledged: t.acknowledged, raisedInPeriod: breakdown('period') };

@@ -66,7 +66,13 @@ export class ChunkScorer {
     // failures (the same text, so the same prepared statement, for any range).
     const statement = (fromId: number, toId: number) =>
       scoreStatement({
-        run: { id: run.id, asOf: run.asOf, modelId: run.modelId as number, challengerModelId: run.challengerModelId, backfill: run.backfill },
+        run: {
+          id: run.id,
+          asOf: run.asOf,
+          modelId: run.modelId as number,
+          challengerModelId: run.challengerModelId,
+          backfill: run.backfill,
+        },
         scope: {
           fromId,
           toId,
@@ -93,9 +99,15 @@ export class ChunkScorer {
       const { candidates, distribution } = readScoreResult(rows);
       const alertRun = { id: run.id, asOf: run.asOf, stale: run.stale, valueBands: run.valueBands };
       // A backfill only writes history: it never raises, changes or emails an alert.
-      const raised = run.backfill ? 0 : await this.alerts.applyChunk(client, alertRun, await this.alertCandidates(client, run.id, run.modelId as number, candidates));
+      const raised = run.backfill
+        ? 0
+        : await this.alerts.applyChunk(client, alertRun, await this.alertCandidates(client, run.id, run.modelId as number, candidates));
       await this.failures.record(client, run.id, chunk.chunkNo, failures);
-      return { closedRun: await this.completeChunk(client, run, chunk, distribution, raised), scored: distribution.count, failed: failures.length };
+      return {
+        closedRun: await this.completeChunk(client, run, chunk, distribution, raised),
+        scored: distribution.count,
+        failed: failures.length,
+      };
     });
     if (!outcome) return 'skipped';
     const { closedRun, scored, failed } = outcome;
@@ -117,7 +129,13 @@ export class ChunkScorer {
       return (await client.query<unknown[]>({ name: s.name, text: s.text, values: s.values, rowMode: 'array' })).rows;
     };
     try {
-      const result = await scoreIsolatingFailures(client, chunk.fromId, chunk.toId, runRange, this.config.scoring.maxFailedCustomersPerChunk);
+      const result = await scoreIsolatingFailures(
+        client,
+        chunk.fromId,
+        chunk.toId,
+        runRange,
+        this.config.scoring.maxFailedCustomersPerChunk,
+      );
       if (result.failures.length > 0) {
         this.logger.warn(
           `Run ${run.id} chunk ${chunk.chunkNo}: skipped ${result.failures.length} customer(s) whose scoring failed ` +
@@ -175,11 +193,24 @@ export class ChunkScorer {
   }
 
   /** Marks the chunk done and counts it on its run; the last chunk closes the run (true). */
-  private async completeChunk(client: PoolClient, run: RunRecord, chunk: ChunkRecord, distribution: ChunkDistribution, alertsRaised: number): Promise<boolean> {
+  private async completeChunk(
+    client: PoolClient,
+    run: RunRecord,
+    chunk: ChunkRecord,
+    distribution: ChunkDistribution,
+    alertsRaised: number,
+  ): Promise<boolean> {
     await client.query(
       `UPDATE scoring_chunks SET status = 'done', customers_scored = $3, histogram = $4, probability_sum = $5, tier_counts = $6, finished_at = clock_timestamp()
         WHERE run_id = $1 AND chunk_no = $2`,
-      [run.id, chunk.chunkNo, distribution.count, distribution.histogram, distribution.probabilitySum, JSON.stringify(distribution.tierCounts)],
+      [
+        run.id,
+        chunk.chunkNo,
+        distribution.count,
+        distribution.histogram,
+        distribution.probabilitySum,
+        JSON.stringify(distribution.tierCounts),
+      ],
     );
     const counted = await client.query<{ chunks_done: number; chunks_total: number }>(
       `UPDATE scoring_runs SET chunks_done = chunks_done + 1, customers_scored = customers_scored + $2, alerts_raised = alerts_raised + $3

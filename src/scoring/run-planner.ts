@@ -115,7 +115,8 @@ export class RunPlanner {
   private async featureStatistics(run: RunRecord): Promise<RunFeatureStatistics | null> {
     const models = await Promise.all([run.modelId, run.challengerModelId].map((id) => (id === null ? null : this.registry.get(id))));
     const keys = new Set<string>();
-    for (const model of models) if (model?.spec && this.registry.usesRobustStatistics(model)) for (const f of model.spec.features) keys.add(f.key);
+    for (const model of models)
+      if (model?.spec && this.registry.usesRobustStatistics(model)) for (const f of model.spec.features) keys.add(f.key);
     if (keys.size === 0) return null;
     return this.statistics.compute(run.asOf, [...keys]);
   }

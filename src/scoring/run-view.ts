@@ -26,17 +26,24 @@ export interface RunView {
   /** As of an earlier time than the live runs: wrote score history only (no current scores, alerts or emails). */
   backfill: boolean;
   /** Its alerts held as an alert storm, or null. */
-  storm: { status: 'held' | 'released' | 'dismissed'; alerts: number; reason: string; at: string; resolvedAt: string | null; resolvedBy: string | null } | null;
+  storm: {
+    status: 'held' | 'released' | 'dismissed';
+    alerts: number;
+    reason: string;
+    at: string;
+    resolvedAt: string | null;
+    resolvedBy: string | null;
+  } | null;
   /** Customers the run skipped because scoring them failed with a data error; the rest were scored. */
   failedCustomers: { count: number; sample: Array<{ customerId: string; reason: string }> };
   error?: string;
 }
 
-const publicScope = (scope: RunScope): RunView['scope'] => (scope.kind === 'customers' ? { kind: 'customers', customerIds: scope.customerIds } : scope);
+const publicScope = (scope: RunScope): RunView['scope'] =>
+  scope.kind === 'customers' ? { kind: 'customers', customerIds: scope.customerIds } : scope;
 
 export function toRunView(run: RunRecord): RunView {
-  const progress =
-    run.status === 'succeeded' ? 1 : run.chunksTotal ? Math.round((run.chunksDone / run.chunksTotal) * 1000) / 1000 : 0;
+  const progress = run.status === 'succeeded' ? 1 : run.chunksTotal ? Math.round((run.chunksDone / run.chunksTotal) * 1000) / 1000 : 0;
   const view: RunView = {
     id: run.id,
     status: run.status,
@@ -69,7 +76,6 @@ export function toRunView(run: RunRecord): RunView {
   return view;
 }
 
-
 /** OpenAPI schema of RunView. */
 export const RUN_VIEW_SCHEMA = {
   type: 'object',
@@ -79,7 +85,11 @@ export const RUN_VIEW_SCHEMA = {
     scope: {
       type: 'object',
       description: '{kind: "all"} | {kind: "segment", segment} | {kind: "customers", customerIds}',
-      properties: { kind: { type: 'string', enum: ['all', 'segment', 'customers'] }, segment: { type: 'string' }, customerIds: { type: 'array', items: { type: 'string' } } },
+      properties: {
+        kind: { type: 'string', enum: ['all', 'segment', 'customers'] },
+        segment: { type: 'string' },
+        customerIds: { type: 'array', items: { type: 'string' } },
+      },
     },
     trigger: { type: 'string', enum: ['api', 'cron', 'cli'] },
     progress: { type: 'number', minimum: 0, maximum: 1, description: 'chunks done / chunks' },
@@ -90,7 +100,11 @@ export const RUN_VIEW_SCHEMA = {
     asOf: { ...dateTime, description: 'the instant the run scores as of: only signals at or before it count' },
     modelVersion: nullable({ type: 'integer' }),
     challengerModelVersion: nullable({ type: 'integer' }),
-    stale: { type: 'array', items: { type: 'string', enum: ['activity', 'complaints', 'spend'] }, description: 'signal kinds older than scoring.staleAfterHours' },
+    stale: {
+      type: 'array',
+      items: { type: 'string', enum: ['activity', 'complaints', 'spend'] },
+      description: 'signal kinds older than scoring.staleAfterHours',
+    },
     freshness: nullable({ type: 'object', additionalProperties: nullable(dateTime), description: 'newest signal time per kind' }),
     drift: nullable({ type: 'number', description: 'population stability index against the previous run of the same kind' }),
     distribution: nullable({
@@ -106,7 +120,11 @@ export const RUN_VIEW_SCHEMA = {
     createdAt: dateTime,
     startedAt: nullable(dateTime),
     finishedAt: nullable(dateTime),
-    backfill: { type: 'boolean', description: 'as of an earlier time than the live runs: wrote score history only (no current scores, alerts, emails or at-risk snapshot)' },
+    backfill: {
+      type: 'boolean',
+      description:
+        'as of an earlier time than the live runs: wrote score history only (no current scores, alerts, emails or at-risk snapshot)',
+    },
     storm: nullable({
       type: 'object',
       description: 'its alerts held as an alert storm (recorded, not emailed) until an admin releases or dismisses them',
@@ -134,5 +152,18 @@ export const RUN_VIEW_SCHEMA = {
     },
     error: { type: 'string' },
   },
-  required: ['id', 'status', 'scope', 'progress', 'customersScored', 'alertsRaised', 'asOf', 'stale', 'backfill', 'storm', 'failedCustomers', 'createdAt'],
+  required: [
+    'id',
+    'status',
+    'scope',
+    'progress',
+    'customersScored',
+    'alertsRaised',
+    'asOf',
+    'stale',
+    'backfill',
+    'storm',
+    'failedCustomers',
+    'createdAt',
+  ],
 };

@@ -62,7 +62,8 @@ export function scoreStatement(input: ScoreStatementInput): { name: string; text
   const runId = param(run.id, 'bigint');
   const asOf = param(run.asOf.toISOString(), 'timestamptz');
   const modelId = param(run.modelId, 'bigint');
-  const challenger = input.challenger && run.challengerModelId !== null ? { spec: input.challenger, id: param(run.challengerModelId, 'bigint') } : null;
+  const challenger =
+    input.challenger && run.challengerModelId !== null ? { spec: input.challenger, id: param(run.challengerModelId, 'bigint') } : null;
   // A model's means and stds as parameters: the default model takes them from each run's
   // book, and as literals every run would prepare (and keep) a statement of its own on
   // every connection. A float8 parameter sent as JavaScript's shortest decimal reads back
@@ -105,7 +106,10 @@ z AS (
     round((probability * value)::numeric, 4) AS value_at_risk,
     ${packedFeaturesSql()} AS features
   FROM t
-),${run.backfill ? '' : ` upserted AS (
+),${
+    run.backfill
+      ? ''
+      : ` upserted AS (
   INSERT INTO customer_scores (customer_id, run_id, model_id, as_of, probability, tier, tier_runs, tier_since, value_at_risk, features, scored_at)
   SELECT id, ${runId}, ${modelId}, ${asOf}, probability, tier, tier_runs, tier_since, value_at_risk, features, now() FROM scored
   ON CONFLICT (customer_id) DO UPDATE SET
@@ -116,7 +120,8 @@ z AS (
     features = excluded.features, scored_at = excluded.scored_at
   -- a later run has scored the customer already: its score stays current
   WHERE customer_scores.as_of <= excluded.as_of
-),`} historied AS (
+),`
+  } historied AS (
   INSERT INTO score_history (customer_id, run_id, role, model_id, probability, tier, scored_at)
   ${history.join('\n  UNION ALL ')}
 )

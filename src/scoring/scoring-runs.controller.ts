@@ -40,7 +40,8 @@ export class ScoringRunsController {
   @Roles('scheduler')
   @ApiOperation({
     summary: 'Queue a scoring run of everyone ({}), a segment or a list of customers (by externalId)',
-    description: 'Answers 202 with the queued run. While a full run is queued or running, another full-run trigger answers 409 with its id.',
+    description:
+      'Answers 202 with the queued run. While a full run is queued or running, another full-run trigger answers 409 with its id.',
   })
   @ApiBody({
     schema: {
@@ -54,7 +55,8 @@ export class ScoringRunsController {
             'Score as of this past instant (default now): reruns and backtests. 400 in the future or before the earliest signal. ' +
             'Earlier than the live runs (see `backfill`), the run is a backfill: score history only, no current scores, alerts or emails.',
         },
-        customerIds: { type: 'array', items: { type: 'string' }, maxItems: 10000 } },
+        customerIds: { type: 'array', items: { type: 'string' }, maxItems: 10000 },
+      },
     },
   })
   @ApiAcceptedResponse({ description: 'The queued run', schema: RUN_VIEW_SCHEMA })

@@ -6,10 +6,7 @@ import { FAILED_SAMPLE_SQL } from './scoring-failures';
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 
 /** What a run scores: everyone, one segment, or a list of customers. */
-export type RunScope =
-  | { kind: 'all' }
-  | { kind: 'segment'; segment: string }
-  | { kind: 'customers'; customerIds: string[]; ids: number[] };
+export type RunScope = { kind: 'all' } | { kind: 'segment'; segment: string } | { kind: 'customers'; customerIds: string[]; ids: number[] };
 
 export interface RunRecord {
   id: number;
@@ -89,7 +86,14 @@ const toRun = (r: any): RunRecord => ({
   error: r.error,
   backfill: r.backfill,
   storm: r.storm_status
-    ? { status: r.storm_status, alerts: r.storm_alerts, reason: r.storm_reason, at: r.storm_at, resolvedAt: r.storm_resolved_at, resolvedBy: r.storm_resolved_by }
+    ? {
+        status: r.storm_status,
+        alerts: r.storm_alerts,
+        reason: r.storm_reason,
+        at: r.storm_at,
+        resolvedAt: r.storm_resolved_at,
+        resolvedBy: r.storm_resolved_by,
+      }
     : null,
   customersFailed: r.customers_failed,
   failedSample: r.failed_sample ?? [],
@@ -119,7 +123,16 @@ export class ScoringRunsRepository {
     const rows = await this.dataSource.query(
       `INSERT INTO scoring_runs (status, scope, full_run, trigger, trigger_key, as_of, model_id, challenger_model_id, backfill)
        VALUES ('queued', $1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${RUN_COLUMNS}`,
-      [JSON.stringify(run.scope), run.scope.kind === 'all', run.trigger, run.triggerKey, run.asOf, run.modelId, run.challengerModelId, run.backfill],
+      [
+        JSON.stringify(run.scope),
+        run.scope.kind === 'all',
+        run.trigger,
+        run.triggerKey,
+        run.asOf,
+        run.modelId,
+        run.challengerModelId,
+        run.backfill,
+      ],
     );
     return toRun(rows[0]);
   }
@@ -163,7 +176,14 @@ export class ScoringRunsRepository {
     );
     const r = rows[0];
     return r
-      ? { runId: Number(r.run_id), chunkNo: r.chunk_no, fromId: Number(r.from_id), toId: Number(r.to_id), status: r.status, attempts: r.attempts }
+      ? {
+          runId: Number(r.run_id),
+          chunkNo: r.chunk_no,
+          fromId: Number(r.from_id),
+          toId: Number(r.to_id),
+          status: r.status,
+          attempts: r.attempts,
+        }
       : null;
   }
 

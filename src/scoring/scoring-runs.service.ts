@@ -70,7 +70,8 @@ export class ScoringRunsService implements OnModuleInit {
     } catch (err) {
       // A full run whose queue jobs were lost (Redis flushed or replaced) would block every
       // later full run; it is failed as abandoned and this trigger goes ahead.
-      if (!(isUniqueViolation(err, ONE_FULL_RUN) && (await this.failIfAbandoned()))) throw await this.explainConflict(err, options.triggerKey);
+      if (!(isUniqueViolation(err, ONE_FULL_RUN) && (await this.failIfAbandoned())))
+        throw await this.explainConflict(err, options.triggerKey);
       run = await insert().catch(async (again: unknown) => {
         throw await this.explainConflict(again, options.triggerKey);
       });
@@ -94,11 +95,11 @@ export class ScoringRunsService implements OnModuleInit {
    * by asOf), and it is read from an index rather than by scanning every signal table.
    */
   private async checkAsOf(asOf: Date): Promise<void> {
-    const invalid = (message: string) =>
-      new DomainError('validation_failed', `asOf ${message}`, { errors: [{ field: 'asOf', message }] });
+    const invalid = (message: string) => new DomainError('validation_failed', `asOf ${message}`, { errors: [{ field: 'asOf', message }] });
     if (Number.isNaN(asOf.getTime())) throw invalid('is not a valid instant');
     const skew = this.config.scoring.asOf.futureSkewSeconds;
-    if (asOf.getTime() > Date.now() + skew * 1000) throw invalid(`must not be in the future (more than ${skew} s ahead of the service's clock)`);
+    if (asOf.getTime() > Date.now() + skew * 1000)
+      throw invalid(`must not be in the future (more than ${skew} s ahead of the service's clock)`);
     const rows: Array<{ earliest: Date | null }> = await this.dataSource.query(`SELECT min(signup_at) AS earliest FROM customers`);
     const earliest = rows[0]?.earliest ?? null;
     if (earliest && asOf.getTime() < earliest.getTime()) {
@@ -136,7 +137,9 @@ export class ScoringRunsService implements OnModuleInit {
 
   /** Runs whose alerts are held as an alert storm, newest first (the dashboard's banner). */
   async heldStorms(): Promise<RunRecord[]> {
-    const rows: Array<{ id: string }> = await this.dataSource.query(`SELECT id FROM scoring_runs WHERE storm_status = 'held' ORDER BY id DESC LIMIT 20`);
+    const rows: Array<{ id: string }> = await this.dataSource.query(
+      `SELECT id FROM scoring_runs WHERE storm_status = 'held' ORDER BY id DESC LIMIT 20`,
+    );
     const runs = await Promise.all(rows.map((r) => this.runs.get(Number(r.id))));
     return runs.filter((r): r is RunRecord => r !== null);
   }

@@ -16,7 +16,16 @@ import { ScoreTableMaintenance } from './score-table-maintenance';
 @Module({
   imports: [FeaturesModule, ModelModule, ThresholdsModule, AlertsModule],
   controllers: [ScoringRunsController],
-  providers: [ScoringRunsRepository, ScoringRunsService, ScoringFailures, RunPlanner, ChunkScorer, RunFinalizer, ScoringScheduler, ScoreTableMaintenance],
+  providers: [
+    ScoringRunsRepository,
+    ScoringRunsService,
+    ScoringFailures,
+    RunPlanner,
+    ChunkScorer,
+    RunFinalizer,
+    ScoringScheduler,
+    ScoreTableMaintenance,
+  ],
   exports: [ScoringRunsService, ScoringRunsRepository, RunFinalizer],
 })
 export class ScoringModule {}

@@ -10,7 +10,14 @@ export const ACTIVITY: IngestKind = {
     customerRefField,
     { path: 'type', column: 'type', type: 'text', required: true, maxLength: 100, description: 'e.g. login, report_view' },
     { path: 'occurredAt', column: 'occurred_at', type: 'timestamp', required: true, notFuture: true },
-    { path: 'quantity', column: 'quantity', type: 'number', min: 0, max: MAX_ACTIVITY_QUANTITY, description: `Defaults to 1; at most ${MAX_ACTIVITY_QUANTITY}` },
+    {
+      path: 'quantity',
+      column: 'quantity',
+      type: 'number',
+      min: 0,
+      max: MAX_ACTIVITY_QUANTITY,
+      description: `Defaults to 1; at most ${MAX_ACTIVITY_QUANTITY}`,
+    },
   ],
   columnTypes: { external_id: ID_TYPE, customer_ext: ID_TYPE, type: 'text', occurred_at: 'timestamptz', quantity: 'double precision' },
   customerRefColumn: 'customer_ext',
@@ -20,5 +27,6 @@ export const ACTIVITY: IngestKind = {
   freshness: { kind: 'activity', column: 'occurred_at' },
   reportsUpdates: false,
   mergeSql: (stage) => insertSignalsSql(stage, 'activity_events', ['external_id', 'customer_id', 'type', 'occurred_at', 'quantity']),
-  newRowsSql: (stage) => insertSignalsSql(stage, 'activity_events', ['external_id', 'customer_id', 'type', 'occurred_at', 'quantity'], false),
+  newRowsSql: (stage) =>
+    insertSignalsSql(stage, 'activity_events', ['external_id', 'customer_id', 'type', 'occurred_at', 'quantity'], false),
 };

@@ -15,8 +15,14 @@ export const COMPLAINTS: IngestKind = {
     { path: 'satisfaction', column: 'satisfaction', type: 'integer', min: 1, max: 5, description: 'Post-resolution rating, 1..5' },
   ],
   columnTypes: {
-    external_id: ID_TYPE, customer_ext: ID_TYPE, opened_at: 'timestamptz', severity: 'text', category: 'text',
-    status: 'text', resolved_at: 'timestamptz', satisfaction: 'smallint',
+    external_id: ID_TYPE,
+    customer_ext: ID_TYPE,
+    opened_at: 'timestamptz',
+    severity: 'text',
+    category: 'text',
+    status: 'text',
+    resolved_at: 'timestamptz',
+    satisfaction: 'smallint',
   },
   customerRefColumn: 'customer_ext',
   refine(values, report) {

@@ -113,12 +113,16 @@ export class ThresholdsPreview {
                                                    'valueAtRisk', value_at_risk::text, 'kind', kind))
                    FROM (SELECT * FROM would ORDER BY value_at_risk DESC, customer_id LIMIT ${sample}) z) AS sample`;
     // One read-only statement under the preview's timeout, cancelled if the client leaves.
-    const rows: Array<{ tiers: Record<string, number> | null; customers: number; alerts: Record<string, number> | null; sample: PreviewAnswer['alerts']['sample'] | null }> =
-      await cancellableTransaction(
-        pgPool(this.dataSource),
-        { timeoutSeconds: this.config.database.statementTimeouts.preview, signal, readOnly: true },
-        async (client) => (await client.query(text, params)).rows,
-      );
+    const rows: Array<{
+      tiers: Record<string, number> | null;
+      customers: number;
+      alerts: Record<string, number> | null;
+      sample: PreviewAnswer['alerts']['sample'] | null;
+    }> = await cancellableTransaction(
+      pgPool(this.dataSource),
+      { timeoutSeconds: this.config.database.statementTimeouts.preview, signal, readOnly: true },
+      async (client) => (await client.query(text, params)).rows,
+    );
     const r = rows[0];
     const tiers: Record<string, number> = { none: 0 };
     for (const t of settings.tiers) tiers[t.name] = 0;

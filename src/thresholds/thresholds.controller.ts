@@ -13,7 +13,11 @@ import type { TierRule } from './tier-policy';
 
 const probability = z.number().min(0).max(1);
 const ruleSchema = z
-  .object({ confirmRuns: z.number().int().min(1), confirmDays: z.number().min(0).nullable().default(null), cooldownDays: z.number().min(0) })
+  .object({
+    confirmRuns: z.number().int().min(1),
+    confirmDays: z.number().min(0).nullable().default(null),
+    cooldownDays: z.number().min(0),
+  })
   .strict();
 
 /**
@@ -47,7 +51,9 @@ function checkSegments(body: PreviewBody, defaults: TierRule[]): void {
     const effective = tiers.map((t) => overrides[t.name] ?? t.minProbability);
     if (effective.some((p, i) => i > 0 && p >= (effective[i - 1] as number))) {
       const message = 'thresholds must still decrease from the highest tier down';
-      throw new DomainError('validation_failed', `Invalid request: segments.${segment}: ${message}`, { errors: [{ field: `segments.${segment}`, message }] });
+      throw new DomainError('validation_failed', `Invalid request: segments.${segment}: ${message}`, {
+        errors: [{ field: `segments.${segment}`, message }],
+      });
     }
   }
 }
@@ -78,14 +84,23 @@ export class ThresholdsController {
     schema: {
       type: 'object',
       properties: {
-        tiers: { type: 'array', maxItems: 10, description: 'at most thresholds.preview.maxTiers (default 10)', items: { type: 'object', properties: { name: { type: 'string' }, minProbability: { type: 'number' } } } },
+        tiers: {
+          type: 'array',
+          maxItems: 10,
+          description: 'at most thresholds.preview.maxTiers (default 10)',
+          items: { type: 'object', properties: { name: { type: 'string' }, minProbability: { type: 'number' } } },
+        },
         hysteresis: { type: 'number' },
         segments: { type: 'object', additionalProperties: { type: 'object', additionalProperties: { type: 'number' } } },
         rules: {
           type: 'object',
           additionalProperties: {
             type: 'object',
-            properties: { confirmRuns: { type: 'integer' }, confirmDays: { type: 'number', nullable: true }, cooldownDays: { type: 'number' } },
+            properties: {
+              confirmRuns: { type: 'integer' },
+              confirmDays: { type: 'number', nullable: true },
+              cooldownDays: { type: 'number' },
+            },
           },
         },
         sample: { type: 'integer', maximum: 200 },

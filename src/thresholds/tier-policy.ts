@@ -17,7 +17,12 @@ export function tierOf(probability: number, tiers: readonly TierRule[]): string 
  * held that tier (or a higher one) keeps it until the probability falls `margin` below
  * it, so a score hovering at a threshold does not flap between tiers from run to run.
  */
-export function tierWithHysteresis(probability: number, previousTier: string | null, tiers: readonly TierRule[], margin: number): string | null {
+export function tierWithHysteresis(
+  probability: number,
+  previousTier: string | null,
+  tiers: readonly TierRule[],
+  margin: number,
+): string | null {
   const held = previousTier === null ? -1 : tiers.findIndex((t) => t.name === previousTier);
   for (let i = 0; i < tiers.length; i++) {
     const tier = tiers[i] as TierRule;
@@ -82,12 +87,15 @@ export class TierPolicy {
       const tier = tiers[i] as TierRule;
       const overrides = [...this.bySegment].filter(([, rules]) => (rules[i] as TierRule).minProbability !== tier.minProbability);
       if (overrides.length === 0) return float8Literal(tier.minProbability);
-      const cases = overrides.map(([segment, rules]) => `WHEN ${textLiteral(segment)} THEN ${float8Literal((rules[i] as TierRule).minProbability)}`);
+      const cases = overrides.map(
+        ([segment, rules]) => `WHEN ${textLiteral(segment)} THEN ${float8Literal((rules[i] as TierRule).minProbability)}`,
+      );
       return `(CASE ${segment} ${cases.join(' ')} ELSE ${float8Literal(tier.minProbability)} END)`;
     };
     const margin = float8Literal(this.settings.hysteresis);
     const branches = tiers.map(
-      (t, i) => `WHEN ${probability} >= (CASE WHEN ${held} BETWEEN 0 AND ${i} THEN ${minimum(i)} - ${margin} ELSE ${minimum(i)} END) THEN ${textLiteral(t.name)}`,
+      (t, i) =>
+        `WHEN ${probability} >= (CASE WHEN ${held} BETWEEN 0 AND ${i} THEN ${minimum(i)} - ${margin} ELSE ${minimum(i)} END) THEN ${textLiteral(t.name)}`,
     );
     return `(CASE ${branches.join(' ')} END)`;
   }

@@ -92,7 +92,9 @@ describe('Content-Security-Policy in a real browser', () => {
   it('the strict policy really blocks what the relaxed pages are allowed', async () => {
     const { page, problems } = await watchedPage();
     await page.goto(`${base}/health`);
-    await page.evaluate(`{ const style = document.createElement('style'); style.textContent = 'body { color: red }'; document.head.appendChild(style); }`);
+    await page.evaluate(
+      `{ const style = document.createElement('style'); style.textContent = 'body { color: red }'; document.head.appendChild(style); }`,
+    );
     await page.waitForTimeout(100);
     expect((await problems()).some((p) => p.includes('style-src'))).toBe(true);
   });

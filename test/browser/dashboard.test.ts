@@ -5,7 +5,19 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeysService } from '../../src/auth/api-keys.service';
 import { QueueName } from '../../src/jobs/job-catalogue';
 import { JobQueue } from '../../src/jobs/job-queue.service';
-import { browserStorage, DESKTOP, focusedId, focusedTag, launchBrowser, newContext, pageWidths, PHONE, screenshot, watchedPage, WatchedPage } from '../support/browser';
+import {
+  browserStorage,
+  DESKTOP,
+  focusedId,
+  focusedTag,
+  launchBrowser,
+  newContext,
+  pageWidths,
+  PHONE,
+  screenshot,
+  watchedPage,
+  WatchedPage,
+} from '../support/browser';
 import { runScoring } from '../support/scoring';
 import { until } from '../support/wait';
 import { DashboardBook, startDashboardBook, waitForSnapshot } from './dashboard-book';
@@ -180,7 +192,9 @@ describe('the web dashboard in a real browser', () => {
     await expect.poll(() => rows(w.page).count()).toBeGreaterThan(0);
     const [download] = await Promise.all([w.page.waitForEvent('download'), w.page.getByRole('button', { name: 'Download CSV' }).click()]);
     expect(download.suggestedFilename()).toMatch(/\.csv$/);
-    const lines = readFileSync(await download.path(), 'utf8').trim().split(/\r?\n/);
+    const lines = readFileSync(await download.path(), 'utf8')
+      .trim()
+      .split(/\r?\n/);
     expect(lines[0]).toBe(CSV_HEADER);
     const expected = (await api('/v1/at-risk?tier=critical,high&limit=500')).body.items;
     expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(expected.map((i: any) => i.customerId));
@@ -212,7 +226,8 @@ describe('the web dashboard in a real browser', () => {
     const weekly = w.page.locator('svg.weekly');
     expect(await weekly.count()).toBe(3);
     expect(await weekly.first().locator('rect.bar').count()).toBe(page.signals.weeks.length);
-    for (const driver of page.score.drivers) await expect.poll(() => w.page.getByText(driver.text, { exact: true }).count()).toBeGreaterThan(0);
+    for (const driver of page.score.drivers)
+      await expect.poll(() => w.page.getByText(driver.text, { exact: true }).count()).toBeGreaterThan(0);
   });
 
   it('acknowledges an alert in the alerts view, and the API agrees', async () => {
@@ -278,7 +293,9 @@ describe('the web dashboard in a real browser', () => {
       const w = await signedIn(book.t.keys.admin, '#/runs');
       w.expect(/status of 409/);
       await w.page.getByRole('button', { name: 'Start the run' }).click();
-      await expect.poll(() => w.page.locator('form.trigger [role=alert]').textContent()).toBe(`Run ${first.body.id} is already queued; its progress is shown below.`);
+      await expect
+        .poll(() => w.page.locator('form.trigger [role=alert]').textContent())
+        .toBe(`Run ${first.body.id} is already queued; its progress is shown below.`);
       const followed = w.page.locator('#followed-run');
       expect(await followed.locator('h2').textContent()).toBe(`Run ${first.body.id}`);
       await scoring.resume();
@@ -302,10 +319,15 @@ describe('the web dashboard in a real browser', () => {
       await waitForSnapshot(book.t, run.id);
       book.lastRunId = run.id;
     }
-    await until('the first snapshot to be dropped', async () => (await api(`/v1/at-risk?limit=3&cursor=${encodeURIComponent(nextCursor)}`)).status === 410);
+    await until(
+      'the first snapshot to be dropped',
+      async () => (await api(`/v1/at-risk?limit=3&cursor=${encodeURIComponent(nextCursor)}`)).status === 410,
+    );
     w.expect(/status of 410/);
     await w.page.getByRole('button', { name: 'Next' }).click();
-    await expect.poll(() => w.page.locator('#list-notice').textContent()).toBe('The list was rebuilt from a newer scoring run, so it starts again at the first page.');
+    await expect
+      .poll(() => w.page.locator('#list-notice').textContent())
+      .toBe('The list was rebuilt from a newer scoring run, so it starts again at the first page.');
     await expect.poll(() => w.page.locator('#status').textContent()).toContain('starts again at the first page');
     expect(await w.page.locator('.page-info').textContent()).toMatch(/^Page 1/);
     expect(await w.page.locator('#snapshot').textContent()).toContain(`Scores of run ${book.lastRunId} as of`);
@@ -320,7 +342,11 @@ describe('the web dashboard in a real browser', () => {
     await expect.poll(() => rows(w.page).count()).toBe(own.length);
     expect(new Set(await rows(w.page).locator('.manager-email').allTextContents())).toEqual(new Set([book.manager.email]));
     expect(await w.page.locator('input[name=manager]').count()).toBe(0);
-    expect(await w.page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual(['At risk', 'Alerts', 'Summary']);
+    expect(await w.page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual([
+      'At risk',
+      'Alerts',
+      'Summary',
+    ]);
   });
 
   it('adapts to the role: runs only for a scheduler, no run trigger for a lead, the queues for an admin', async () => {

@@ -17,9 +17,7 @@ import { TestApp, startPeer, startTestApp } from '../support/test-app';
 import { sleep, until } from '../support/wait';
 import { WorkerProcesses } from '../support/workers';
 
-
-
-const countBy = <T,>(items: T[], key: (x: T) => string) => {
+const countBy = <T>(items: T[], key: (x: T) => string) => {
   const out = new Map<string, number>();
   for (const x of items) out.set(key(x), (out.get(key(x)) ?? 0) + 1);
   return out;
@@ -74,7 +72,11 @@ describe('email delivery when parts fail', () => {
     expect(d.last_error).toMatch(/mailbox unavailable/);
     const listed = await request(t.http).get('/v1/alerts?delivery=failed').set('Authorization', `Bearer ${t.keys.lead}`);
     expect(listed.body.items.map((a: { customerId: string }) => a.customerId)).toEqual(['refused']);
-    expect(listed.body.items[0].deliveries[0]).toMatchObject({ status: 'failed', attempts: 3, lastError: expect.stringMatching(/mailbox/) });
+    expect(listed.body.items[0].deliveries[0]).toMatchObject({
+      status: 'failed',
+      attempts: 3,
+      lastError: expect.stringMatching(/mailbox/),
+    });
     await sleep(500); // the dispatcher does not pick a failed email up again
     expect((await deliveryOf('refused')).attempts).toBe(3);
     smtp.onMessage = null;
@@ -103,7 +105,8 @@ describe('email delivery when parts fail', () => {
   });
 
   it('a recipient refused while the others take the email: sent once, and the refused address is shown with it', async () => {
-    smtp.refuseRecipient = (address) => (address === 'moved@example.com' ? `5.1.1 <${address}>: Recipient address rejected: User unknown` : null);
+    smtp.refuseRecipient = (address) =>
+      address === 'moved@example.com' ? `5.1.1 <${address}>: Recipient address rejected: User unknown` : null;
     const before = smtp.received.length;
     try {
       await critical(['half-delivered'], 'moved@example.com');
@@ -149,7 +152,11 @@ describe('email delivery when parts fail', () => {
     const peer = await startPeer(t, { SMTP_URL: smtp.url }, config);
     peers.push(peer);
     // both processes' timers run too; these passes race them on purpose
-    await Promise.all([t.app.get(OutboxDispatcher).dispatch(), peer.get(OutboxDispatcher).dispatch(), peer.get(OutboxDispatcher).dispatch()]);
+    await Promise.all([
+      t.app.get(OutboxDispatcher).dispatch(),
+      peer.get(OutboxDispatcher).dispatch(),
+      peer.get(OutboxDispatcher).dispatch(),
+    ]);
     await queue.resume();
     await smtp.waitFor(before + 10);
     await peer.close(); // drains its in-flight sends and stops
@@ -184,7 +191,9 @@ describe('a mail server that is down', () => {
     await book.run(1);
     await until('a failed try', async () => (await t.sql(`SELECT 1 FROM alert_deliveries WHERE last_error IS NOT NULL`)).length > 0);
     await sleep(2000); // several retry rounds (outageRetrySeconds 0.5 in config/test.yaml)
-    const [down] = await t.sql<{ status: string; attempts: number; last_error: string }>(`SELECT status, attempts, last_error FROM alert_deliveries`);
+    const [down] = await t.sql<{ status: string; attempts: number; last_error: string }>(
+      `SELECT status, attempts, last_error FROM alert_deliveries`,
+    );
     expect(down!.status).not.toBe('failed');
     expect(down!.attempts).toBeLessThanOrEqual(1); // 1 only while a try is in flight
     expect(down!.last_error).toMatch(/mail server unavailable/);

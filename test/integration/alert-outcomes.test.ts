@@ -11,7 +11,10 @@ describe('alert outcomes: the feedback loop', () => {
   const ids = new Map<string, number>();
   const auth = (role: keyof TestApp['keys']) => ({ Authorization: `Bearer ${t.keys[role]}` });
   const outcome = (customer: string, body: Record<string, unknown>, role: keyof TestApp['keys'] = 'lead') =>
-    request(t.http).post(`/v1/alerts/${ids.get(customer)}/outcome`).set(auth(role)).send(body);
+    request(t.http)
+      .post(`/v1/alerts/${ids.get(customer)}/outcome`)
+      .set(auth(role))
+      .send(body);
 
   beforeAll(async () => {
     t = await startTestApp({}, ALERT_TEST_CONFIG);
@@ -24,7 +27,9 @@ describe('alert outcomes: the feedback loop', () => {
       { id: 'pending', manager: 'am2@example.com', p: 0.9 },
     ]);
     await book.run(1);
-    const rows = await t.sql<{ id: string; external_id: string }>(`SELECT a.id, c.external_id FROM alerts a JOIN customers c ON c.id = a.customer_id`);
+    const rows = await t.sql<{ id: string; external_id: string }>(
+      `SELECT a.id, c.external_id FROM alerts a JOIN customers c ON c.id = a.customer_id`,
+    );
     for (const r of rows) ids.set(r.external_id, Number(r.id));
   });
   afterAll(() => t?.close());

@@ -11,7 +11,6 @@ import { driverGroups } from '../../src/playbooks/driver-groups';
 import { allocateBudget, rankActions, SuggestedAction } from '../../src/playbooks/playbook';
 import { ValueBands, valueSegmentOf } from '../../src/playbooks/value-segments';
 
-
 /** A customer as POST /v1/customers takes it, read back from the database. */
 async function customerRowOf(t: TestApp, externalId: string): Promise<Record<string, unknown>> {
   const [c] = await t.sql<Record<string, any>>(`SELECT * FROM customers WHERE external_id = $1`, [externalId]);
@@ -52,8 +51,12 @@ const immediateCount = async (t: TestApp, customer: string) =>
     )
   )[0]!.n;
 const tierOf = async (t: TestApp, customer: string) =>
-  (await t.sql<{ tier: string | null }>(`SELECT s.tier FROM customer_scores s JOIN customers c ON c.id = s.customer_id WHERE c.external_id = $1`, [customer]))[0]!
-    .tier;
+  (
+    await t.sql<{ tier: string | null }>(
+      `SELECT s.tier FROM customer_scores s JOIN customers c ON c.id = s.customer_id WHERE c.external_id = $1`,
+      [customer],
+    )
+  )[0]!.tier;
 
 describe('alert rules against alert fatigue', () => {
   let t: TestApp;
@@ -169,10 +172,17 @@ describe('alert rules against alert fatigue', () => {
     const bad = await request(t.http)
       .post('/v1/thresholds/preview')
       .set('Authorization', `Bearer ${t.keys.lead}`)
-      .send({ tiers: [{ name: 'critical', minProbability: 0.5 }, { name: 'high', minProbability: 0.7 }] });
+      .send({
+        tiers: [
+          { name: 'critical', minProbability: 0.5 },
+          { name: 'high', minProbability: 0.7 },
+        ],
+      });
     expect(bad.status).toBe(400);
     expect(bad.body.message).toMatch(/decreasing/);
-    expect((await request(t.http).post('/v1/thresholds/preview').set('Authorization', `Bearer ${t.keys.manager}`).send({})).status).toBe(403);
+    expect((await request(t.http).post('/v1/thresholds/preview').set('Authorization', `Bearer ${t.keys.manager}`).send({})).status).toBe(
+      403,
+    );
   });
 });
 
@@ -253,8 +263,13 @@ describe('daily caps, the retention budget and stale runs', () => {
 
   it('the retention budget limits costly actions, highest expected saving first', async () => {
     const rows = await t.sql<{
-      external_id: string; probability: number; monthly_revenue: string; tier: string; drivers: Array<{ key: string }>;
-      actions: SuggestedAction[]; value_bands: ValueBands;
+      external_id: string;
+      probability: number;
+      monthly_revenue: string;
+      tier: string;
+      drivers: Array<{ key: string }>;
+      actions: SuggestedAction[];
+      value_bands: ValueBands;
     }>(
       `SELECT c.external_id, a.probability, c.monthly_revenue, a.tier, a.drivers, a.actions, r.value_bands
          FROM alerts a JOIN customers c ON c.id = a.customer_id JOIN scoring_runs r ON r.id = a.run_id ORDER BY a.id`,
@@ -324,7 +339,9 @@ describe('escalation of unacknowledged critical alerts', () => {
     const mails = await smtp.waitFor(4, 30_000);
     await sleep(1000); // nothing more is coming
     expect(smtp.received).toHaveLength(4);
-    const byRecipient = mails.map((m) => `${m.to.join(',')}: ${/ESCALATION \d|CRITICAL/.exec(m.subject)?.[0]} ${/Customer \w+/.exec(m.subject)?.[0]}`).sort();
+    const byRecipient = mails
+      .map((m) => `${m.to.join(',')}: ${/ESCALATION \d|CRITICAL/.exec(m.subject)?.[0]} ${/Customer \w+/.exec(m.subject)?.[0]}`)
+      .sort();
     expect(byRecipient).toEqual([
       'am1@example.com: CRITICAL Customer ignored',
       'am2@example.com: CRITICAL Customer handled',

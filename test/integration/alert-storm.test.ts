@@ -22,7 +22,10 @@ describe('alert-storm guard', () => {
   beforeAll(async () => {
     smtp = await startSmtp();
     // A generous daily cap: every immediate alert has its outbox row, whatever the day's count.
-    t = await startTestApp({ SMTP_URL: smtp.url }, { ...ALERT_TEST_CONFIG, alerts: { ...ALERT_TEST_CONFIG.alerts, perRecipientDailyCap: 1000 } });
+    t = await startTestApp(
+      { SMTP_URL: smtp.url },
+      { ...ALERT_TEST_CONFIG, alerts: { ...ALERT_TEST_CONFIG.alerts, perRecipientDailyCap: 1000 } },
+    );
     book = new AlertBook(t);
   });
   afterAll(async () => {
@@ -71,7 +74,8 @@ describe('alert-storm guard', () => {
     const alerts = await request(t.http).get('/v1/alerts?status=open&limit=500').set(as('lead'));
     const storm = alerts.body.items.filter((a: { runId: number }) => a.runId === stormRun.id);
     expect(storm).toHaveLength(59);
-    for (const a of storm) expect(a).toMatchObject({ held: true, heldReason: expect.stringContaining(`alert storm of run ${stormRun.id}`) });
+    for (const a of storm)
+      expect(a).toMatchObject({ held: true, heldReason: expect.stringContaining(`alert storm of run ${stormRun.id}`) });
     const outbox = await t.sql<{ status: string; n: number }>(
       `SELECT d.status, count(*)::int AS n FROM alert_deliveries d JOIN alerts a ON a.id = d.alert_id WHERE a.run_id = $1 GROUP BY 1`,
       [stormRun.id],
@@ -98,7 +102,9 @@ describe('alert-storm guard', () => {
     expect(run).toMatchObject({ status: 'succeeded', alertsRaised: 0, storm: null });
     await sleep(800);
     expect(alertMails()).toHaveLength(1);
-    const held = await t.sql<{ n: number }>(`SELECT count(*)::int AS n FROM alerts WHERE held_for_run_id = $1 AND status = 'open'`, [stormRun.id]);
+    const held = await t.sql<{ n: number }>(`SELECT count(*)::int AS n FROM alerts WHERE held_for_run_id = $1 AND status = 'open'`, [
+      stormRun.id,
+    ]);
     expect(held[0]?.n).toBe(59);
   });
 
@@ -141,7 +147,10 @@ describe('alert-storm guard', () => {
     expect(dismissed.body.storm).toMatchObject({ status: 'dismissed' });
     await sleep(1500);
     expect(smtp.received.length).toBe(before + 1);
-    const alerts = await t.sql<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM alerts WHERE run_id = $1 GROUP BY 1`, [run.id]);
+    const alerts = await t.sql<{ status: string; n: number }>(
+      `SELECT status, count(*)::int AS n FROM alerts WHERE run_id = $1 GROUP BY 1`,
+      [run.id],
+    );
     expect(alerts).toEqual([{ status: 'closed', n: 60 }]);
     const outbox = await t.sql<{ status: string; n: number }>(
       `SELECT d.status, count(*)::int AS n FROM alert_deliveries d JOIN alerts a ON a.id = d.alert_id WHERE a.run_id = $1 GROUP BY 1`,

@@ -6,7 +6,6 @@ import { startSmtp, TestSmtp } from '../support/smtp';
 import { TestApp, startTestApp } from '../support/test-app';
 import { sleep, until } from '../support/wait';
 
-
 describe('alert emails through the outbox, the queue and a real SMTP server', () => {
   let t: TestApp;
   let smtp: TestSmtp;
@@ -18,7 +17,17 @@ describe('alert emails through the outbox, the queue and a real SMTP server', ()
     smtp = await startSmtp();
     t = await startTestApp(
       { SMTP_URL: smtp.url, CHURNWATCH_PUBLIC_URL: 'https://churnwatch.example.com' },
-      { ...ALERT_TEST_CONFIG, alerts: { ...ALERT_TEST_CONFIG.alerts, rules: { critical: { confirmRuns: 1, confirmDays: null, cooldownDays: 7 }, high: { confirmRuns: 1, confirmDays: null, cooldownDays: 14 }, watch: { confirmRuns: 1, confirmDays: null, cooldownDays: 30 } } } },
+      {
+        ...ALERT_TEST_CONFIG,
+        alerts: {
+          ...ALERT_TEST_CONFIG.alerts,
+          rules: {
+            critical: { confirmRuns: 1, confirmDays: null, cooldownDays: 7 },
+            high: { confirmRuns: 1, confirmDays: null, cooldownDays: 14 },
+            watch: { confirmRuns: 1, confirmDays: null, cooldownDays: 30 },
+          },
+        },
+      },
     );
     book = new AlertBook(t);
     await book.add([
@@ -126,7 +135,10 @@ describe('alert emails through the outbox, the queue and a real SMTP server', ()
     expect(refused.status).toBe(400);
     expect(refused.text).toMatch(/not valid/i);
     const [other] = await t.sql<{ id: string }>(`SELECT id FROM alerts WHERE id <> $1 ORDER BY id LIMIT 1`, [criticalAlertId]);
-    const expired = (await links.url(Number(other!.id), new Date(Date.now() - 1000 * 3_600_000))).replace('https://churnwatch.example.com', '');
+    const expired = (await links.url(Number(other!.id), new Date(Date.now() - 1000 * 3_600_000))).replace(
+      'https://churnwatch.example.com',
+      '',
+    );
     const late = await request(t.http).post(expired);
     expect(late.status).toBe(410);
     expect(late.text).toMatch(/expired/i);
@@ -138,7 +150,9 @@ describe('alert emails through the outbox, the queue and a real SMTP server', ()
     const mine = await request(t.http).get('/v1/alerts').set(auth('manager'));
     expect(mine.status).toBe(200);
     expect(mine.body.items.map((a: { customerId: string }) => a.customerId)).toEqual(['acme']);
-    const other = (await t.sql<{ id: string }>(`SELECT a.id FROM alerts a JOIN customers c ON c.id = a.customer_id WHERE c.external_id = 'globex'`))[0]!;
+    const other = (
+      await t.sql<{ id: string }>(`SELECT a.id FROM alerts a JOIN customers c ON c.id = a.customer_id WHERE c.external_id = 'globex'`)
+    )[0]!;
     expect((await request(t.http).get(`/v1/alerts/${other.id}`).set(auth('manager'))).status).toBe(404);
     expect((await request(t.http).post(`/v1/alerts/${other.id}/acknowledge`).set(auth('manager'))).status).toBe(404);
 

@@ -103,16 +103,23 @@ describe('at-risk list: filters, sorts, cursors, CSV and manager scoping', () =>
   }
 
   beforeAll(async () => {
-    t = await startTestApp({}, {
-      model: MODEL,
-      scoring: { staleAfterHours: { activity: 1e7, complaints: 1e7, spend: 1e7 } },
-      alerts: { escalation: [] },
-      reporting: { atRisk: { keepSnapshots: 2, checkIntervalSeconds: 1 } },
-    });
+    t = await startTestApp(
+      {},
+      {
+        model: MODEL,
+        scoring: { staleAfterHours: { activity: 1e7, complaints: 1e7, spend: 1e7 } },
+        alerts: { escalation: [] },
+        reporting: { atRisk: { keepSnapshots: 2, checkIntervalSeconds: 1 } },
+      },
+    );
     await post('/v1/customers', customers(BOOK));
     const opened = new Date(Date.now() - 130 * 86_400_000).toISOString();
-    await post('/v1/signals/complaints', BOOK.filter((c) => c.complaints > 0).map((c) => complaintRow(c.id, { openedAt: opened, status: 'open' })));
-    for (const r of await t.sql<{ external_id: string; id: string }>(`SELECT external_id, id FROM customers`)) ids.set(r.external_id, Number(r.id));
+    await post(
+      '/v1/signals/complaints',
+      BOOK.filter((c) => c.complaints > 0).map((c) => complaintRow(c.id, { openedAt: opened, status: 'open' })),
+    );
+    for (const r of await t.sql<{ external_id: string; id: string }>(`SELECT external_id, id FROM customers`))
+      ids.set(r.external_id, Number(r.id));
   });
   afterAll(() => t?.close());
 
@@ -142,16 +149,28 @@ describe('at-risk list: filters, sorts, cursors, CSV and manager scoping', () =>
       expect(item.probability).toBeCloseTo(c.probability, 12);
       expect(item.tier).toBe(tierOf(c.probability));
       expect(Number(item.valueAtRisk)).toBeCloseTo(valueAtRisk(c), 3);
-      expect(item).toMatchObject({ segment: c.segment, accountManager: { email: c.manager }, previousProbability: null, change: null, runId: run1.id, currency: 'USD' });
+      expect(item).toMatchObject({
+        segment: c.segment,
+        accountManager: { email: c.manager },
+        previousProbability: null,
+        change: null,
+        runId: run1.id,
+        currency: 'USD',
+      });
       // The open complaint is the only thing raising the risk, so it is the only driver.
       expect(item.drivers.map((d: { key: string }) => d.key)).toEqual(c.complaints > 0 ? ['complaints_open'] : []);
     }
     // Critical customers are alerted at once; their list rows carry the alert and its ranked actions.
-    const [alerted] = await t.sql<{ id: string; actions: Array<{ key: string; text: string }>; action_keys: string[]; actions_text: string }>(
-      `SELECT id, actions, action_keys, actions_text FROM alerts WHERE customer_id = $1`,
-      [ids.get('c1')],
-    );
-    expect(byId.get('c1')).toMatchObject({ alert: { id: Number(alerted!.id), status: 'open', tier: 'critical' }, actions: alerted!.actions });
+    const [alerted] = await t.sql<{
+      id: string;
+      actions: Array<{ key: string; text: string }>;
+      action_keys: string[];
+      actions_text: string;
+    }>(`SELECT id, actions, action_keys, actions_text FROM alerts WHERE customer_id = $1`, [ids.get('c1')]);
+    expect(byId.get('c1')).toMatchObject({
+      alert: { id: Number(alerted!.id), status: 'open', tier: 'critical' },
+      actions: alerted!.actions,
+    });
     // What exports and metrics read instead of the json, written with the alert.
     expect(alerted!.action_keys).toEqual(alerted!.actions.map((a) => a.key));
     expect(alerted!.actions_text).toBe(alerted!.actions.map((a) => a.text).join(' | '));
@@ -163,7 +182,9 @@ describe('at-risk list: filters, sorts, cursors, CSV and manager scoping', () =>
     const ids = async (query: string) => (await walk(query)).map((i) => i.customerId);
     expect(await ids('tier=critical')).toEqual(want.filter((c) => tierOf(c.probability) === 'critical').map((c) => c.id));
     // Several tiers are merged from one index range each; pages of 2 cross from one tier into the next.
-    expect(await ids('tier=high,watch&limit=2')).toEqual(want.filter((c) => ['high', 'watch'].includes(tierOf(c.probability)!)).map((c) => c.id));
+    expect(await ids('tier=high,watch&limit=2')).toEqual(
+      want.filter((c) => ['high', 'watch'].includes(tierOf(c.probability)!)).map((c) => c.id),
+    );
     expect(await ids('tier=watch,critical&sort=valueAtRisk&limit=3')).toEqual(
       want
         .filter((c) => ['critical', 'watch'].includes(tierOf(c.probability)!))
@@ -225,16 +246,30 @@ describe('at-risk list: filters, sorts, cursors, CSV and manager scoping', () =>
   });
 
   it('a manager key sees only its own customers, whatever it asks for', async () => {
-    const mine = expected(BOOK).filter((c) => c.manager === AM1).map((c) => c.id);
+    const mine = expected(BOOK)
+      .filter((c) => c.manager === AM1)
+      .map((c) => c.id);
     expect((await walk('limit=3', 'manager')).map((i) => i.customerId)).toEqual(mine);
     // Even the snapshot's counts are the manager's own, never the whole book's.
     const counts = (await get('/v1/at-risk?limit=1', 'manager')).body.snapshot;
-    const tiersOfMine = expected(BOOK).filter((c) => c.manager === AM1).map((c) => tierOf(c.probability));
+    const tiersOfMine = expected(BOOK)
+      .filter((c) => c.manager === AM1)
+      .map((c) => tierOf(c.probability));
     expect(counts.customers).toBe(mine.length);
-    expect(counts.byTier).toEqual({ critical: tiersOfMine.filter((t) => t === 'critical').length, high: tiersOfMine.filter((t) => t === 'high').length, watch: tiersOfMine.filter((t) => t === 'watch').length });
+    expect(counts.byTier).toEqual({
+      critical: tiersOfMine.filter((t) => t === 'critical').length,
+      high: tiersOfMine.filter((t) => t === 'high').length,
+      watch: tiersOfMine.filter((t) => t === 'watch').length,
+    });
     expect(await walk(`manager=${AM2}`, 'manager')).toEqual([]);
     const csv = await get('/v1/at-risk.csv', 'manager');
-    expect(csv.text.trim().split('\n').slice(1).map((l) => l.split(',')[0])).toEqual(mine);
+    expect(
+      csv.text
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(',')[0]),
+    ).toEqual(mine);
     expect((await get('/v1/at-risk', 'ingest')).status).toBe(403);
     expect((await get('/v1/at-risk', 'scheduler')).status).toBe(403);
     expect((await request(t.http).get('/v1/at-risk')).status).toBe(401);
@@ -257,8 +292,21 @@ describe('at-risk list: filters, sorts, cursors, CSV and manager scoping', () =>
     expect(actions).toMatch(/^[^,"]+$/); // nothing to quote
     expect(c1).toBe(
       [
-        'c1', '"Acme, ""The"" Co"', 'enterprise', AM1, 'critical', String(Math.round(item.probability * 1e4) / 1e4), '', '', item.valueAtRisk, 'USD', '',
-        actions, String(item.alert.id), 'open', item.scoredAt,
+        'c1',
+        '"Acme, ""The"" Co"',
+        'enterprise',
+        AM1,
+        'critical',
+        String(Math.round(item.probability * 1e4) / 1e4),
+        '',
+        '',
+        item.valueAtRisk,
+        'USD',
+        '',
+        actions,
+        String(item.alert.id),
+        'open',
+        item.scoredAt,
       ].join(','),
     );
     expect(lines.find((l) => l.startsWith('c4,'))).toContain(`,"'=HYPERLINK(""http://x"")",`);
@@ -269,7 +317,15 @@ describe('at-risk list: filters, sorts, cursors, CSV and manager scoping', () =>
     const pool = pgPool(t.app.get(DataSource));
     const before = new PassThrough();
     before.destroy();
-    await expect(streamCopy(pool, () => 'COPY (SELECT 1) TO STDOUT', before, '4MB', () => undefined)).rejects.toThrow(ClientGoneError);
+    await expect(
+      streamCopy(
+        pool,
+        () => 'COPY (SELECT 1) TO STDOUT',
+        before,
+        '4MB',
+        () => undefined,
+      ),
+    ).rejects.toThrow(ClientGoneError);
     let begun = 0;
     const during = new Writable({
       write(_chunk, _enc, done) {
@@ -278,7 +334,15 @@ describe('at-risk list: filters, sorts, cursors, CSV and manager scoping', () =>
       },
     });
     const big = `COPY (SELECT g, repeat('x', 100) FROM generate_series(1, 100000) g) TO STDOUT`;
-    await expect(streamCopy(pool, () => big, during, '4MB', () => begun++)).rejects.toThrow(ClientGoneError);
+    await expect(
+      streamCopy(
+        pool,
+        () => big,
+        during,
+        '4MB',
+        () => begun++,
+      ),
+    ).rejects.toThrow(ClientGoneError);
     expect(begun).toBe(1);
     // Both connections went back: the pool still serves as many clients as it has.
     await Promise.all(Array.from({ length: t.config.database.poolSize }, () => pool.query('SELECT pg_sleep(0.05)')));
@@ -322,10 +386,9 @@ describe('at-risk list: filters, sorts, cursors, CSV and manager scoping', () =>
     const gone = await get(`/v1/at-risk?limit=4&cursor=${second.body.nextCursor}`);
     expect(gone.status).toBe(410);
     expect(gone.body.message).toMatch(/start again from the first page/);
-    const [{ n }] = await t.sql<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'at_risk_s' || $1`,
-      [first.body.snapshot.id],
-    );
+    const [{ n }] = await t.sql<{ n: number }>(`SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'at_risk_s' || $1`, [
+      first.body.snapshot.id,
+    ]);
     expect(n).toBe(0);
   });
 

@@ -32,7 +32,11 @@ describe('at-risk snapshots', () => {
     t = await startTestApp({}, overrides);
     peer = await startPeer(t, {}, overrides);
     book = new AlertBook(t);
-    await book.add([{ id: 'a', p: 0.9 }, { id: 'b', p: 0.6 }, { id: 'c', p: 0.1 }]);
+    await book.add([
+      { id: 'a', p: 0.9 },
+      { id: 'b', p: 0.6 },
+      { id: 'c', p: 0.1 },
+    ]);
   });
   afterAll(async () => {
     await peer?.close();
@@ -100,7 +104,9 @@ describe('at-risk snapshots', () => {
     for (const n of [4, 5]) await waitForSnapshot(t, (await book.run(n)).id);
     const kept = await t.sql<{ id: string; status: string }>(`SELECT id, status FROM at_risk_snapshots WHERE status = 'ready'`);
     expect(kept).toHaveLength(3);
-    const tables = await t.sql<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE tablename ~ '^at_risk_s[0-9]+$' ORDER BY tablename`);
+    const tables = await t.sql<{ tablename: string }>(
+      `SELECT tablename FROM pg_tables WHERE tablename ~ '^at_risk_s[0-9]+$' ORDER BY tablename`,
+    );
     expect(tables.map((r) => r.tablename).sort()).toEqual(kept.map((k) => `at_risk_s${k.id}`).sort());
   });
 });

@@ -67,7 +67,9 @@ describe('API keys and roles', () => {
     expect(key).toMatch(/^cw_[\w-]{32}$/);
     expect(stderr).toMatch(/shown once/);
     expect((await ingest(key)).status).toBe(200);
-    const manager = await run(process.execPath, [cli, 'apikey', 'create', '--role', 'manager', '--name', 'ann'], { env }).catch((e: { stderr: string; code: number }) => e);
+    const manager = await run(process.execPath, [cli, 'apikey', 'create', '--role', 'manager', '--name', 'ann'], { env }).catch(
+      (e: { stderr: string; code: number }) => e,
+    );
     expect((manager as { code: number }).code).toBe(1);
     expect((manager as { stderr: string }).stderr).toMatch(/needs --email/);
   });

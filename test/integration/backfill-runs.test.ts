@@ -40,7 +40,9 @@ describe('backfill runs (asOf earlier than the live runs)', () => {
   /** What users see of the present: current scores, alerts, the outbox, the story of each alert, the at-risk snapshot. */
   const present = async () => ({
     scores: await t.sql(`SELECT customer_id, run_id, as_of, probability, tier, tier_runs FROM customer_scores ORDER BY customer_id`),
-    alerts: await t.sql(`SELECT id, customer_id, status, tier, current_tier, held_reason, last_run_id, latest_probability FROM alerts ORDER BY id`),
+    alerts: await t.sql(
+      `SELECT id, customer_id, status, tier, current_tier, held_reason, last_run_id, latest_probability FROM alerts ORDER BY id`,
+    ),
     outbox: await t.sql(`SELECT id, kind, alert_id, recipient FROM alert_deliveries ORDER BY id`),
     events: await t.sql(`SELECT id, kind FROM alert_events ORDER BY id`),
     snapshots: await t.sql(`SELECT id, run_id FROM at_risk_snapshots ORDER BY id`),
@@ -126,13 +128,23 @@ describe('backfill runs (asOf earlier than the live runs)', () => {
 
   it('asOf in the future, or before the earliest signal, is a 400 naming asOf (HTTP and the CLI)', async () => {
     const runs = await t.sql<{ n: number }>(`SELECT count(*)::int AS n FROM scoring_runs`);
-    for (const asOf of [new Date(Date.now() + 3_600_000).toISOString(), '9999-12-31T23:59:59Z', '2023-12-31T00:00:00Z', '0000-01-01T00:00:00Z']) {
+    for (const asOf of [
+      new Date(Date.now() + 3_600_000).toISOString(),
+      '9999-12-31T23:59:59Z',
+      '2023-12-31T00:00:00Z',
+      '0000-01-01T00:00:00Z',
+    ]) {
       const res = await post({ asOf });
       expect(res.status, asOf).toBe(400);
-      expect(res.body.errors?.map((e: { field: string }) => e.field), asOf).toEqual(['asOf']);
+      expect(
+        res.body.errors?.map((e: { field: string }) => e.field),
+        asOf,
+      ).toEqual(['asOf']);
     }
     // The CLI's `score --as-of` triggers through the same service.
-    await expect(runAndWait(t.app, {}, undefined, new Date('2023-12-31T00:00:00Z'))).rejects.toThrow(/asOf must not be before the earliest signal/);
+    await expect(runAndWait(t.app, {}, undefined, new Date('2023-12-31T00:00:00Z'))).rejects.toThrow(
+      /asOf must not be before the earliest signal/,
+    );
     await expect(runAndWait(t.app, {}, undefined, new Date(Date.now() + 3_600_000))).rejects.toThrow(/asOf must not be in the future/);
     // nothing was recorded
     expect(await t.sql(`SELECT count(*)::int AS n FROM scoring_runs`)).toEqual(runs);

@@ -15,7 +15,16 @@ const cost = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 const stored = (prefix: string) =>
-  t.sql<{ external_id: string; category: string; amount: string; currency: string; customer: string | null; channel: string | null; segment: string | null; note: string | null }>(
+  t.sql<{
+    external_id: string;
+    category: string;
+    amount: string;
+    currency: string;
+    customer: string | null;
+    channel: string | null;
+    segment: string | null;
+    note: string | null;
+  }>(
     `SELECT k.external_id, k.category, k.amount::text AS amount, k.currency, c.external_id AS customer, k.channel, k.segment, k.note
        FROM costs k LEFT JOIN customers c ON c.id = k.customer_id WHERE k.external_id LIKE $1 || '%' ORDER BY k.external_id`,
     [prefix],
@@ -23,7 +32,10 @@ const stored = (prefix: string) =>
 
 beforeAll(async () => {
   t = await startTestApp();
-  const res = await request(t.http).post('/v1/customers').set('Authorization', `Bearer ${t.keys.ingest}`).send([customerRow({ externalId: 'acme' })]);
+  const res = await request(t.http)
+    .post('/v1/customers')
+    .set('Authorization', `Bearer ${t.keys.ingest}`)
+    .send([customerRow({ externalId: 'acme' })]);
   expect(res.status).toBe(200);
 });
 afterAll(() => t?.close());
@@ -38,8 +50,26 @@ describe.each(FORMATS)('costs as %s', (format) => {
     expect(first.status, JSON.stringify(first.body)).toBe(200);
     expect(first.body).toEqual({ accepted: 2, duplicates: 0 });
     expect(await stored(`${format}-`)).toEqual([
-      { external_id: `${format}-a`, category: 'retention', amount: '300.2500', currency: 'USD', customer: 'acme', channel: null, segment: null, note: 'Executive call, 45 min' },
-      { external_id: `${format}-b`, category: 'acquisition', amount: '25000.0000', currency: 'EUR', customer: null, channel: 'search', segment: 'smb', note: null },
+      {
+        external_id: `${format}-a`,
+        category: 'retention',
+        amount: '300.2500',
+        currency: 'USD',
+        customer: 'acme',
+        channel: null,
+        segment: null,
+        note: 'Executive call, 45 min',
+      },
+      {
+        external_id: `${format}-b`,
+        category: 'acquisition',
+        amount: '25000.0000',
+        currency: 'EUR',
+        customer: null,
+        channel: 'search',
+        segment: 'smb',
+        note: null,
+      },
     ]);
     const again = await post(t.http, '/v1/costs', t.keys.ingest, encode(rows, format), format);
     expect(again.body).toEqual({ accepted: 0, duplicates: 2 });
@@ -57,7 +87,13 @@ describe.each(FORMATS)('costs as %s', (format) => {
     const res = await post(t.http, '/v1/costs', t.keys.ingest, encode(rows, format), format);
     expect(res.status).toBe(400);
     const errors = res.body.errors.map((e: { row: number; field: string }) => [e.row, e.field]);
-    expect(errors).toEqual(expect.arrayContaining([[1, 'category'], [2, 'amount'], [4, 'occurredAt']]));
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        [1, 'category'],
+        [2, 'amount'],
+        [4, 'occurredAt'],
+      ]),
+    );
     expect(await stored(`${format}-ok`)).toEqual([]);
     // The unknown customer is found once the rows' fields are fine.
     const unknown = await post(t.http, '/v1/costs', t.keys.ingest, encode([rows[0]!, rows[3]!], format), format);

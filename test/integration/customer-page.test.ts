@@ -25,13 +25,25 @@ describe('customer page: score, history, weekly signals, complaints and alerts',
   // Signals at known instants: two in this week (unless it began less than a minute ago, they
   // are in one bucket), one three weeks back, a complaint two weeks back, money one week back.
   const now = Date.now();
-  const at = { recent: now - 60_000, earlier: now - 120_000, weeksAgo3: now - 21 * DAY, weeksAgo2: now - 14 * DAY, weeksAgo1: now - 7 * DAY, old: now - 400 * DAY };
+  const at = {
+    recent: now - 60_000,
+    earlier: now - 120_000,
+    weeksAgo3: now - 21 * DAY,
+    weeksAgo2: now - 14 * DAY,
+    weeksAgo1: now - 7 * DAY,
+    old: now - 400 * DAY,
+  };
 
   beforeAll(async () => {
     t = await startTestApp({}, ALERT_TEST_CONFIG);
     book = new AlertBook(t);
     // The book's first customer carries its one signal of each kind; p1 gets the test's own.
-    await book.add([{ id: 'anchor', p: 0.1 }, { id: 'p1', p: 0.9 }, { id: 'p2', p: 0.9, manager: 'am2@example.com' }, { id: 'quiet', p: 0.1 }]);
+    await book.add([
+      { id: 'anchor', p: 0.1 },
+      { id: 'p1', p: 0.9 },
+      { id: 'p2', p: 0.9, manager: 'am2@example.com' },
+      { id: 'quiet', p: 0.1 },
+    ]);
     const iso = (ms: number) => new Date(ms).toISOString();
     await post('/v1/signals/activity', [
       activityRow('p1', { occurredAt: iso(at.recent), quantity: 5 }),
@@ -41,7 +53,14 @@ describe('customer page: score, history, weekly signals, complaints and alerts',
     ]);
     await post('/v1/signals/complaints', [
       complaintRow('p1', { externalId: 'cmp-open', openedAt: iso(at.weeksAgo2), severity: 'high', status: 'open', category: 'billing' }),
-      complaintRow('p1', { externalId: 'cmp-done', openedAt: iso(at.weeksAgo2 + 3_600_000), severity: 'critical', status: 'resolved', resolvedAt: iso(at.weeksAgo1), satisfaction: 4 }),
+      complaintRow('p1', {
+        externalId: 'cmp-done',
+        openedAt: iso(at.weeksAgo2 + 3_600_000),
+        severity: 'critical',
+        status: 'resolved',
+        resolvedAt: iso(at.weeksAgo1),
+        satisfaction: 4,
+      }),
     ]);
     await post('/v1/signals/spend', [
       spendRow('p1', { occurredAt: iso(at.weeksAgo1), amount: '120.5', kind: 'payment' }),
@@ -71,7 +90,12 @@ describe('customer page: score, history, weekly signals, complaints and alerts',
     expect(res.body.signals.lastActivityAt).toBe(new Date(at.recent).toISOString());
     expect(res.body.signals.lastPaymentAt).toBe(new Date(at.weeksAgo1).toISOString());
     expect(res.body.signals.complaints.map((c: { externalId: string }) => c.externalId).slice(0, 2)).toEqual(['cmp-done', 'cmp-open']);
-    expect(res.body.signals.complaints[0]).toMatchObject({ severity: 'critical', status: 'resolved', satisfaction: 4, resolvedAt: new Date(at.weeksAgo1).toISOString() });
+    expect(res.body.signals.complaints[0]).toMatchObject({
+      severity: 'critical',
+      status: 'resolved',
+      satisfaction: 4,
+      resolvedAt: new Date(at.weeksAgo1).toISOString(),
+    });
   });
 
   it('shows the score with its history, and the alerts with what was done about them', async () => {
@@ -79,7 +103,12 @@ describe('customer page: score, history, weekly signals, complaints and alerts',
     await book.setRisk({ p1: 0.95 });
     const second = await book.run(110);
     const res = await page('p1');
-    expect(res.body.score).toMatchObject({ runId: second.id, tier: 'critical', probability: expect.closeTo(0.95, 6), previousProbability: expect.closeTo(0.9, 6) });
+    expect(res.body.score).toMatchObject({
+      runId: second.id,
+      tier: 'critical',
+      probability: expect.closeTo(0.95, 6),
+      previousProbability: expect.closeTo(0.9, 6),
+    });
     expect(res.body.history.map((h: { runId: number }) => h.runId)).toEqual([second.id, first.id]);
     const [alert] = res.body.alerts;
     expect(res.body.alerts).toHaveLength(1);
@@ -104,8 +133,15 @@ describe('customer page: score, history, weekly signals, complaints and alerts',
     await t.sql(`DELETE FROM customer_scores WHERE customer_id = $1`, [id]);
     await t.sql(`DELETE FROM score_history WHERE customer_id = $1`, [id]);
     const res = await page('quiet');
-    expect(res.body).toMatchObject({ score: null, history: [], alerts: [], signals: { complaints: [], lastActivityAt: null, lastPaymentAt: null } });
-    expect(res.body.signals.weeks.every((w: Record<string, unknown>) => w.activity === 0 && w.complaints === 0 && w.payments === '0.0000')).toBe(true);
+    expect(res.body).toMatchObject({
+      score: null,
+      history: [],
+      alerts: [],
+      signals: { complaints: [], lastActivityAt: null, lastPaymentAt: null },
+    });
+    expect(
+      res.body.signals.weeks.every((w: Record<string, unknown>) => w.activity === 0 && w.complaints === 0 && w.payments === '0.0000'),
+    ).toBe(true);
   });
 
   it('is another manager’s customer: 404 for a manager key, whatever the route', async () => {

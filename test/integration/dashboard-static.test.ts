@@ -37,7 +37,9 @@ describe('the dashboard files served at / and /ui/', () => {
     expect(csp).toContain("script-src 'self'");
     expect(csp).toContain("style-src 'self'");
     expect(csp).not.toContain('unsafe-inline');
-    const again = await request(t.http).get('/').set('If-None-Match', res.headers.etag as string);
+    const again = await request(t.http)
+      .get('/')
+      .set('If-None-Match', res.headers.etag as string);
     expect(again.status).toBe(304);
   });
 
@@ -56,9 +58,20 @@ describe('the dashboard files served at / and /ui/', () => {
     ];
     for (const [path, type] of types) {
       const res = await request(t.http).get(path);
-      expect({ path, status: res.status, type: res.headers['content-type'], cache: res.headers['cache-control'] }).toEqual({ path, status: 200, type, cache: 'no-cache' });
+      expect({ path, status: res.status, type: res.headers['content-type'], cache: res.headers['cache-control'] }).toEqual({
+        path,
+        status: 200,
+        type,
+        cache: 'no-cache',
+      });
       expect(res.headers['x-content-type-options']).toBe('nosniff');
-      expect((await request(t.http).get(path).set('If-None-Match', res.headers.etag as string)).status).toBe(304);
+      expect(
+        (
+          await request(t.http)
+            .get(path)
+            .set('If-None-Match', res.headers.etag as string)
+        ).status,
+      ).toBe(304);
     }
   });
 
@@ -103,7 +116,10 @@ describe('the dashboard files served at / and /ui/', () => {
   it('never builds markup from strings or sets inline styles in its code (the CSP and XSS rules)', () => {
     for (const file of publicFiles().filter((f) => f.endsWith('.js') || f.endsWith('.html'))) {
       const text = readFileSync(join(PUBLIC, file), 'utf8');
-      expect({ file, found: text.match(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function|setAttribute\(\s*['"]style/g) }).toEqual({ file, found: null });
+      expect({
+        file,
+        found: text.match(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function|setAttribute\(\s*['"]style/g),
+      }).toEqual({ file, found: null });
     }
   });
 });

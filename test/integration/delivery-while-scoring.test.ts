@@ -32,12 +32,18 @@ describe('scoring first: a worker scoring a run sends its emails after its chunk
     const lock = new Client({ connectionString: t.db.url });
     await lock.connect();
     try {
-      await lock.query(`BEGIN; SELECT 1 FROM customer_scores s JOIN customers c ON c.id = s.customer_id WHERE c.external_id = 's6' FOR UPDATE OF s`);
-      const res = await request(t.http).post('/v1/scoring-runs').set('Authorization', `Bearer ${t.keys.scheduler}`).send({ asOf: day(2) });
+      await lock.query(
+        `BEGIN; SELECT 1 FROM customer_scores s JOIN customers c ON c.id = s.customer_id WHERE c.external_id = 's6' FOR UPDATE OF s`,
+      );
+      const res = await request(t.http)
+        .post('/v1/scoring-runs')
+        .set('Authorization', `Bearer ${t.keys.scheduler}`)
+        .send({ asOf: day(2) });
       expect(res.status).toBe(202);
       // the other chunks committed their alerts, and their emails are due in the outbox
-      await until('emails of committed chunks in the outbox', async () =>
-        (await t.sql(`SELECT 1 FROM alert_deliveries WHERE kind = 'immediate'`)).length >= 4,
+      await until(
+        'emails of committed chunks in the outbox',
+        async () => (await t.sql(`SELECT 1 FROM alert_deliveries WHERE kind = 'immediate'`)).length >= 4,
       );
       await sleep(1500); // the outbox is swept every 100 ms in tests: an email would be out long before this
       expect(smtp.received).toHaveLength(0);

@@ -14,7 +14,6 @@ import { freePort } from '../support/net';
 import { EmbeddedPostgres } from '../../src/database/embedded-postgres';
 import { describeStartupError } from '../../src/common/startup-error';
 
-
 function answers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = new Socket();

@@ -27,10 +27,12 @@ const send = (path: string, body: string | Buffer, format: Format) =>
 
 /** The stored instant in UTC, to the millisecond, as Postgres itself prints it (no JS Date on the way). */
 const storedUtc = async (column: string, externalId: string) =>
-  (await t.sql<{ v: string | null }>(
-    `SELECT to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS') AS v FROM customers WHERE external_id = $1`,
-    [externalId],
-  ))[0]?.v;
+  (
+    await t.sql<{ v: string | null }>(
+      `SELECT to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS') AS v FROM customers WHERE external_id = $1`,
+      [externalId],
+    )
+  )[0]?.v;
 
 const customerCount = async (prefix: string) =>
   Number((await t.sql<{ n: string }>(`SELECT count(*) AS n FROM customers WHERE external_id LIKE $1 || '%'`, [prefix]))[0].n);
@@ -110,24 +112,36 @@ describe('text encodings', () => {
     const name = 'Café ＝ 😀 \uFFFD “quoted”';
     const id = `${format}-utf8-ok`;
     // Several hundred KB, so multi-byte characters straddle the chunks the body arrives in.
-    const rows = Array.from({ length: 3000 }, (_, i) => customerRow({ externalId: `${id}-${i}`, name: `${name} ${i}${'é'.repeat(i % 97)}` }));
+    const rows = Array.from({ length: 3000 }, (_, i) =>
+      customerRow({ externalId: `${id}-${i}`, name: `${name} ${i}${'é'.repeat(i % 97)}` }),
+    );
     const res = await send('/v1/customers', encode(rows, format), format);
     expect(res.status, res.text).toBe(200);
-    const stored = await t.sql<{ external_id: string; name: string }>(`SELECT external_id, name FROM customers WHERE external_id LIKE $1 ORDER BY external_id`, [`${id}-%`]);
+    const stored = await t.sql<{ external_id: string; name: string }>(
+      `SELECT external_id, name FROM customers WHERE external_id LIKE $1 ORDER BY external_id`,
+      [`${id}-%`],
+    );
     expect(stored).toHaveLength(3000);
     const byId = new Map(stored.map((r) => [r.external_id, r.name]));
     for (const row of rows) expect(byId.get(row.externalId as string)).toBe(row.name);
   });
 
   it('keeps a CSV byte-order mark out of the first header name', async () => {
-    const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(encode([customerRow({ externalId: 'csv-bom', name: 'Zoë' })], 'csv'))]);
+    const body = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from(encode([customerRow({ externalId: 'csv-bom', name: 'Zoë' })], 'csv')),
+    ]);
     expect((await send('/v1/customers', body, 'csv')).status).toBe(200);
     expect((await t.sql(`SELECT name FROM customers WHERE external_id = 'csv-bom'`))[0]).toEqual({ name: 'Zoë' });
   });
 
   it.each(['json', 'ndjson'] as const)('refuses a lone UTF-16 surrogate in %s, naming row and field', async (format) => {
     // JSON.stringify writes a lone surrogate as the escape \ud800, as a client would send it.
-    const rows = [customerRow({ externalId: `${format}-sur-ok` }), customerRow({ externalId: `${format}-sur`, name: 'x\ud800y' }), customerRow({ externalId: `${format}-sur2`, segment: '\udc00' })];
+    const rows = [
+      customerRow({ externalId: `${format}-sur-ok` }),
+      customerRow({ externalId: `${format}-sur`, name: 'x\ud800y' }),
+      customerRow({ externalId: `${format}-sur2`, segment: '\udc00' }),
+    ];
     const res = await send('/v1/customers', encode(rows, format), format);
     expect(res.status).toBe(400);
     expect(res.body.errors).toEqual([
@@ -155,9 +169,14 @@ describe('a complaint re-sent with resolvedAt before the stored openedAt', () =>
     const resend = { ...complaint, openedAt: iso(20), status: 'resolved', resolvedAt: iso(10) };
     const res = await send('/v1/signals/complaints', encode([other, resend], format), format);
     expect(res.status).toBe(400);
-    expect(res.body.errors).toEqual([expect.objectContaining({ row: 1, field: 'resolvedAt', message: expect.stringMatching(/before the stored openedAt/) })]);
+    expect(res.body.errors).toEqual([
+      expect.objectContaining({ row: 1, field: 'resolvedAt', message: expect.stringMatching(/before the stored openedAt/) }),
+    ]);
     if (format !== 'json') expect(res.body.errors[0].line).toBe(format === 'csv' ? 3 : 2);
-    const stored = await t.sql(`SELECT external_id, status, resolved_at FROM complaints WHERE external_id IN ($1, $2) ORDER BY external_id`, [complaint.externalId, other.externalId]);
+    const stored = await t.sql(
+      `SELECT external_id, status, resolved_at FROM complaints WHERE external_id IN ($1, $2) ORDER BY external_id`,
+      [complaint.externalId, other.externalId],
+    );
     expect(stored).toEqual([{ external_id: complaint.externalId, status: 'open', resolved_at: null }]);
 
     // Resolved after the stored openedAt: applied.
@@ -169,22 +188,50 @@ describe('a complaint re-sent with resolvedAt before the stored openedAt', () =>
 
 describe('customer ids read back', () => {
   const IDS = [
-    `'=1+1-x`, '<b>id</b>-x', 'a/b', '50%', '%41', 'a?b=c', 'a#b', 'a b', `q"u'o`, 'ünï😀', 'a;b', 'a\\b', 'a+b', '...', '.x', 'x.', '~user', 'tab\there',
+    `'=1+1-x`,
+    '<b>id</b>-x',
+    'a/b',
+    '50%',
+    '%41',
+    'a?b=c',
+    'a#b',
+    'a b',
+    `q"u'o`,
+    'ünï😀',
+    'a;b',
+    'a\\b',
+    'a+b',
+    '...',
+    '.x',
+    'x.',
+    '~user',
+    'tab\there',
   ];
 
   it('answers every accepted externalId at /v1/customers/<encodeURIComponent(id)> for its own manager', async () => {
-    const res = await request(t.http).post('/v1/customers').set('Authorization', `Bearer ${t.keys.ingest}`).send(IDS.map((externalId) => customerRow({ externalId })));
+    const res = await request(t.http)
+      .post('/v1/customers')
+      .set('Authorization', `Bearer ${t.keys.ingest}`)
+      .send(IDS.map((externalId) => customerRow({ externalId })));
     expect(res.body).toEqual({ accepted: IDS.length, duplicates: 0, updated: 0 });
     for (const id of IDS) {
-      const page = await request(t.http).get(`/v1/customers/${encodeURIComponent(id)}`).set('Authorization', `Bearer ${t.keys.manager}`);
+      const page = await request(t.http)
+        .get(`/v1/customers/${encodeURIComponent(id)}`)
+        .set('Authorization', `Bearer ${t.keys.manager}`);
       expect(page.status, id).toBe(200);
       expect(page.body.customer.externalId).toBe(id);
     }
   });
 
   it("refuses '.' and '..', which no URL can address, naming row and field", async () => {
-    const res = await request(t.http).post('/v1/customers').set('Authorization', `Bearer ${t.keys.ingest}`).send([customerRow({ externalId: '.' }), customerRow({ externalId: '..' })]);
+    const res = await request(t.http)
+      .post('/v1/customers')
+      .set('Authorization', `Bearer ${t.keys.ingest}`)
+      .send([customerRow({ externalId: '.' }), customerRow({ externalId: '..' })]);
     expect(res.status).toBe(400);
-    expect(res.body.errors).toEqual([expect.objectContaining({ row: 0, field: 'externalId' }), expect.objectContaining({ row: 1, field: 'externalId' })]);
+    expect(res.body.errors).toEqual([
+      expect.objectContaining({ row: 0, field: 'externalId' }),
+      expect.objectContaining({ row: 1, field: 'externalId' }),
+    ]);
   });
 });

@@ -34,19 +34,46 @@ async function customer(spec: CustomerSpec = {}): Promise<number> {
     `INSERT INTO customers (external_id, name, segment, monthly_revenue, currency, signup_at, renewal_at,
        account_manager_email, status, churned_at)
      VALUES ($1, $2, $3, $4, 'USD', $5, $6, 'am@example.com', $7, $8) RETURNING id`,
-    [`c-${n}`, `Customer ${n}`, spec.segment ?? 'smb', spec.revenue ?? '100', at(spec.signupDays ?? 400),
-      spec.renewal ?? null, churned ? 'churned' : 'active', churned],
+    [
+      `c-${n}`,
+      `Customer ${n}`,
+      spec.segment ?? 'smb',
+      spec.revenue ?? '100',
+      at(spec.signupDays ?? 400),
+      spec.renewal ?? null,
+      churned ? 'churned' : 'active',
+      churned,
+    ],
   );
   return Number(rows[0].id);
 }
 const activity = (id: number, days: number, quantity: number) =>
-  ds.query(`INSERT INTO activity_events (external_id, customer_id, type, occurred_at, quantity) VALUES ($1, $2, 'login', $3, $4)`, [`a-${++seq}`, id, at(days), quantity]);
+  ds.query(`INSERT INTO activity_events (external_id, customer_id, type, occurred_at, quantity) VALUES ($1, $2, 'login', $3, $4)`, [
+    `a-${++seq}`,
+    id,
+    at(days),
+    quantity,
+  ]);
 const spend = (id: number, days: number, amount: number, kind: 'invoice' | 'payment' | 'refund') =>
-  ds.query(`INSERT INTO spend_events (external_id, customer_id, occurred_at, amount, kind, currency) VALUES ($1, $2, $3, $4, $5, 'USD')`, [`s-${++seq}`, id, at(days), amount, kind]);
+  ds.query(`INSERT INTO spend_events (external_id, customer_id, occurred_at, amount, kind, currency) VALUES ($1, $2, $3, $4, $5, 'USD')`, [
+    `s-${++seq}`,
+    id,
+    at(days),
+    amount,
+    kind,
+  ]);
 const complaint = (id: number, days: number, severity: string, resolvedDays: number | null = null, satisfaction: number | null = null) =>
   ds.query(
     `INSERT INTO complaints (external_id, customer_id, opened_at, severity, status, resolved_at, satisfaction) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [`k-${++seq}`, id, at(days), severity, resolvedDays === null ? 'open' : 'resolved', resolvedDays === null ? null : at(resolvedDays), satisfaction],
+    [
+      `k-${++seq}`,
+      id,
+      at(days),
+      severity,
+      resolvedDays === null ? 'open' : 'resolved',
+      resolvedDays === null ? null : at(resolvedDays),
+      satisfaction,
+    ],
   );
 
 const ids: Record<string, number> = {};
@@ -207,13 +234,29 @@ describe('FeaturesRepository.compute', () => {
 
   it('gives a customer without any signal the documented missing values', () => {
     const expected: Record<FeatureKey, number> = {
-      activity_30d: 0, activity_prev_30d: 0, activity_ratio: 1, activity_30d_log: 0,
-      days_since_activity: 100, activity_slope_12w: 0, activity_trend_12w: 0,
-      complaints_weighted_90d: 0, complaints_open: 0, oldest_open_complaint_days: 0,
-      days_since_complaint: 365, mean_satisfaction: 3,
-      spend_90d: 0, spend_prev_90d: 0, spend_change_90d: 0, days_since_payment: 100,
-      refund_share_180d: 0, spend_slope_12w: 0, spend_trend_12w: 0,
-      tenure_days: 100, days_to_renewal: 365, monthly_revenue: 0, monthly_revenue_log: 0,
+      activity_30d: 0,
+      activity_prev_30d: 0,
+      activity_ratio: 1,
+      activity_30d_log: 0,
+      days_since_activity: 100,
+      activity_slope_12w: 0,
+      activity_trend_12w: 0,
+      complaints_weighted_90d: 0,
+      complaints_open: 0,
+      oldest_open_complaint_days: 0,
+      days_since_complaint: 365,
+      mean_satisfaction: 3,
+      spend_90d: 0,
+      spend_prev_90d: 0,
+      spend_change_90d: 0,
+      days_since_payment: 100,
+      refund_share_180d: 0,
+      spend_slope_12w: 0,
+      spend_trend_12w: 0,
+      tenure_days: 100,
+      days_to_renewal: 365,
+      monthly_revenue: 0,
+      monthly_revenue_log: 0,
     };
     expect(features('empty')).toEqual(expected);
     expect(features('emptyOld')).toMatchObject({ days_since_activity: 365, days_since_payment: 365, tenure_days: 1000 });
@@ -230,7 +273,11 @@ describe('FeaturesRepository.compute', () => {
       }
       return y;
     };
-    const fit = (y: number[]) => new SimpleLinearRegression(y.map((_, w) => w), y).slope;
+    const fit = (y: number[]) =>
+      new SimpleLinearRegression(
+        y.map((_, w) => w),
+        y,
+      ).slope;
     const act = await weekly(`SELECT occurred_at AS t, quantity AS v FROM activity_events WHERE customer_id = $1`);
     const pay = await weekly(`SELECT occurred_at AS t, amount::float8 AS v FROM spend_events WHERE customer_id = $1 AND kind = 'payment'`);
     expect(act.filter((v) => v === 0).length).toBeLessThan(12);
@@ -280,7 +327,9 @@ describe('FeaturesRepository.compute', () => {
       const plan = (await client.query(`EXPLAIN ${text}`, values)).rows.map((r) => r['QUERY PLAN'] as string).join('\n');
       await client.query('ROLLBACK');
       for (const index of ['ix_activity_customer_time', 'ix_complaints_customer_time', 'ix_spend_customer_time']) {
-        expect(plan).toMatch(new RegExp(`${index}[^]*?Index Cond: \\(\\(customer_id >= '1'::bigint\\) AND \\(customer_id <= '50000'::bigint\\)`));
+        expect(plan).toMatch(
+          new RegExp(`${index}[^]*?Index Cond: \\(\\(customer_id >= '1'::bigint\\) AND \\(customer_id <= '50000'::bigint\\)`),
+        );
       }
       expect(plan).not.toMatch(/Seq Scan/);
     } finally {

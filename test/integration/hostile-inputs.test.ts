@@ -15,8 +15,17 @@ import { TestApp, startTestApp } from '../support/test-app';
 const PATH_VALUES = ['cus%00', '%00', '99999999999999999999', '9223372036854775808', '1e30', '-1', '0', '%FF', '%ED%A0%80', 'x%E0%A4%A'];
 /** Query values, as sent. Dates past year 9999 once their offset is applied, year 0, and overflowing ids among them. */
 const QUERY_VALUES = [
-  '%00', 'a%00b', '99999999999999999999', '9223372036854775808', '1e30', '-1', '%FF', '%ED%A0%80',
-  '0000-01-01', '9999-12-31T23%3A00%3A00-14%3A00', '0050-01-01T00%3A00%3A00Z',
+  '%00',
+  'a%00b',
+  '99999999999999999999',
+  '9223372036854775808',
+  '1e30',
+  '-1',
+  '%FF',
+  '%ED%A0%80',
+  '0000-01-01',
+  '9999-12-31T23%3A00%3A00-14%3A00',
+  '0050-01-01T00%3A00%3A00Z',
 ];
 /**
  * JSON body property values: only those no field may take (a numeric string is a fine
@@ -64,7 +73,9 @@ async function storedState(): Promise<Record<string, string>> {
 }
 
 function routesFromRouter(): Route[] {
-  const express = t.app.getHttpAdapter().getInstance() as { router: { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> } };
+  const express = t.app.getHttpAdapter().getInstance() as {
+    router: { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> };
+  };
   const found: Route[] = [];
   for (const layer of express.router.stack) {
     if (!layer.route) continue;
@@ -89,7 +100,9 @@ beforeAll(async () => {
   await ingest('/v1/signals/activity', [activityRow('cus')]);
   await ingest('/v1/signals/complaints', [complaintRow('cus')]);
 
-  const openapi = (await request(t.http).get('/docs/openapi.json').expect(200)).body as { paths: Record<string, Record<string, OpenApiOperation>> };
+  const openapi = (await request(t.http).get('/docs/openapi.json').expect(200)).body as {
+    paths: Record<string, Record<string, OpenApiOperation>>;
+  };
   routes = routesFromRouter();
   for (const route of routes) {
     const op = openapi.paths[route.path.replace(/[:*](\w+)/g, '{$1}')]?.[route.method];
@@ -106,11 +119,23 @@ describe('every route with hostile path, query and body values', () => {
   it('finds the routes in the router and their parameters in the OpenAPI document', () => {
     const names = routes.map((r) => `${r.method.toUpperCase()} ${r.path}`);
     // A few that must be there; the walk below takes whatever else the service has.
-    expect(names).toEqual(expect.arrayContaining(['GET /v1/customers/:id', 'GET /v1/alerts/:id', 'GET /v1/models/:id', 'GET /v1/scoring-runs', 'GET /v1/at-risk', 'POST /v1/customers']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'GET /v1/customers/:id',
+        'GET /v1/alerts/:id',
+        'GET /v1/models/:id',
+        'GET /v1/scoring-runs',
+        'GET /v1/at-risk',
+        'POST /v1/customers',
+      ]),
+    );
     expect(routes.length).toBeGreaterThan(30);
     expect(routes.find((r) => r.path === '/v1/at-risk')!.query).toEqual(expect.arrayContaining(['tier', 'segment', 'cursor']));
     expect(routes.find((r) => r.path === '/v1/scoring-runs' && r.method === 'get')!.query).toContain('before');
-    expect(routes.find((r) => r.path === '/v1/customers' && r.method === 'post')!.body).toEqual({ array: true, properties: expect.arrayContaining(['externalId', 'renewalAt']) });
+    expect(routes.find((r) => r.path === '/v1/customers' && r.method === 'post')!.body).toEqual({
+      array: true,
+      properties: expect.arrayContaining(['externalId', 'renewalAt']),
+    });
   });
 
   it('answers no 5xx, stores nothing, and names the parameter of each NUL', { timeout: 600_000 }, async () => {
@@ -119,7 +144,14 @@ describe('every route with hostile path, query and body values', () => {
     const keys: Array<[string, string | null]> = [...ROLES.map((r) => [r, t.keys[r]] as [string, string]), ['no key', null]];
     let sent = 0;
 
-    const check = async (route: Route, url: string, body: unknown, hostile: { name: string; value: unknown }, who: string, key: string | null) => {
+    const check = async (
+      route: Route,
+      url: string,
+      body: unknown,
+      hostile: { name: string; value: unknown },
+      who: string,
+      key: string | null,
+    ) => {
       let req = request(t.http)[route.method](url);
       if (key) req = req.set('Authorization', `Bearer ${key}`);
       const what = `${who} ${route.method.toUpperCase()} ${url}${body === undefined ? '' : ` ${JSON.stringify(body)}`}`;
@@ -128,7 +160,8 @@ describe('every route with hostile path, query and body values', () => {
       if (res instanceof Error) return void failures.push(`${what}: ${res.message}`);
       const label = `${what} → ${res.status}`;
       if (res.status >= 500) failures.push(`${label} ${res.text.slice(0, 200)}`);
-      else if (res.status >= 200 && res.status < 300 && route.method !== 'get' && route.params.includes(hostile.name)) failures.push(`${label}: accepted a hostile ${hostile.name}`);
+      else if (res.status >= 200 && res.status < 300 && route.method !== 'get' && route.params.includes(hostile.name))
+        failures.push(`${label}: accepted a hostile ${hostile.name}`);
       // The dashboard's files (/ui/*path) are looked up by name: no such file is a 404.
       else if (mustRefuse(hostile.value) && ![401, 403].includes(res.status) && !(res.status === 404 && route.path.includes('*'))) {
         // Refused by name: the JSON answer's errors (or message) carry the parameter.
@@ -142,11 +175,13 @@ describe('every route with hostile path, query and body values', () => {
         route.path.replace(/[:*](\w+)/g, (_m, p: string) => (p === name ? value : p === 'path' ? 'app.js' : p === 'id' ? '1' : 'cus'));
       for (const [who, key] of keys) {
         for (const name of route.params) {
-          for (const value of PATH_VALUES) await check(route, pathWith(name, value), route.method === 'get' ? undefined : {}, { name, value }, who, key);
+          for (const value of PATH_VALUES)
+            await check(route, pathWith(name, value), route.method === 'get' ? undefined : {}, { name, value }, who, key);
         }
         const base = pathWith('', '');
         for (const name of route.query) {
-          for (const value of QUERY_VALUES) await check(route, `${base}?${name}=${value}`, route.method === 'get' ? undefined : {}, { name, value }, who, key);
+          for (const value of QUERY_VALUES)
+            await check(route, `${base}?${name}=${value}`, route.method === 'get' ? undefined : {}, { name, value }, who, key);
         }
         if (route.body) {
           for (const prop of route.body.properties) {
@@ -182,7 +217,10 @@ describe('every route with hostile path, query and body values', () => {
     expect((await get('/v1/alerts/99999999999999999999')).status).toBe(404);
     expect((await get('/v1/models/9223372036854775808')).status).toBe(404);
     expect((await get('/v1/scoring-runs/9223372036854775807')).status).toBe(404);
-    const run = await request(t.http).post('/v1/scoring-runs').set('Authorization', `Bearer ${t.keys.scheduler}`).send({ customerIds: ['cus\u0000'] });
+    const run = await request(t.http)
+      .post('/v1/scoring-runs')
+      .set('Authorization', `Bearer ${t.keys.scheduler}`)
+      .send({ customerIds: ['cus\u0000'] });
     expect(run.status).toBe(400);
     expect(run.body.errors).toEqual([expect.objectContaining({ field: 'customerIds.0' })]);
   });

@@ -24,18 +24,28 @@ const ORIGIN = 'https://crm.example.com';
 
 const auth = (key: string) => ({ Authorization: `Bearer ${key}` });
 const count = async (t: TestApp, table: string) => Number((await t.sql<{ n: string }>(`SELECT count(*) AS n FROM ${table}`))[0]?.n);
-const newKey = async (t: TestApp, role: 'lead' | 'admin') => (await t.app.get(ApiKeysService).create({ role, name: `key ${Math.random()}` })).key;
+const newKey = async (t: TestApp, role: 'lead' | 'admin') =>
+  (await t.app.get(ApiKeysService).create({ role, name: `key ${Math.random()}` })).key;
 
 /** POSTs an upload in chunks with Transfer-Encoding: chunked (no Content-Length), as a streaming client does. */
-async function streamUpload(t: TestApp, path: string, key: string, contentType: string, chunks: string[]): Promise<{ status: number; body: any }> {
+async function streamUpload(
+  t: TestApp,
+  path: string,
+  key: string,
+  contentType: string,
+  chunks: string[],
+): Promise<{ status: number; body: any }> {
   if (!t.http.listening) await new Promise<void>((resolve) => t.http.listen(0, '127.0.0.1', resolve));
   const { port } = t.http.address() as AddressInfo;
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, method: 'POST', headers: { ...auth(key), 'Content-Type': contentType } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-    });
+    const req = httpRequest(
+      { host: '127.0.0.1', port, path, method: 'POST', headers: { ...auth(key), 'Content-Type': contentType } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+      },
+    );
     req.on('error', reject);
     for (const chunk of chunks) req.write(chunk);
     req.end();
@@ -63,9 +73,16 @@ describe('logs', () => {
       managerEmail: 'annabel.pii-manager@corp.example',
       managerName: 'Annabel Piimanager',
     };
-    const customer = customerRow({ externalId: 'cust-log-1', name: pii.name, email: pii.email, accountManager: { email: pii.managerEmail, name: pii.managerName } });
+    const customer = customerRow({
+      externalId: 'cust-log-1',
+      name: pii.name,
+      email: pii.email,
+      accountManager: { email: pii.managerEmail, name: pii.managerName },
+    });
     await post(t.http, '/v1/customers', t.keys.ingest, encode([customer], 'ndjson'), 'ndjson').expect(200);
-    await post(t.http, '/v1/customers', t.keys.ingest, encode([{ ...customer, email: `${pii.name} <broken>` }], 'json'), 'json').expect(400);
+    await post(t.http, '/v1/customers', t.keys.ingest, encode([{ ...customer, email: `${pii.name} <broken>` }], 'json'), 'json').expect(
+      400,
+    );
     await request(t.http).get('/v1/customers/cust-log-1').set(auth(t.keys.admin)).expect(200);
     await request(t.http).get('/v1/alerts').query({ manager: pii.managerEmail }).set(auth(t.keys.lead)).expect(200);
     await request(t.http).get('/v1/alerts').set(auth('cw_a-wrong-key-that-must-not-be-logged')).expect(401);
@@ -125,7 +142,9 @@ describe('with the default settings', () => {
       .options('/v1/models')
       .set({ Origin: ORIGIN, 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'authorization' });
     expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
-    const call = await request(t.http).get('/v1/models').set({ Origin: ORIGIN, ...auth(t.keys.admin) });
+    const call = await request(t.http)
+      .get('/v1/models')
+      .set({ Origin: ORIGIN, ...auth(t.keys.admin) });
     expect(call.status).toBe(200);
     expect(call.headers['access-control-allow-origin']).toBeUndefined();
   });
@@ -158,15 +177,30 @@ describe('with the default settings', () => {
   });
 
   it('refuses an upload whose declared length is over the limit before reading it', async () => {
-    const body = encode(Array.from({ length: 60 }, () => customerRow()), 'ndjson');
+    const body = encode(
+      Array.from({ length: 60 }, () => customerRow()),
+      'ndjson',
+    );
     const res = await post(t.http, '/v1/customers', t.keys.ingest, body, 'ndjson');
     expect(res.status).toBe(413);
     expect(res.body.message).toMatch(/limited to 4kb/);
   });
 
   it("keeps Node's 16 KB limit on request headers", async () => {
-    expect((await request(t.http).get('/health').set('X-Padding', 'x'.repeat(17 * 1024))).status).toBe(431);
-    expect((await request(t.http).get('/health').set('X-Padding', 'x'.repeat(8 * 1024))).status).toBe(200);
+    expect(
+      (
+        await request(t.http)
+          .get('/health')
+          .set('X-Padding', 'x'.repeat(17 * 1024))
+      ).status,
+    ).toBe(431);
+    expect(
+      (
+        await request(t.http)
+          .get('/health')
+          .set('X-Padding', 'x'.repeat(8 * 1024))
+      ).status,
+    ).toBe(200);
   });
 });
 
@@ -182,7 +216,9 @@ describe('with CORS origins, a tight rate limit and an https public URL', () => 
 
   it('answers a preflight from a listed origin, and only from it', async () => {
     const ask = (origin: string) =>
-      request(t.http).options('/v1/alerts').set({ Origin: origin, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization,content-type' });
+      request(t.http)
+        .options('/v1/alerts')
+        .set({ Origin: origin, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization,content-type' });
     const ok = await ask(ORIGIN);
     expect(ok.status).toBe(204);
     expect(ok.headers['access-control-allow-origin']).toBe(ORIGIN);
@@ -227,9 +263,14 @@ describe('with CORS origins, a tight rate limit and an https public URL', () => 
 describe('when Redis goes away', () => {
   it('keeps serving requests, without rate-limit headers', async () => {
     const port = await freePort();
-    const redis: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const redis: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
     await sleep(300);
-    const t = await startTestApp({ REDIS_URL: `redis://127.0.0.1:${port}` }, { http: { rateLimit: { requestsPerWindow: 100, windowSeconds: 60 } } });
+    const t = await startTestApp(
+      { REDIS_URL: `redis://127.0.0.1:${port}` },
+      { http: { rateLimit: { requestsPerWindow: 100, windowSeconds: 60 } } },
+    );
     try {
       const up = await request(t.http).get('/v1/models').set(auth(t.keys.lead));
       expect(up.status).toBe(200);
@@ -274,7 +315,9 @@ describe('configuration', () => {
     expect(off.http.rateLimit.requestsPerWindow).toBe(0);
     expect(await new RateLimiter(off).hit('any-key')).toBeNull();
     expect(loadConfig({ NODE_ENV: 'test', CHURNWATCH_RATE_LIMIT: '5000000' }).http.rateLimit.requestsPerWindow).toBe(5_000_000);
-    expect(() => loadConfig({ NODE_ENV: 'test', CHURNWATCH_RATE_LIMIT: 'lots' })).toThrow(/http\.rateLimit\.requestsPerWindow \(from CHURNWATCH_RATE_LIMIT\)/);
+    expect(() => loadConfig({ NODE_ENV: 'test', CHURNWATCH_RATE_LIMIT: 'lots' })).toThrow(
+      /http\.rateLimit\.requestsPerWindow \(from CHURNWATCH_RATE_LIMIT\)/,
+    );
   });
 
   it('names a CORS origin that is not an origin, and a size that is not a size', () => {

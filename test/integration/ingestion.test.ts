@@ -37,18 +37,26 @@ describe.each(FORMATS)('ingestion as %s', (format) => {
     const customer = customerRow();
     await send('/v1/customers', [customer], format).expect(200);
     const activity = [activityRow(customer.externalId), activityRow(customer.externalId, { quantity: undefined })];
-    const complaints = [complaintRow(customer.externalId), complaintRow(customer.externalId, { status: 'resolved', resolvedAt: iso(1), satisfaction: 4 })];
+    const complaints = [
+      complaintRow(customer.externalId),
+      complaintRow(customer.externalId, { status: 'resolved', resolvedAt: iso(1), satisfaction: 4 }),
+    ];
     const spend = [spendRow(customer.externalId), spendRow(customer.externalId, { kind: 'refund', amount: 0.1 })];
 
     expect((await send('/v1/signals/activity', activity, format)).body).toEqual({ accepted: 2, duplicates: 0 });
     expect((await send('/v1/signals/complaints', complaints, format)).body).toEqual({ accepted: 2, duplicates: 0, updated: 0 });
     expect((await send('/v1/signals/spend', spend, format)).body).toEqual({ accepted: 2, duplicates: 0 });
 
-    const acts = await t.sql(`SELECT a.quantity FROM activity_events a JOIN customers c ON c.id = a.customer_id WHERE c.external_id = $1 ORDER BY a.external_id`, [customer.externalId]);
+    const acts = await t.sql(
+      `SELECT a.quantity FROM activity_events a JOIN customers c ON c.id = a.customer_id WHERE c.external_id = $1 ORDER BY a.external_id`,
+      [customer.externalId],
+    );
     expect(acts.map((a) => a.quantity)).toEqual([2, 1]); // quantity defaults to 1
     const refunds = await t.sql(`SELECT amount, currency FROM spend_events WHERE external_id = $1`, [spend[1].externalId]);
     expect(refunds).toEqual([{ amount: '0.1000', currency: 'USD' }]); // exact decimal, default currency
-    const resolved = await t.sql(`SELECT status, satisfaction, resolved_at FROM complaints WHERE external_id = $1`, [complaints[1].externalId]);
+    const resolved = await t.sql(`SELECT status, satisfaction, resolved_at FROM complaints WHERE external_id = $1`, [
+      complaints[1].externalId,
+    ]);
     expect(resolved[0]).toMatchObject({ status: 'resolved', satisfaction: 4 });
   });
 
@@ -61,7 +69,10 @@ describe.each(FORMATS)('ingestion as %s', (format) => {
     expect(again.body).toEqual({ accepted: 1, duplicates: 2 });
     const inOneRequest = activityRow(customer.externalId);
     expect((await send('/v1/signals/activity', [inOneRequest, inOneRequest], format)).body).toEqual({ accepted: 1, duplicates: 1 });
-    const stored = await t.sql(`SELECT count(*)::int AS n FROM activity_events a JOIN customers c ON c.id = a.customer_id WHERE c.external_id = $1`, [customer.externalId]);
+    const stored = await t.sql(
+      `SELECT count(*)::int AS n FROM activity_events a JOIN customers c ON c.id = a.customer_id WHERE c.external_id = $1`,
+      [customer.externalId],
+    );
     expect(stored[0].n).toBe(4);
   });
 
@@ -73,7 +84,9 @@ describe.each(FORMATS)('ingestion as %s', (format) => {
     const resolved = { ...complaint, severity: 'low', status: 'resolved', resolvedAt: iso(2), satisfaction: 2 };
     const res = await send('/v1/signals/complaints', [resolved], format);
     expect(res.body).toEqual({ accepted: 0, duplicates: 1, updated: 1 });
-    const [row] = await t.sql(`SELECT severity, status, satisfaction, resolved_at FROM complaints WHERE external_id = $1`, [complaint.externalId]);
+    const [row] = await t.sql(`SELECT severity, status, satisfaction, resolved_at FROM complaints WHERE external_id = $1`, [
+      complaint.externalId,
+    ]);
     expect(row).toMatchObject({ severity: 'critical', status: 'resolved', satisfaction: 2 });
     expect((row.resolved_at as Date).toISOString()).toBe(resolved.resolvedAt);
     // The same status once more changes nothing.
@@ -102,24 +115,56 @@ describe('bad input answers 400 naming row and field, and stores nothing', () =>
   const cases: Array<[string, string, (c: string) => Record<string, unknown>, string, RegExp]> = [
     ['missing field', '/v1/signals/activity', (c) => activityRow(c, { occurredAt: undefined }), 'occurredAt', /required/],
     ['wrong type', '/v1/signals/activity', (c) => activityRow(c, { quantity: 'lots' }), 'quantity', /number/],
-    ['bad enum', '/v1/signals/complaints', (c) => complaintRow(c, { severity: 'apocalyptic' }), 'severity', /one of low, medium, high, critical/],
+    [
+      'bad enum',
+      '/v1/signals/complaints',
+      (c) => complaintRow(c, { severity: 'apocalyptic' }),
+      'severity',
+      /one of low, medium, high, critical/,
+    ],
     ['bad date', '/v1/signals/spend', (c) => spendRow(c, { occurredAt: '2026-02-30T10:00:00Z' }), 'occurredAt', /calendar date/],
     ['date without offset', '/v1/signals/spend', (c) => spendRow(c, { occurredAt: '2026-01-10T10:00:00' }), 'occurredAt', /UTC offset/],
     ['future date', '/v1/signals/activity', (c) => activityRow(c, { occurredAt: iso(-1) }), 'occurredAt', /future/],
     ['unknown customer', '/v1/signals/spend', () => spendRow('no-such-customer'), 'customerId', /unknown customer 'no-such-customer'/],
     ['negative quantity', '/v1/signals/activity', (c) => activityRow(c, { quantity: -3 }), 'quantity', /at least 0/],
     ['negative amount', '/v1/signals/spend', (c) => spendRow(c, { amount: '-5.00' }), 'amount', /at least 0/],
-    ['resolvedAt before openedAt', '/v1/signals/complaints', (c) => complaintRow(c, { status: 'resolved', openedAt: iso(5), resolvedAt: iso(6) }), 'resolvedAt', /before openedAt/],
-    ['satisfaction out of range', '/v1/signals/complaints', (c) => complaintRow(c, { status: 'resolved', resolvedAt: iso(1), satisfaction: 9 }), 'satisfaction', /at most 5/],
+    [
+      'resolvedAt before openedAt',
+      '/v1/signals/complaints',
+      (c) => complaintRow(c, { status: 'resolved', openedAt: iso(5), resolvedAt: iso(6) }),
+      'resolvedAt',
+      /before openedAt/,
+    ],
+    [
+      'satisfaction out of range',
+      '/v1/signals/complaints',
+      (c) => complaintRow(c, { status: 'resolved', resolvedAt: iso(1), satisfaction: 9 }),
+      'satisfaction',
+      /at most 5/,
+    ],
     ['churned without date', '/v1/customers', () => customerRow({ status: 'churned' }), 'churnedAt', /required when status is churned/],
-    ['bad manager email', '/v1/customers', () => customerRow({ accountManager: { email: 'not-an-email' } }), 'accountManager.email', /email/],
+    [
+      'bad manager email',
+      '/v1/customers',
+      () => customerRow({ accountManager: { email: 'not-an-email' } }),
+      'accountManager.email',
+      /email/,
+    ],
   ];
 
   describe.each(FORMATS)('as %s', (format) => {
     it.each(cases)('%s', async (_name, path, makeBad, field, message) => {
-      const table = path.endsWith('customers') ? 'customers' : { activity: 'activity_events', complaints: 'complaints', spend: 'spend_events' }[path.split('/').pop()!]!;
+      const table = path.endsWith('customers')
+        ? 'customers'
+        : { activity: 'activity_events', complaints: 'complaints', spend: 'spend_events' }[path.split('/').pop()!]!;
       const before = await count(table);
-      const good = path.endsWith('customers') ? customerRow() : path.endsWith('activity') ? activityRow(customerId) : path.endsWith('complaints') ? complaintRow(customerId) : spendRow(customerId);
+      const good = path.endsWith('customers')
+        ? customerRow()
+        : path.endsWith('activity')
+          ? activityRow(customerId)
+          : path.endsWith('complaints')
+            ? complaintRow(customerId)
+            : spendRow(customerId);
       const res = await send(path, [good, makeBad(customerId)], format);
       expect(res.status).toBe(400);
       expect(res.body.errors).toHaveLength(1);
@@ -206,10 +251,15 @@ describe('streamed uploads', () => {
   it('takes an NDJSON stream of 60,000 rows in one request', async () => {
     const customers = Array.from({ length: 300 }, () => customerRow());
     await send('/v1/customers', customers, 'ndjson').expect(200);
-    const rows = Array.from({ length: 60_000 }, (_, i) => activityRow(customers[i % customers.length].externalId, { occurredAt: iso(1 + (i % 300)) }));
+    const rows = Array.from({ length: 60_000 }, (_, i) =>
+      activityRow(customers[i % customers.length].externalId, { occurredAt: iso(1 + (i % 300)) }),
+    );
     const res = await send('/v1/signals/activity', rows, 'ndjson');
     expect(res.body).toEqual({ accepted: 60_000, duplicates: 0 });
-    const perCustomer = await t.sql(`SELECT count(*)::int AS n FROM activity_events a JOIN customers c ON c.id = a.customer_id WHERE c.external_id = $1`, [customers[0].externalId]);
+    const perCustomer = await t.sql(
+      `SELECT count(*)::int AS n FROM activity_events a JOIN customers c ON c.id = a.customer_id WHERE c.external_id = $1`,
+      [customers[0].externalId],
+    );
     expect(perCustomer[0].n).toBe(200);
   });
 });

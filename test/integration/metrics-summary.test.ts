@@ -31,25 +31,76 @@ const PERIOD = 'from=2026-01-01&to=2026-04-01';
 const BOOK: Book = {
   customers: [
     { id: 'mA', manager: 'am1@example.com', signupAt: '2025-06-01T00:00:00Z', monthlyRevenue: '100.0000' },
-    { id: 'mB', manager: 'am1@example.com', signupAt: '2025-03-01T00:00:00Z', churnedAt: '2026-02-15T00:00:00Z', monthlyRevenue: '250.5000' },
+    {
+      id: 'mB',
+      manager: 'am1@example.com',
+      signupAt: '2025-03-01T00:00:00Z',
+      churnedAt: '2026-02-15T00:00:00Z',
+      monthlyRevenue: '250.5000',
+    },
     { id: 'mC', manager: 'am1@example.com', signupAt: '2026-01-01T00:00:00Z', monthlyRevenue: '80.0000' },
     { id: 'mH', manager: 'am1@example.com', signupAt: '2026-04-05T00:00:00Z', monthlyRevenue: '10.0000' },
-    { id: 'mJ', manager: 'am1@example.com', signupAt: '2025-02-01T00:00:00Z', churnedAt: '2025-11-30T00:00:00Z', monthlyRevenue: '20.0000' },
-    { id: 'mD', manager: 'am2@example.com', signupAt: '2025-01-10T00:00:00Z', churnedAt: '2025-12-20T00:00:00Z', monthlyRevenue: '300.0000' },
+    {
+      id: 'mJ',
+      manager: 'am1@example.com',
+      signupAt: '2025-02-01T00:00:00Z',
+      churnedAt: '2025-11-30T00:00:00Z',
+      monthlyRevenue: '20.0000',
+    },
+    {
+      id: 'mD',
+      manager: 'am2@example.com',
+      signupAt: '2025-01-10T00:00:00Z',
+      churnedAt: '2025-12-20T00:00:00Z',
+      monthlyRevenue: '300.0000',
+    },
     { id: 'mE', manager: 'am2@example.com', signupAt: '2025-09-01T00:00:00Z', monthlyRevenue: '1000.1234' },
-    { id: 'mF', manager: 'am2@example.com', signupAt: '2026-01-15T00:00:00Z', churnedAt: '2026-03-10T00:00:00Z', monthlyRevenue: '40.0000' },
-    { id: 'mG', manager: 'am2@example.com', signupAt: '2025-11-01T00:00:00Z', churnedAt: '2026-04-01T00:00:00Z', monthlyRevenue: '60.0000' },
+    {
+      id: 'mF',
+      manager: 'am2@example.com',
+      signupAt: '2026-01-15T00:00:00Z',
+      churnedAt: '2026-03-10T00:00:00Z',
+      monthlyRevenue: '40.0000',
+    },
+    {
+      id: 'mG',
+      manager: 'am2@example.com',
+      signupAt: '2025-11-01T00:00:00Z',
+      churnedAt: '2026-04-01T00:00:00Z',
+      monthlyRevenue: '60.0000',
+    },
     { id: 'mI', manager: 'am2@example.com', signupAt: '2025-05-01T00:00:00Z', monthlyRevenue: '50.2500', currency: 'EUR' },
-    { id: 'mK', manager: 'am2@example.com', signupAt: '2025-01-01T00:00:00Z', churnedAt: '2025-10-01T00:00:00Z', monthlyRevenue: '10.0000' },
+    {
+      id: 'mK',
+      manager: 'am2@example.com',
+      signupAt: '2025-01-01T00:00:00Z',
+      churnedAt: '2025-10-01T00:00:00Z',
+      monthlyRevenue: '10.0000',
+    },
   ],
   models: [
-    { source: 'config', status: 'ready', role: null, metrics: null, createdAt: '2025-08-01T00:00:00Z', activatedAt: '2025-08-01T00:00:00Z' },
     {
-      source: 'trained', status: 'ready', role: 'active', createdAt: '2025-09-01T00:00:00Z', activatedAt: '2025-09-02T00:00:00Z',
+      source: 'config',
+      status: 'ready',
+      role: null,
+      metrics: null,
+      createdAt: '2025-08-01T00:00:00Z',
+      activatedAt: '2025-08-01T00:00:00Z',
+    },
+    {
+      source: 'trained',
+      status: 'ready',
+      role: 'active',
+      createdAt: '2025-09-01T00:00:00Z',
+      activatedAt: '2025-09-02T00:00:00Z',
       metrics: { rows: 1000, positives: 50, auc: 0.81, prAuc: 0.4, brier: 0.05, precisionAt10: 0.3, liftAt10: 6, calibration: [] },
     },
     {
-      source: 'trained', status: 'ready', role: 'challenger', createdAt: '2025-10-01T00:00:00Z', activatedAt: null,
+      source: 'trained',
+      status: 'ready',
+      role: 'challenger',
+      createdAt: '2025-10-01T00:00:00Z',
+      activatedAt: null,
       metrics: { rows: 1000, positives: 50, auc: 0.83, prAuc: 0.42, brier: 0.048, precisionAt10: 0.32, liftAt10: 6.4, calibration: [] },
     },
     { source: 'trained', status: 'failed', role: null, metrics: null, createdAt: '2026-02-01T00:00:00Z', activatedAt: null },
@@ -57,15 +108,32 @@ const BOOK: Book = {
   runs: [
     // An older run with a challenger: not the newest, so not compared.
     {
-      status: 'succeeded', scope: { kind: 'all' }, asOf: '2025-09-15T00:00:00Z', model: 0, challenger: 2, customersScored: 1,
-      distribution: null, drift: null, freshness: null, stale: [], finishedAt: '2025-09-15T00:05:00Z', history: { mA: [0.875, 0.875] },
+      status: 'succeeded',
+      scope: { kind: 'all' },
+      asOf: '2025-09-15T00:00:00Z',
+      model: 0,
+      challenger: 2,
+      customersScored: 1,
+      distribution: null,
+      drift: null,
+      freshness: null,
+      stale: [],
+      finishedAt: '2025-09-15T00:05:00Z',
+      history: { mA: [0.875, 0.875] },
     },
     // The run compared: champion model 1, challenger model 2, as of 2025-10-15; its horizon
     // (90 days) ends 2026-01-13. Probabilities are dyadic so means are exact in SQL and here.
     {
-      status: 'succeeded', scope: { kind: 'all' }, asOf: '2025-10-15T00:00:00Z', model: 1, challenger: 2, customersScored: 7,
+      status: 'succeeded',
+      scope: { kind: 'all' },
+      asOf: '2025-10-15T00:00:00Z',
+      model: 1,
+      challenger: 2,
+      customersScored: 7,
       distribution: { bins: 20, counts: [], count: 7, mean: 0.41, tiers: { critical: 1, high: 1, watch: 3, none: 2 } },
-      drift: null, freshness: { activity: '2025-10-14T00:00:00.000Z', complaints: null, spend: '2025-10-01T00:00:00.000Z' }, stale: ['complaints'],
+      drift: null,
+      freshness: { activity: '2025-10-14T00:00:00.000Z', complaints: null, spend: '2025-10-01T00:00:00.000Z' },
+      stale: ['complaints'],
       finishedAt: '2025-10-15T00:05:00Z',
       history: {
         mA: [0.25, 0.125], // active: not churned
@@ -78,15 +146,33 @@ const BOOK: Book = {
       },
     },
     {
-      status: 'succeeded', scope: { kind: 'segment', segment: 'smb' }, asOf: '2026-03-20T00:00:00Z', model: 1, challenger: null, customersScored: 5,
+      status: 'succeeded',
+      scope: { kind: 'segment', segment: 'smb' },
+      asOf: '2026-03-20T00:00:00Z',
+      model: 1,
+      challenger: null,
+      customersScored: 5,
       distribution: { bins: 20, counts: [], count: 5, mean: 0.6, tiers: { critical: 3, high: 2, watch: 2, none: 0 } },
-      drift: 0.05, freshness: { activity: '2026-03-19T00:00:00.000Z', complaints: '2026-03-01T00:00:00.000Z', spend: '2026-03-10T00:00:00.000Z' },
-      stale: [], finishedAt: '2026-03-20T00:04:00Z', history: {},
+      drift: 0.05,
+      freshness: { activity: '2026-03-19T00:00:00.000Z', complaints: '2026-03-01T00:00:00.000Z', spend: '2026-03-10T00:00:00.000Z' },
+      stale: [],
+      finishedAt: '2026-03-20T00:04:00Z',
+      history: {},
     },
     // A failed run with a challenger: partial, so never the one compared.
     {
-      status: 'failed', scope: { kind: 'customers', customerIds: ['mA'] }, asOf: '2026-03-21T00:00:00Z', model: 1, challenger: 2, customersScored: 0,
-      distribution: null, drift: null, freshness: null, stale: [], finishedAt: '2026-03-21T00:01:00Z', history: { mA: [0.5, 0.5] },
+      status: 'failed',
+      scope: { kind: 'customers', customerIds: ['mA'] },
+      asOf: '2026-03-21T00:00:00Z',
+      model: 1,
+      challenger: 2,
+      customersScored: 0,
+      distribution: null,
+      drift: null,
+      freshness: null,
+      stale: [],
+      finishedAt: '2026-03-21T00:01:00Z',
+      history: { mA: [0.5, 0.5] },
     },
   ],
   // Current scores (of run 2). mB and mG are churned and mD has no score: only active customers count.
@@ -102,17 +188,52 @@ const BOOK: Book = {
   scoresRun: 2,
   alerts: [
     // 1: raised exactly at from (in the period); retained in the period, mA still active: saved 1200.0000
-    { customer: 'mA', tier: 'critical', raisedAt: '2026-01-01T00:00:00Z', status: 'closed', outcome: { outcome: 'retained', action: 'executive_call', at: '2026-02-01T00:00:00Z' }, actions: ['executive_call', 'plan_review'] },
+    {
+      customer: 'mA',
+      tier: 'critical',
+      raisedAt: '2026-01-01T00:00:00Z',
+      status: 'closed',
+      outcome: { outcome: 'retained', action: 'executive_call', at: '2026-02-01T00:00:00Z' },
+      actions: ['executive_call', 'plan_review'],
+    },
     // 2
-    { customer: 'mB', tier: 'critical', raisedAt: '2026-01-20T00:00:00Z', status: 'closed', outcome: { outcome: 'churned', action: 'service_recovery_call', at: '2026-02-15T00:00:00Z' }, actions: ['service_recovery_call', 'executive_call'] },
+    {
+      customer: 'mB',
+      tier: 'critical',
+      raisedAt: '2026-01-20T00:00:00Z',
+      status: 'closed',
+      outcome: { outcome: 'churned', action: 'service_recovery_call', at: '2026-02-15T00:00:00Z' },
+      actions: ['service_recovery_call', 'executive_call'],
+    },
     // 3
-    { customer: 'mE', tier: 'critical', raisedAt: '2026-02-01T00:00:00Z', status: 'closed', outcome: { outcome: 'false_alarm', action: 'plan_review', at: '2026-02-10T00:00:00Z' }, actions: ['plan_review'] },
+    {
+      customer: 'mE',
+      tier: 'critical',
+      raisedAt: '2026-02-01T00:00:00Z',
+      status: 'closed',
+      outcome: { outcome: 'false_alarm', action: 'plan_review', at: '2026-02-10T00:00:00Z' },
+      actions: ['plan_review'],
+    },
     // 4
     { customer: 'mG', tier: 'watch', raisedAt: '2026-03-01T00:00:00Z', status: 'open', actions: ['personal_checkin'] },
     // 5: raised and retained before the period: not in raisedInPeriod, not saved
-    { customer: 'mI', tier: 'high', raisedAt: '2025-11-01T00:00:00Z', status: 'closed', outcome: { outcome: 'retained', action: 'plan_review', at: '2025-12-01T00:00:00Z' }, actions: ['plan_review'] },
+    {
+      customer: 'mI',
+      tier: 'high',
+      raisedAt: '2025-11-01T00:00:00Z',
+      status: 'closed',
+      outcome: { outcome: 'retained', action: 'plan_review', at: '2025-12-01T00:00:00Z' },
+      actions: ['plan_review'],
+    },
     // 6: retained in the period but churned later: not saved
-    { customer: 'mF', tier: 'high', raisedAt: '2026-02-01T00:00:00Z', status: 'closed', outcome: { outcome: 'retained', action: 'personal_checkin', at: '2026-02-20T00:00:00Z' }, actions: ['personal_checkin', 'complaint_followup'] },
+    {
+      customer: 'mF',
+      tier: 'high',
+      raisedAt: '2026-02-01T00:00:00Z',
+      status: 'closed',
+      outcome: { outcome: 'retained', action: 'personal_checkin', at: '2026-02-20T00:00:00Z' },
+      actions: ['personal_checkin', 'complaint_followup'],
+    },
     // 7
     { customer: 'mC', tier: 'high', raisedAt: '2026-03-15T00:00:00Z', status: 'acknowledged', actions: [] },
     // 8: raised exactly at to: not in the period
@@ -124,7 +245,15 @@ const BOOK: Book = {
 function counts(alerts: number, retained: number, churned: number, falseAlarm: number, churnRate: number) {
   const withOutcome = retained + churned + falseAlarm;
   const precision = withOutcome ? (retained + churned) / withOutcome : null;
-  return { alerts, withOutcome, retained, churned, falseAlarm, precision, lift: precision !== null && churnRate > 0 ? precision / churnRate : null };
+  return {
+    alerts,
+    withOutcome,
+    retained,
+    churned,
+    falseAlarm,
+    precision,
+    lift: precision !== null && churnRate > 0 ? precision / churnRate : null,
+  };
 }
 
 describe('GET /v1/metrics/summary on a hand-checked book', () => {
@@ -144,7 +273,15 @@ describe('GET /v1/metrics/summary on a hand-checked book', () => {
     const res = await get(t.keys.lead);
     expect(res.status).toBe(200);
     expect(res.body.period).toEqual({ from: '2026-01-01T00:00:00.000Z', to: '2026-04-01T00:00:00.000Z' });
-    expect(res.body.customers).toEqual({ atStart: 5, new: 2, churned: 2, churnedOfStart: 1, atEnd: 5, churnRate: 1 / 5, retentionRate: 4 / 5 });
+    expect(res.body.customers).toEqual({
+      atStart: 5,
+      new: 2,
+      churned: 2,
+      churnedOfStart: 1,
+      atEnd: 5,
+      churnRate: 1 / 5,
+      retentionRate: 4 / 5,
+    });
     // Active customers by current tier (mB and mG churned, so left out); book currencies EUR and USD.
     // critical: mA 960.0000 + mE 9001.1106 at risk; annual 1200.0000 + 12001.4808
     // high: mC (USD) 576.0000 / 960.0000, mI (EUR) 301.5000 / 603.0000; watch: mH 42.0000 / 120.0000
@@ -214,14 +351,70 @@ describe('GET /v1/metrics/summary on a hand-checked book', () => {
     const { model } = (await get(t.keys.lead)).body;
     const [config, active, challenger, failed] = w.modelIds;
     const M = BOOK.models;
-    expect(model.active).toEqual({ version: active, source: 'trained', metrics: M[1]?.metrics, activatedAt: '2025-09-02T00:00:00.000Z', createdAt: '2025-09-01T00:00:00.000Z' });
-    expect(model.challenger).toEqual({ version: challenger, source: 'trained', metrics: M[2]?.metrics, activatedAt: null, createdAt: '2025-10-01T00:00:00.000Z' });
+    expect(model.active).toEqual({
+      version: active,
+      source: 'trained',
+      metrics: M[1]?.metrics,
+      activatedAt: '2025-09-02T00:00:00.000Z',
+      createdAt: '2025-09-01T00:00:00.000Z',
+    });
+    expect(model.challenger).toEqual({
+      version: challenger,
+      source: 'trained',
+      metrics: M[2]?.metrics,
+      activatedAt: null,
+      createdAt: '2025-10-01T00:00:00.000Z',
+    });
     const none = { auc: null, prAuc: null, brier: null, precisionAt10: null, liftAt10: null };
     expect(model.history).toEqual([
-      { version: failed, source: 'trained', status: 'failed', createdAt: '2026-02-01T00:00:00.000Z', activatedAt: null, active: false, challenger: false, ...none },
-      { version: challenger, source: 'trained', status: 'ready', createdAt: '2025-10-01T00:00:00.000Z', activatedAt: null, active: false, challenger: true, auc: 0.83, prAuc: 0.42, brier: 0.048, precisionAt10: 0.32, liftAt10: 6.4 },
-      { version: active, source: 'trained', status: 'ready', createdAt: '2025-09-01T00:00:00.000Z', activatedAt: '2025-09-02T00:00:00.000Z', active: true, challenger: false, auc: 0.81, prAuc: 0.4, brier: 0.05, precisionAt10: 0.3, liftAt10: 6 },
-      { version: config, source: 'config', status: 'ready', createdAt: '2025-08-01T00:00:00.000Z', activatedAt: '2025-08-01T00:00:00.000Z', active: false, challenger: false, ...none },
+      {
+        version: failed,
+        source: 'trained',
+        status: 'failed',
+        createdAt: '2026-02-01T00:00:00.000Z',
+        activatedAt: null,
+        active: false,
+        challenger: false,
+        ...none,
+      },
+      {
+        version: challenger,
+        source: 'trained',
+        status: 'ready',
+        createdAt: '2025-10-01T00:00:00.000Z',
+        activatedAt: null,
+        active: false,
+        challenger: true,
+        auc: 0.83,
+        prAuc: 0.42,
+        brier: 0.048,
+        precisionAt10: 0.32,
+        liftAt10: 6.4,
+      },
+      {
+        version: active,
+        source: 'trained',
+        status: 'ready',
+        createdAt: '2025-09-01T00:00:00.000Z',
+        activatedAt: '2025-09-02T00:00:00.000Z',
+        active: true,
+        challenger: false,
+        auc: 0.81,
+        prAuc: 0.4,
+        brier: 0.05,
+        precisionAt10: 0.3,
+        liftAt10: 6,
+      },
+      {
+        version: config,
+        source: 'config',
+        status: 'ready',
+        createdAt: '2025-08-01T00:00:00.000Z',
+        activatedAt: '2025-08-01T00:00:00.000Z',
+        active: false,
+        challenger: false,
+        ...none,
+      },
     ]);
   });
 
@@ -246,15 +439,23 @@ describe('GET /v1/metrics/summary on a hand-checked book', () => {
   it('champion vs challenger on a large book reads a fixed 1-in-k sample of customer ids', async () => {
     const repo = t.app.get(ChampionChallengerRepository);
     const query = {
-      runId: w.runIds[1] as number, managerEmail: null, threshold: 0.3, asOf: new Date('2025-10-15T00:00:00Z'),
-      horizonEnd: new Date('2026-01-13T00:00:00Z'), now: new Date(),
+      runId: w.runIds[1] as number,
+      managerEmail: null,
+      threshold: 0.3,
+      asOf: new Date('2025-10-15T00:00:00Z'),
+      horizonEnd: new Date('2026-01-13T00:00:00Z'),
+      now: new Date(),
     };
     // [customer, champion, challenger, label] of the seven compared customers (labels as worked out above; mK's unknown)
     const labels: Record<string, number | null> = { mA: 0, mB: 0, mD: 1, mE: 0, mI: 0, mJ: 1, mK: null };
     const history = BOOK.runs[1]!.history as Record<string, [number, number]>;
-    const compared = Object.entries(history).map(([c, [champion, challenger]]) => [c, champion, challenger, labels[c] as number | null] as const);
+    const compared = Object.entries(history).map(
+      ([c, [champion, challenger]]) => [c, champion, challenger, labels[c] as number | null] as const,
+    );
     expect(compared).toHaveLength(7);
-    const ids = new Map((await t.sql<{ external_id: string; id: string }>(`SELECT external_id, id FROM customers`)).map((r) => [r.external_id, Number(r.id)]));
+    const ids = new Map(
+      (await t.sql<{ external_id: string; id: string }>(`SELECT external_id, id FROM customers`)).map((r) => [r.external_id, Number(r.id)]),
+    );
     const even = compared.filter(([c]) => (ids.get(c) as number) % 2 === 0);
     expect(even.length).toBeGreaterThan(0);
     expect(even.length).toBeLessThan(compared.length);
@@ -274,7 +475,10 @@ describe('GET /v1/metrics/summary on a hand-checked book', () => {
     });
     const read = [...p.labels].map((label, i) => [p.champion[i], p.challenger[i], label]);
     expect(read.sort((a, b) => (a[0] as number) - (b[0] as number))).toEqual(
-      even.filter((r) => r[3] !== null).map((r) => [r[1], r[2], r[3]]).sort((a, b) => (a[0] as number) - (b[0] as number)),
+      even
+        .filter((r) => r[3] !== null)
+        .map((r) => [r[1], r[2], r[3]])
+        .sort((a, b) => (a[0] as number) - (b[0] as number)),
     );
   });
 
@@ -282,10 +486,58 @@ describe('GET /v1/metrics/summary on a hand-checked book', () => {
     const { runs } = (await get(t.keys.lead)).body;
     const [r0, r1, r2, r3] = w.runIds;
     expect(runs).toEqual([
-      { id: r3, status: 'failed', scope: { kind: 'customers' }, asOf: '2026-03-21T00:00:00.000Z', finishedAt: '2026-03-21T00:01:00.000Z', customersScored: 0, drift: null, stale: [], freshness: null, meanProbability: null, tiers: null },
-      { id: r2, status: 'succeeded', scope: { kind: 'segment', segment: 'smb' }, asOf: '2026-03-20T00:00:00.000Z', finishedAt: '2026-03-20T00:04:00.000Z', customersScored: 5, drift: 0.05, stale: [], freshness: BOOK.runs[2]?.freshness, meanProbability: 0.6, tiers: { critical: 3, high: 2, watch: 2, none: 0 } },
-      { id: r1, status: 'succeeded', scope: { kind: 'all' }, asOf: '2025-10-15T00:00:00.000Z', finishedAt: '2025-10-15T00:05:00.000Z', customersScored: 7, drift: null, stale: ['complaints'], freshness: BOOK.runs[1]?.freshness, meanProbability: 0.41, tiers: { critical: 1, high: 1, watch: 3, none: 2 } },
-      { id: r0, status: 'succeeded', scope: { kind: 'all' }, asOf: '2025-09-15T00:00:00.000Z', finishedAt: '2025-09-15T00:05:00.000Z', customersScored: 1, drift: null, stale: [], freshness: null, meanProbability: null, tiers: null },
+      {
+        id: r3,
+        status: 'failed',
+        scope: { kind: 'customers' },
+        asOf: '2026-03-21T00:00:00.000Z',
+        finishedAt: '2026-03-21T00:01:00.000Z',
+        customersScored: 0,
+        drift: null,
+        stale: [],
+        freshness: null,
+        meanProbability: null,
+        tiers: null,
+      },
+      {
+        id: r2,
+        status: 'succeeded',
+        scope: { kind: 'segment', segment: 'smb' },
+        asOf: '2026-03-20T00:00:00.000Z',
+        finishedAt: '2026-03-20T00:04:00.000Z',
+        customersScored: 5,
+        drift: 0.05,
+        stale: [],
+        freshness: BOOK.runs[2]?.freshness,
+        meanProbability: 0.6,
+        tiers: { critical: 3, high: 2, watch: 2, none: 0 },
+      },
+      {
+        id: r1,
+        status: 'succeeded',
+        scope: { kind: 'all' },
+        asOf: '2025-10-15T00:00:00.000Z',
+        finishedAt: '2025-10-15T00:05:00.000Z',
+        customersScored: 7,
+        drift: null,
+        stale: ['complaints'],
+        freshness: BOOK.runs[1]?.freshness,
+        meanProbability: 0.41,
+        tiers: { critical: 1, high: 1, watch: 3, none: 2 },
+      },
+      {
+        id: r0,
+        status: 'succeeded',
+        scope: { kind: 'all' },
+        asOf: '2025-09-15T00:00:00.000Z',
+        finishedAt: '2025-09-15T00:05:00.000Z',
+        customersScored: 1,
+        drift: null,
+        stale: [],
+        freshness: null,
+        meanProbability: null,
+        tiers: null,
+      },
     ]);
   });
 
@@ -326,7 +578,11 @@ describe('GET /v1/metrics/summary on a hand-checked book', () => {
         overall: counts(3, 1, 1, 0, rate),
         byTier: { critical: counts(2, 1, 1, 0, rate), high: counts(1, 0, 0, 0, rate) },
         byAction: { executive_call: counts(1, 1, 0, 0, rate), service_recovery_call: counts(1, 0, 1, 0, rate) },
-        byPlaybookAction: { executive_call: counts(2, 1, 1, 0, rate), plan_review: counts(1, 1, 0, 0, rate), service_recovery_call: counts(1, 0, 1, 0, rate) },
+        byPlaybookAction: {
+          executive_call: counts(2, 1, 1, 0, rate),
+          plan_review: counts(1, 1, 0, 0, rate),
+          service_recovery_call: counts(1, 0, 1, 0, rate),
+        },
       },
     });
     expect(mine.alerts.overall.lift).toBe(2);

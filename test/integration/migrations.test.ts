@@ -50,8 +50,19 @@ describe('migrations', () => {
     const ran = await ds.runMigrations({ transaction: 'each' });
     expect(ran.map((m) => m.name)).toEqual(MIGRATIONS.map((m) => m.name));
     expect(await tables()).toEqual(TABLES);
-    const indexes = (await ds.query(`SELECT indexname FROM pg_indexes WHERE schemaname = 'public'`)).map((r: { indexname: string }) => r.indexname);
-    expect(indexes).toEqual(expect.arrayContaining(['ix_activity_customer_time', 'ix_complaints_customer_time', 'ix_spend_customer_time', 'uq_customers_external_id', 'uq_scoring_runs_one_full', 'uq_models_role']));
+    const indexes = (await ds.query(`SELECT indexname FROM pg_indexes WHERE schemaname = 'public'`)).map(
+      (r: { indexname: string }) => r.indexname,
+    );
+    expect(indexes).toEqual(
+      expect.arrayContaining([
+        'ix_activity_customer_time',
+        'ix_complaints_customer_time',
+        'ix_spend_customer_time',
+        'uq_customers_external_id',
+        'uq_scoring_runs_one_full',
+        'uq_models_role',
+      ]),
+    );
     // the per-customer time indexes cover the feature query (index-only scans per chunk)
     const [activity] = await ds.query(`SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_activity_customer_time'`);
     expect(activity.indexdef).toMatch(/\(customer_id, occurred_at\) INCLUDE \(quantity\)/);
@@ -76,8 +87,13 @@ describe('migrations', () => {
     await revertThrough('AtRiskSnapshots1764300000000');
     await ds.query(`INSERT INTO customers (external_id, name, monthly_revenue, currency, signup_at, account_manager_email)
                     VALUES ('old-alert', 'O', 10, 'USD', now(), 'am@x.com')`);
-    await ds.query(`INSERT INTO scoring_runs (status, scope, full_run, trigger, as_of) VALUES ('succeeded', '{"kind":"all"}', true, 'api', now())`);
-    const actions = [{ key: 'plan_review', text: 'Book a plan review', cost: 1, expectedSaving: 2 }, { key: 'personal_checkin', text: 'Call them', cost: 1, expectedSaving: 2 }];
+    await ds.query(
+      `INSERT INTO scoring_runs (status, scope, full_run, trigger, as_of) VALUES ('succeeded', '{"kind":"all"}', true, 'api', now())`,
+    );
+    const actions = [
+      { key: 'plan_review', text: 'Book a plan review', cost: 1, expectedSaving: 2 },
+      { key: 'personal_checkin', text: 'Call them', cost: 1, expectedSaving: 2 },
+    ];
     await ds.query(
       `INSERT INTO alerts (customer_id, run_id, last_run_id, tier, status, probability, latest_probability, value_at_risk, currency,
                            drivers, changes, actions, recipient)
@@ -94,7 +110,9 @@ describe('migrations', () => {
   it('keeps money exact and enforces the churn-date rule in the schema', async () => {
     await ds.query(`INSERT INTO customers (external_id, name, monthly_revenue, currency, signup_at, account_manager_email)
                     VALUES ('m1', 'M', 12345678901234.5678, 'USD', now(), 'a@b.c')`);
-    expect(await ds.query(`SELECT monthly_revenue FROM customers WHERE external_id = 'm1'`)).toEqual([{ monthly_revenue: '12345678901234.5678' }]);
+    expect(await ds.query(`SELECT monthly_revenue FROM customers WHERE external_id = 'm1'`)).toEqual([
+      { monthly_revenue: '12345678901234.5678' },
+    ]);
     await expect(ds.query(`UPDATE customers SET status = 'churned' WHERE external_id = 'm1'`)).rejects.toThrow(/ck_customers_churn_date/);
   });
 });

@@ -11,7 +11,10 @@ const IRANIAN = join(__dirname, '../fixtures/iranian_churn.csv');
 function run(flags: ModelEvaluateFlags) {
   let stdout = '';
   let stderr = '';
-  const code = runModelEvaluate(flags, { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } });
+  const code = runModelEvaluate(flags, {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+  });
   return { code, stdout, stderr, lastLine: () => JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as Record<string, number> };
 }
 
@@ -34,7 +37,8 @@ describe('model evaluate on the Iranian churn data (UCI 563)', () => {
 
   it('is deterministic by seed and stays strong on other splits', () => {
     expect(run({ csv: IRANIAN, label: 'Churn' }).lastLine()).toEqual(run({ csv: IRANIAN, label: 'Churn', seed: '1' }).lastLine());
-    for (const seed of ['2', '3']) expect(run({ csv: IRANIAN, label: 'Churn', seed, testFraction: '0.25' }).lastLine().auc).toBeGreaterThan(0.88);
+    for (const seed of ['2', '3'])
+      expect(run({ csv: IRANIAN, label: 'Churn', seed, testFraction: '0.25' }).lastLine().auc).toBeGreaterThan(0.88);
   });
 
   it('scores ≈ 0.5 with shuffled labels (nothing leaks into the evaluation)', () => {
@@ -65,7 +69,10 @@ describe('model evaluate errors', () => {
   }
 
   it('answer one line on stderr and exit code 1', () => {
-    expectOneLineError({ csv: IRANIAN, label: 'churned' }, /^churnwatch: Label column "churned" is not in the table; the columns are: Call Failure, Complains, Subscription Length,/);
+    expectOneLineError(
+      { csv: IRANIAN, label: 'churned' },
+      /^churnwatch: Label column "churned" is not in the table; the columns are: Call Failure, Complains, Subscription Length,/,
+    );
     expectOneLineError({ csv: IRANIAN, label: 'Churn', exclude: 'Id' }, /^churnwatch: Excluded column "Id" is not in the table/);
     expectOneLineError({ csv: join(dir, 'missing.csv'), label: 'Churn' }, /^churnwatch: Cannot read .*missing\.csv: ENOENT\n$/);
     expectOneLineError({ csv: IRANIAN, label: 'Churn', testFraction: '30' }, '--test-fraction must be a number between 0 and 1, got "30"');
@@ -75,7 +82,10 @@ describe('model evaluate errors', () => {
   it('names the row with an unreadable label, and refuses a one-class label', () => {
     const bad = join(dir, 'bad.csv');
     writeFileSync(bad, 'tenure,churn\n3,yes\n5,no\n7,unknown\n');
-    expectOneLineError({ csv: bad, label: 'churn' }, 'churnwatch: Row 3 (line 4): label "churn" is "unknown"; expected 1/0, true/false or yes/no\n');
+    expectOneLineError(
+      { csv: bad, label: 'churn' },
+      'churnwatch: Row 3 (line 4): label "churn" is "unknown"; expected 1/0, true/false or yes/no\n',
+    );
     const oneClass = join(dir, 'one-class.csv');
     writeFileSync(oneClass, 'tenure,churn\n3,no\n5,no\n7,no\n9,yes\n');
     expectOneLineError({ csv: oneClass, label: 'churn' }, /needs at least 2 rows of each class/);

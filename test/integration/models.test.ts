@@ -61,7 +61,9 @@ describe('model training, activation and the challenger', () => {
     expect(forced.body.active).toBe(true);
     const good = await request(t.http).post(`/v1/models/${trained.id}/activate`).set(admin()).send({});
     expect(good.status).toBe(200);
-    const list = await request(t.http).get('/v1/models').set({ Authorization: `Bearer ${t.keys.lead}` });
+    const list = await request(t.http)
+      .get('/v1/models')
+      .set({ Authorization: `Bearer ${t.keys.lead}` });
     expect(list.body.filter((m: { active: boolean }) => m.active).map((m: { id: number }) => m.id)).toEqual([trained.id]);
   });
 
@@ -85,7 +87,14 @@ describe('model training, activation and the challenger', () => {
   });
 
   it('training and activation are admin-only; unknown models are 404', async () => {
-    expect((await request(t.http).post('/v1/models/train').set({ Authorization: `Bearer ${t.keys.lead}` }).send({})).status).toBe(403);
+    expect(
+      (
+        await request(t.http)
+          .post('/v1/models/train')
+          .set({ Authorization: `Bearer ${t.keys.lead}` })
+          .send({})
+      ).status,
+    ).toBe(403);
     expect((await request(t.http).get('/v1/models/999999').set(admin())).status).toBe(404);
     expect((await request(t.http).post('/v1/models/train').set(admin()).send({ horizonDays: 0 })).status).toBe(400);
   });

@@ -8,7 +8,6 @@ import { encode, post } from '../support/formats';
 import { freePort } from '../support/net';
 import { TestApp, startTestApp } from '../support/test-app';
 
-
 describe('operations endpoints', () => {
   let t: TestApp;
   beforeAll(async () => {
@@ -44,7 +43,9 @@ describe('operations endpoints', () => {
     expect(ui.text).toMatch(/swagger/i);
     const spec = await request(t.http).get('/docs/openapi.json');
     const paths = spec.body.paths;
-    expect(Object.keys(paths)).toEqual(expect.arrayContaining(['/v1/customers', '/v1/signals/activity', '/v1/signals/complaints', '/v1/signals/spend', '/health/ready']));
+    expect(Object.keys(paths)).toEqual(
+      expect.arrayContaining(['/v1/customers', '/v1/signals/activity', '/v1/signals/complaints', '/v1/signals/spend', '/health/ready']),
+    );
     const body = paths['/v1/signals/complaints'].post.requestBody.content;
     expect(Object.keys(body)).toEqual(['application/json', 'application/x-ndjson', 'text/csv']);
     expect(body['application/json'].schema.items.properties.severity.enum).toEqual(['low', 'medium', 'high', 'critical']);
@@ -53,7 +54,13 @@ describe('operations endpoints', () => {
   it('describes the scoring, model and customer endpoints with their answers', async () => {
     const paths = (await request(t.http).get('/docs/openapi.json')).body.paths;
     expect(Object.keys(paths)).toEqual(
-      expect.arrayContaining(['/v1/scoring-runs', '/v1/scoring-runs/{id}', '/v1/models/train', '/v1/models/{id}/activate', '/v1/customers/{id}']),
+      expect.arrayContaining([
+        '/v1/scoring-runs',
+        '/v1/scoring-runs/{id}',
+        '/v1/models/train',
+        '/v1/models/{id}/activate',
+        '/v1/customers/{id}',
+      ]),
     );
     const run = paths['/v1/scoring-runs/{id}'].get.responses['200'].content['application/json'].schema;
     expect(run.properties.status.enum).toEqual(['queued', 'running', 'succeeded', 'failed']);
@@ -73,7 +80,9 @@ describe('Redis', () => {
 
   it('turns readiness to 503 when Redis goes away', async () => {
     const port = await freePort();
-    const redis: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const redis: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
     await new Promise((r) => setTimeout(r, 300));
     const t = await startTestApp({ REDIS_URL: `redis://127.0.0.1:${port}` });
     try {

@@ -12,9 +12,11 @@ const MAIN = join(__dirname, '../../dist/src/main.js');
 const ADMIN_KEY = 'process-test-admin-key-000001';
 const PREFIX = `process-test-${process.pid}`;
 
-
 function startService(env: Record<string, string>) {
-  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'info', CHURNWATCH_QUEUE_PREFIX: PREFIX, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN], {
+    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'info', CHURNWATCH_QUEUE_PREFIX: PREFIX, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -25,7 +27,10 @@ function startService(env: Record<string, string>) {
 
 async function waitReady(port: number): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    const ok = await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.ok, () => false);
+    const ok = await fetch(`http://127.0.0.1:${port}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -69,7 +74,11 @@ describe('the service process', () => {
   }, 60_000);
 
   it('refuses to start with one clear line when Redis is not there', async () => {
-    const service = startService({ DATABASE_URL: db.url, PORT: String(await freePort()), REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
+    const service = startService({
+      DATABASE_URL: db.url,
+      PORT: String(await freePort()),
+      REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
+    });
     expect(await service.exited).toBe(1);
     const { stderr } = service.output();
     expect(stderr.trim().split('\n')).toHaveLength(1);

@@ -98,10 +98,14 @@ describe('POST /v1/auth/queue-session', () => {
     expect(cookie).toMatch(/; SameSite=Strict/);
     expect(cookie).toMatch(/; Max-Age=3600(;|$)/);
     expect(cookie).not.toMatch(/; Secure/); // the test's public URL is http
-    const page = await request(t.http).get('/admin/queues/').set('Cookie', pair as string);
+    const page = await request(t.http)
+      .get('/admin/queues/')
+      .set('Cookie', pair as string);
     expect(page.status).toBe(200);
     expect(page.text).toContain('churnwatch queues');
-    const api = await request(t.http).get('/admin/queues/api/queues').set('Cookie', pair as string);
+    const api = await request(t.http)
+      .get('/admin/queues/api/queues')
+      .set('Cookie', pair as string);
     expect(api.status).toBe(200);
     expect(api.body.queues).toHaveLength(3);
   });
@@ -146,8 +150,20 @@ describe('POST /v1/auth/queue-session', () => {
     const { id, key } = await newAdminKey();
     const { pair } = await openSession(key);
     await t.sql(`UPDATE api_keys SET revoked_at = now() WHERE id = $1`, [id]);
-    expect((await request(t.http).get('/admin/queues').set('Cookie', pair as string)).status).toBe(401);
-    expect((await request(t.http).get('/admin/queues/api/queues').set('Cookie', pair as string)).status).toBe(401);
+    expect(
+      (
+        await request(t.http)
+          .get('/admin/queues')
+          .set('Cookie', pair as string)
+      ).status,
+    ).toBe(401);
+    expect(
+      (
+        await request(t.http)
+          .get('/admin/queues/api/queues')
+          .set('Cookie', pair as string)
+      ).status,
+    ).toBe(401);
   });
 
   it('marks the cookie Secure when the service is reached over https', async () => {

@@ -26,11 +26,17 @@ describe('request bounds: preview tiers, filters, training parameters, statement
     await book.add(RISKS.map((p, i) => ({ id: `c${i}`, p, segment: i % 2 ? 'enterprise' : 'smb' })));
     await book.run(100);
     // A second run with moved risks, so previous probabilities (and hysteresis) matter.
-    await book.setRisk(Object.fromEntries(RISKS.map((p, i) => [`c${i}`, Math.min(0.99, Math.max(0.01, p + (i % 3 === 0 ? 0.04 : -0.03)))])));
+    await book.setRisk(
+      Object.fromEntries(RISKS.map((p, i) => [`c${i}`, Math.min(0.99, Math.max(0.01, p + (i % 3 === 0 ? 0.04 : -0.03)))])),
+    );
     const run = await book.run(110);
     await waitForSnapshot(t, run.id);
     // The same service on the same database with tiny timeouts for pages and previews.
-    peer = await startPeer(t, {}, { ...ALERT_TEST_CONFIG, database: { statementTimeouts: { page: 0.3, report: 0.3, preview: 0.3, export: 600 } } });
+    peer = await startPeer(
+      t,
+      {},
+      { ...ALERT_TEST_CONFIG, database: { statementTimeouts: { page: 0.3, report: 0.3, preview: 0.3, export: 600 } } },
+    );
   });
   afterAll(async () => {
     await peer?.close();
@@ -104,7 +110,9 @@ describe('request bounds: preview tiers, filters, training parameters, statement
   });
 
   it('answers 400 for list filters past their documented counts', async () => {
-    const tiers = Array.from({ length: 21 }, () => 'critical').map((x, i) => `${x}${i}`).join(',');
+    const tiers = Array.from({ length: 21 }, () => 'critical')
+      .map((x, i) => `${x}${i}`)
+      .join(',');
     const tooManyTiers = await request(t.http).get(`/v1/at-risk?tier=${tiers}`).set(lead());
     expect(tooManyTiers.status).toBe(400);
     expect(tooManyTiers.body.errors[0].field).toBe('tier');
@@ -117,9 +125,18 @@ describe('request bounds: preview tiers, filters, training parameters, statement
   });
 
   it('model training refuses an asOf in the future or before the earliest signal, and out-of-range parameters', async () => {
-    const train = (body: object) => request(t.http).post('/v1/models/train').set({ Authorization: `Bearer ${t.keys.admin}` }).send(body);
+    const train = (body: object) =>
+      request(t.http)
+        .post('/v1/models/train')
+        .set({ Authorization: `Bearer ${t.keys.admin}` })
+        .send(body);
     const before = (await t.sql<{ n: number }>(`SELECT count(*)::int AS n FROM models`))[0]!.n;
-    for (const asOf of ['9999-12-31T00:00:00Z', '0000-01-01T00:00:00Z', new Date(Date.now() + 86_400_000).toISOString(), '2000-01-01T00:00:00Z']) {
+    for (const asOf of [
+      '9999-12-31T00:00:00Z',
+      '0000-01-01T00:00:00Z',
+      new Date(Date.now() + 86_400_000).toISOString(),
+      '2000-01-01T00:00:00Z',
+    ]) {
       const res = await train({ asOf });
       expect(res.status, asOf).toBe(400);
       expect(res.body.errors, asOf).toEqual([expect.objectContaining({ field: 'asOf' })]);
@@ -179,7 +196,10 @@ describe('request bounds: preview tiers, filters, training parameters, statement
     const held = await lock('customer_scores');
     try {
       const req = httpRequest({
-        host: '127.0.0.1', port, method: 'POST', path: '/v1/thresholds/preview',
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/v1/thresholds/preview',
         headers: { ...lead(), 'Content-Type': 'application/json' },
       });
       req.on('error', () => undefined);

@@ -103,7 +103,13 @@ describe.each([
     expect(stored?.s).toMatchObject({ method: 'robust', customers: rows.length, population: rows.length, zLimit: 4 });
     const keys = t.config.model.default.features.map((f) => f.key as FeatureKey);
     const batch = await t.app.get(FeaturesRepository).compute(RUN_AS_OF, {});
-    const expected = featureStatisticsOf(batch.values, batch.ids.length, FEATURE_KEYS.length, Object.fromEntries(keys.map((k) => [k, FEATURE_INDEX[k]])), 4);
+    const expected = featureStatisticsOf(
+      batch.values,
+      batch.ids.length,
+      FEATURE_KEYS.length,
+      Object.fromEntries(keys.map((k) => [k, FEATURE_INDEX[k]])),
+      4,
+    );
     for (const k of keys) {
       const s = stored?.s.features[k];
       const e = expected.features[k] as (typeof expected.features)[string];
@@ -115,7 +121,9 @@ describe.each([
 
   it("explains a score with the run's statistics: its drivers are the contributions that make up the stored score", async () => {
     const top = rows[0] as Scored;
-    const page = await request(t.http).get(`/v1/customers/${encodeURIComponent(top.externalId)}`).set('Authorization', `Bearer ${t.keys.lead}`);
+    const page = await request(t.http)
+      .get(`/v1/customers/${encodeURIComponent(top.externalId)}`)
+      .set('Authorization', `Bearer ${t.keys.lead}`);
     expect(page.status).toBe(200);
     expect(page.body.score.probability).toBe(top.probability);
     // The stored score is the default model standardised by the run's statistics, to the last bits.
@@ -127,7 +135,13 @@ describe.each([
     const spec = robustSpec(t.config.model.default, stored?.s as RunFeatureStatistics);
     const features = unpackFeatures(stored?.features as Buffer);
     const contributions = new Float64Array(spec.features.length);
-    expect(predict(spec, spec.features.map((f) => features[f.key as FeatureKey] as number), contributions)).toBeCloseTo(top.probability, 12);
+    expect(
+      predict(
+        spec,
+        spec.features.map((f) => features[f.key as FeatureKey] as number),
+        contributions,
+      ),
+    ).toBeCloseTo(top.probability, 12);
     const byKey = new Map(spec.features.map((f, j) => [f.key, contributions[j] as number]));
     const drivers: Array<{ key: string; contribution: number }> = page.body.score.drivers;
     expect(drivers.length).toBeGreaterThan(0);
@@ -156,7 +170,9 @@ describe('the score statement of runs with different book statistics', () => {
       customers: 10,
       population: 10,
       zLimit: 4,
-      features: Object.fromEntries(keys.map((k, i) => [k, { median: i + shift, mad: 1 + shift, meanAbsDeviation: 1, scale: 1.4826 * (1 + shift) }])),
+      features: Object.fromEntries(
+        keys.map((k, i) => [k, { median: i + shift, mad: 1 + shift, meanAbsDeviation: 1, scale: 1.4826 * (1 + shift) }]),
+      ),
     });
     const statement = (runId: number, shift: number) =>
       scoreStatement({

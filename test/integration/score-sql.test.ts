@@ -27,9 +27,19 @@ describe('scoring in SQL agrees with the Node model', () => {
     // a column is text if any row has a string in it, float8 otherwise
     const type = (c: string) => (rows.some((r) => typeof r[c] === 'string') ? 'text' : 'float8');
     const literal = (v: number | string | null, c: string) =>
-      v === null ? `NULL::${type(c)}` : typeof v === 'string' ? textLiteral(v) : Number.isNaN(v) ? `'NaN'::float8` : !Number.isFinite(v) ? `'${v > 0 ? '' : '-'}Infinity'::float8` : float8Literal(v);
+      v === null
+        ? `NULL::${type(c)}`
+        : typeof v === 'string'
+          ? textLiteral(v)
+          : Number.isNaN(v)
+            ? `'NaN'::float8`
+            : !Number.isFinite(v)
+              ? `'${v > 0 ? '' : '-'}Infinity'::float8`
+              : float8Literal(v);
     const values = rows.map((r, i) => `(${i}, ${columns.map((c) => literal(r[c] ?? null, c)).join(', ')})`).join(', ');
-    const { rows: out } = await db.query<{ v: unknown }>(`SELECT (${expression}) AS v FROM (VALUES ${values}) AS x(i, ${columns.join(', ')}) ORDER BY i`);
+    const { rows: out } = await db.query<{ v: unknown }>(
+      `SELECT (${expression}) AS v FROM (VALUES ${values}) AS x(i, ${columns.join(', ')}) ORDER BY i`,
+    );
     return out.map((r) => r.v);
   }
 
@@ -53,7 +63,15 @@ describe('scoring in SQL agrees with the Node model', () => {
     ];
     const probability = sigmoidSql(`(${logitSql(spec, (k) => k)})`);
     const got = (await evaluate(probability, rows)) as number[];
-    rows.forEach((r, i) => expect(got[i]).toBeCloseTo(predict(spec, spec.features.map((f) => r[f.key as keyof typeof r])), 14));
+    rows.forEach((r, i) =>
+      expect(got[i]).toBeCloseTo(
+        predict(
+          spec,
+          spec.features.map((f) => r[f.key as keyof typeof r]),
+        ),
+        14,
+      ),
+    );
     expect(got[3]).toBe(1);
     expect(got[4]).toBe(0);
     expect(got[1]).toBeGreaterThan(got[0] as number); // higher = more likely to churn
@@ -67,7 +85,15 @@ describe('scoring in SQL agrees with the Node model', () => {
       { activity_ratio: NaN, days_since_payment: 1e300, complaints_open: -1e300, tenure_days: 1 },
     ];
     const got = (await evaluate(sigmoidSql(`(${logitSql(bounded, (k) => k)})`), rows)) as number[];
-    rows.forEach((r, i) => expect(got[i]).toBeCloseTo(predict(bounded, bounded.features.map((f) => r[f.key as keyof typeof r])), 14));
+    rows.forEach((r, i) =>
+      expect(got[i]).toBeCloseTo(
+        predict(
+          bounded,
+          bounded.features.map((f) => r[f.key as keyof typeof r]),
+        ),
+        14,
+      ),
+    );
     // days_since_payment and complaints_open at +4, activity_ratio below its +1.68 z: a bounded log-odds
     const contributions = new Float64Array(4);
     predict(bounded, [0, 365, 30, 1], contributions);
@@ -99,8 +125,16 @@ describe('scoring in SQL agrees with the Node model', () => {
     values[FEATURE_INDEX.monthly_revenue] = 1234.56;
     values[FEATURE_INDEX.spend_90d] = 2700.1;
     const row = { monthly_revenue: 1234.56, spend_90d: 2700.1 };
-    for (const config of [{ basis: 'annualRevenue', lifetimeYears: 3 }, { basis: 'clv', lifetimeYears: 2.5 }] as const) {
-      expect(await evaluate(customerValueSql(config, (k) => k), [row])).toEqual([customerValue(values, 0, config)]);
+    for (const config of [
+      { basis: 'annualRevenue', lifetimeYears: 3 },
+      { basis: 'clv', lifetimeYears: 2.5 },
+    ] as const) {
+      expect(
+        await evaluate(
+          customerValueSql(config, (k) => k),
+          [row],
+        ),
+      ).toEqual([customerValue(values, 0, config)]);
     }
   });
 

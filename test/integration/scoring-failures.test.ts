@@ -33,7 +33,10 @@ async function metric(name: string): Promise<number | undefined> {
 /** A customer who looks like leaving: no activity, open critical complaints, no payments. */
 async function riskyCustomer(externalId: string, monthlyRevenue: string) {
   await ingest('/v1/customers', [customerRow({ externalId, monthlyRevenue })]).expect(200);
-  await ingest('/v1/signals/complaints', [complaintRow(externalId, { severity: 'critical' }), complaintRow(externalId, { severity: 'critical', openedAt: iso(30) })]).expect(200);
+  await ingest('/v1/signals/complaints', [
+    complaintRow(externalId, { severity: 'critical' }),
+    complaintRow(externalId, { severity: 'critical', openedAt: iso(30) }),
+  ]).expect(200);
 }
 
 const scoredIn = async (runId: number) =>
@@ -50,7 +53,10 @@ describe('numeric limits at ingestion', () => {
   it('the largest accepted value of every numeric field goes through a full run', async () => {
     const id = 'max-everything';
     const max = String(MAX_MONEY);
-    await ingest('/v1/customers', [customerRow({ externalId: id, monthlyRevenue: max }), customerRow({ externalId: 'max-as-number', monthlyRevenue: MAX_MONEY })]).expect(200);
+    await ingest('/v1/customers', [
+      customerRow({ externalId: id, monthlyRevenue: max }),
+      customerRow({ externalId: 'max-as-number', monthlyRevenue: MAX_MONEY }),
+    ]).expect(200);
     await ingest('/v1/signals/activity', [
       ...[3, 10, 20, 40, 50, 70].map((days) => activityRow(id, { occurredAt: iso(days), quantity: MAX_ACTIVITY_QUANTITY })),
       activityRow('max-as-number', { quantity: MAX_ACTIVITY_QUANTITY }),
@@ -84,10 +90,17 @@ describe('numeric limits at ingestion', () => {
       ['quantity', '/v1/signals/activity', () => activityRow('max-everything', { quantity: MAX_ACTIVITY_QUANTITY + 1 })],
       ['quantity', '/v1/signals/activity', () => activityRow('max-everything', { quantity: 1.7e308 })],
     ] as const)('past the documented maximum, %s is a 400 naming the row and field (%s)', async (field, path, bad) => {
-      const good = path === '/v1/customers' ? customerRow() : path === '/v1/signals/spend' ? spendRow('max-everything') : activityRow('max-everything');
+      const good =
+        path === '/v1/customers'
+          ? customerRow()
+          : path === '/v1/signals/spend'
+            ? spendRow('max-everything')
+            : activityRow('max-everything');
       const res = await ingest(path, [good, bad()], format);
       expect(res.status).toBe(400);
-      expect(res.body.errors).toEqual([expect.objectContaining({ row: 1, field, message: expect.stringMatching(/must be at most 1000000000(000)?$/) })]);
+      expect(res.body.errors).toEqual([
+        expect.objectContaining({ row: 1, field, message: expect.stringMatching(/must be at most 1000000000(000)?$/) }),
+      ]);
       const external = (good as { externalId: string }).externalId;
       const table = path === '/v1/customers' ? 'customers' : path === '/v1/signals/spend' ? 'spend_events' : 'activity_events';
       expect(await t.sql(`SELECT 1 FROM ${table} WHERE external_id = $1`, [external])).toHaveLength(0);
@@ -107,10 +120,19 @@ describe('a customer whose values break scoring', () => {
   beforeAll(async () => {
     // A small book; the two poisoned customers side by side, in one chunk.
     const others = Array.from({ length: 25 }, (_, i) => `book-${String(i).padStart(2, '0')}`);
-    await ingest('/v1/customers', others.map((externalId) => customerRow({ externalId }))).expect(200);
-    await ingest('/v1/signals/activity', others.map((c) => activityRow(c))).expect(200);
+    await ingest(
+      '/v1/customers',
+      others.map((externalId) => customerRow({ externalId })),
+    ).expect(200);
+    await ingest(
+      '/v1/signals/activity',
+      others.map((c) => activityRow(c)),
+    ).expect(200);
     for (const [id] of POISON) await riskyCustomer(id, '500');
-    await ingest('/v1/customers', Array.from({ length: 8 }, (_, i) => customerRow({ externalId: `after-${i}` }))).expect(200);
+    await ingest(
+      '/v1/customers',
+      Array.from({ length: 8 }, (_, i) => customerRow({ externalId: `after-${i}` })),
+    ).expect(200);
     for (const [id, revenue] of POISON) await t.sql(`UPDATE customers SET monthly_revenue = $2 WHERE external_id = $1`, [id, revenue]);
   });
 
@@ -131,7 +153,9 @@ describe('a customer whose values break scoring', () => {
 
     const failures = await request(t.http).get(`/v1/scoring-runs/${poisoned.id}/failures`).set(scheduler());
     expect(failures.status).toBe(200);
-    expect(failures.body).toEqual(POISON.map(([customerId]) => ({ customerId, chunkNo: expect.any(Number), sqlstate: '22003', reason: expect.any(String) })));
+    expect(failures.body).toEqual(
+      POISON.map(([customerId]) => ({ customerId, chunkNo: expect.any(Number), sqlstate: '22003', reason: expect.any(String) })),
+    );
     expect((await request(t.http).get('/v1/scoring-runs?limit=1').set(scheduler())).body[0].failedCustomers.count).toBe(2);
     expect(await metric('churnwatch_scoring_last_full_run_failed_customers')).toBe(2);
     expect(await metric('churnwatch_scoring_customers_failed_total')).toBe(2);
@@ -139,13 +163,20 @@ describe('a customer whose values break scoring', () => {
 
   it('a run scoped to a poisoned customer succeeds and reports it', async () => {
     const run = await runScoring(t, { customerIds: ['poison-revenue', 'book-00'] });
-    expect(run).toMatchObject({ status: 'succeeded', customersScored: 1, failedCustomers: { count: 1, sample: [{ customerId: 'poison-revenue' }] } });
+    expect(run).toMatchObject({
+      status: 'succeeded',
+      customersScored: 1,
+      failedCustomers: { count: 1, sample: [{ customerId: 'poison-revenue' }] },
+    });
     expect(await scoredIn(run.id)).toEqual(new Set(['book-00']));
     expect(await metric('churnwatch_scoring_customers_failed_total')).toBe(3);
   });
 
   it('after an operator re-sends the real revenues, the next run scores the customers and reports no failure', async () => {
-    await ingest('/v1/customers', POISON.map(([externalId]) => customerRow({ externalId, monthlyRevenue: '500' }))).expect(200);
+    await ingest(
+      '/v1/customers',
+      POISON.map(([externalId]) => customerRow({ externalId, monthlyRevenue: '500' })),
+    ).expect(200);
     const run = await runScoring(t);
     expect(run).toMatchObject({ status: 'succeeded', failedCustomers: { count: 0, sample: [] } });
     const scored = await scoredIn(run.id);
@@ -171,14 +202,24 @@ describe('a customer whose stored activity quantity overflows the feature sums',
     await ingest('/v1/customers', [customerRow({ externalId: id })]).expect(200);
     await ingest('/v1/signals/activity', [activityRow(id), activityRow(id, { occurredAt: iso(4) })]).expect(200);
     // the largest float8, as ingestion took it before its limits: the sum of two overflows
-    await t.sql(`UPDATE activity_events SET quantity = 1.7e308 WHERE customer_id = (SELECT id FROM customers WHERE external_id = $1)`, [id]);
+    await t.sql(`UPDATE activity_events SET quantity = 1.7e308 WHERE customer_id = (SELECT id FROM customers WHERE external_id = $1)`, [
+      id,
+    ]);
   });
 
   it('neither the run plan (the book’s feature statistics) nor its chunk fails: the customer is reported', async () => {
     const run = await runScoring(t);
     expect(run).toMatchObject({
       status: 'succeeded',
-      failedCustomers: { count: 1, sample: [{ customerId: id, reason: expect.stringContaining('activity quantity 1.7e+308 is above the maximum 1000000000: value out of range: overflow') }] },
+      failedCustomers: {
+        count: 1,
+        sample: [
+          {
+            customerId: id,
+            reason: expect.stringContaining('activity quantity 1.7e+308 is above the maximum 1000000000: value out of range: overflow'),
+          },
+        ],
+      },
     });
     expect((await scoredIn(run.id)).has(id)).toBe(false);
     expect(await metric('churnwatch_scoring_last_full_run_failed_customers')).toBe(1);

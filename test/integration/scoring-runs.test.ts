@@ -31,7 +31,13 @@ describe('scoring runs through BullMQ chunks', () => {
       [asOf],
     );
     expect(active).toBeGreaterThan(100);
-    expect(run).toMatchObject({ status: 'succeeded', progress: 1, customersScored: active, customersTotal: active, scope: { kind: 'all' } });
+    expect(run).toMatchObject({
+      status: 'succeeded',
+      progress: 1,
+      customersScored: active,
+      customersTotal: active,
+      scope: { kind: 'all' },
+    });
     expect(run.chunks.total).toBe(Math.ceil(active / 40));
     expect(run.modelVersion).toBeGreaterThan(0);
     expect(run.distribution.count).toBe(active);
@@ -43,8 +49,10 @@ describe('scoring runs through BullMQ chunks', () => {
     const bad = await t.sql(`SELECT 1 FROM customer_scores WHERE probability < 0 OR probability > 1 OR probability = 'NaN'`);
     expect(bad).toHaveLength(0);
     // every row was rewritten: the worker vacuums the table after a full run
-    await until('customer_scores vacuumed', async () =>
-      (await t.sql<{ n: number }>(`SELECT vacuum_count::int AS n FROM pg_stat_user_tables WHERE relname = 'customer_scores'`))[0]!.n > 0,
+    await until(
+      'customer_scores vacuumed',
+      async () =>
+        (await t.sql<{ n: number }>(`SELECT vacuum_count::int AS n FROM pg_stat_user_tables WHERE relname = 'customer_scores'`))[0]!.n > 0,
     );
   });
 
@@ -69,7 +77,10 @@ describe('scoring runs through BullMQ chunks', () => {
   it("a chunk job handed out again after its chunk was written leaves the chunk's scores, history and counts as they were", async () => {
     // as if the worker had died between COMMIT and acknowledging the job, while the run went on
     const run = first;
-    const [chunk] = await t.sql<{ from_id: string; to_id: string }>(`SELECT from_id, to_id FROM scoring_chunks WHERE run_id = $1 AND chunk_no = 0`, [run.id]);
+    const [chunk] = await t.sql<{ from_id: string; to_id: string }>(
+      `SELECT from_id, to_id FROM scoring_chunks WHERE run_id = $1 AND chunk_no = 0`,
+      [run.id],
+    );
     const written = () =>
       t.sql<{ n: number; at: string }>(
         `SELECT count(*)::int AS n, max(scored_at)::text AS at FROM score_history WHERE run_id = $1 AND customer_id BETWEEN $2 AND $3`,
@@ -80,7 +91,10 @@ describe('scoring runs through BullMQ chunks', () => {
     try {
       expect(await t.app.get(ChunkScorer).handleChunk({ runId: run.id, chunkNo: 0 })).toBe('skipped');
       expect(await written()).toEqual(before);
-      const [counts] = await t.sql<{ chunks_done: number; customers_scored: number }>(`SELECT chunks_done, customers_scored FROM scoring_runs WHERE id = $1`, [run.id]);
+      const [counts] = await t.sql<{ chunks_done: number; customers_scored: number }>(
+        `SELECT chunks_done, customers_scored FROM scoring_runs WHERE id = $1`,
+        [run.id],
+      );
       expect(counts).toEqual({ chunks_done: run.chunks.total, customers_scored: run.customersScored });
     } finally {
       await t.sql(`UPDATE scoring_runs SET status = 'succeeded' WHERE id = $1`, [run.id]);
@@ -114,19 +128,25 @@ describe('scoring runs through BullMQ chunks', () => {
   });
 
   it('a list run scores exactly the listed customers; unknown ids are a 400 naming them', async () => {
-    const ids = (await t.sql<{ external_id: string }>(`SELECT external_id FROM customers WHERE status = 'active' ORDER BY id DESC LIMIT 3`)).map(
-      (r) => r.external_id,
-    );
+    const ids = (
+      await t.sql<{ external_id: string }>(`SELECT external_id FROM customers WHERE status = 'active' ORDER BY id DESC LIMIT 3`)
+    ).map((r) => r.external_id);
     const run = await runScoring(t, { customerIds: ids });
     expect(run.customersScored).toBe(3);
     expect(run.scope).toEqual({ kind: 'customers', customerIds: ids });
-    const bad = await request(t.http).post('/v1/scoring-runs').set(auth('scheduler')).send({ customerIds: [ids[0], 'nope-1'] });
+    const bad = await request(t.http)
+      .post('/v1/scoring-runs')
+      .set(auth('scheduler'))
+      .send({ customerIds: [ids[0], 'nope-1'] });
     expect(bad.status).toBe(400);
     expect(bad.body.errors).toEqual([{ field: 'customerIds', message: "unknown customer 'nope-1'" }]);
   });
 
   it('validates the trigger body and the roles', async () => {
-    const bad = await request(t.http).post('/v1/scoring-runs').set(auth('scheduler')).send({ segment: 'smb', customerIds: ['x'] });
+    const bad = await request(t.http)
+      .post('/v1/scoring-runs')
+      .set(auth('scheduler'))
+      .send({ segment: 'smb', customerIds: ['x'] });
     expect(bad.status).toBe(400);
     const extra = await request(t.http).post('/v1/scoring-runs').set(auth('scheduler')).send({ everyone: true });
     expect(extra.status).toBe(400);
@@ -142,7 +162,9 @@ describe('scoring runs through BullMQ chunks', () => {
     const [mine] = await t.sql<{ external_id: string }>(`SELECT external_id FROM customers LIMIT 1`);
     // make the manager key's email the account manager of exactly one customer
     await t.sql(`UPDATE customers SET account_manager_email = 'am1@example.com' WHERE external_id = $1`, [mine!.external_id]);
-    const [other] = await t.sql<{ external_id: string }>(`SELECT external_id FROM customers WHERE account_manager_email <> 'am1@example.com' LIMIT 1`);
+    const [other] = await t.sql<{ external_id: string }>(
+      `SELECT external_id FROM customers WHERE account_manager_email <> 'am1@example.com' LIMIT 1`,
+    );
     expect((await request(t.http).get(`/v1/customers/${mine!.external_id}`).set(auth('manager'))).status).toBe(200);
     expect((await request(t.http).get(`/v1/customers/${other!.external_id}`).set(auth('manager'))).status).toBe(404);
     expect((await request(t.http).get(`/v1/customers/no-such`).set(auth('lead'))).status).toBe(404);

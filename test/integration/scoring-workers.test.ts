@@ -77,7 +77,9 @@ describe('scoring runs shared by worker processes', () => {
       startWorker();
       const run = await waitForRun(t, runId);
       expect(run.status).toBe('succeeded');
-      const [{ attempts }] = await t.sql<{ attempts: number }>(`SELECT max(attempts) AS attempts FROM scoring_chunks WHERE run_id = $1`, [runId]);
+      const [{ attempts }] = await t.sql<{ attempts: number }>(`SELECT max(attempts) AS attempts FROM scoring_chunks WHERE run_id = $1`, [
+        runId,
+      ]);
       expect(attempts).toBeGreaterThanOrEqual(2);
       expect(await runScores(t, runId)).toEqual(reference);
       const [{ n }] = await t.sql<{ n: number }>(`SELECT count(*)::int AS n FROM score_history WHERE run_id = $1`, [runId]);

@@ -46,7 +46,12 @@ describe('seeding a demo book through the ingestion path', () => {
       expected.spend += g.spend.length;
     }
     const report = await ctx.get(SeedService).seed(OPTIONS);
-    expect(report.rows).toEqual({ customers: expected.customers, activity: expected.activity, complaints: expected.complaints, spend: expected.spend });
+    expect(report.rows).toEqual({
+      customers: expected.customers,
+      activity: expected.activity,
+      complaints: expected.complaints,
+      spend: expected.spend,
+    });
     expect(await count(`SELECT count(*) AS n FROM customers`)).toBe(expected.customers);
     expect(await count(`SELECT count(*) AS n FROM customers WHERE status = 'churned'`)).toBe(expected.churned);
     expect(await count(`SELECT count(*) AS n FROM activity_events`)).toBe(expected.activity);

@@ -33,7 +33,13 @@ function trickle(t: TestApp, path: string, body: string, piece: number, everyMs:
   return new Promise((resolve, reject) => {
     let answered = false;
     const req = httpRequest(
-      { host: '127.0.0.1', port, path, method: 'POST', headers: { Authorization: `Bearer ${t.keys.ingest}`, 'Content-Type': 'application/x-ndjson' } },
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        headers: { Authorization: `Bearer ${t.keys.ingest}`, 'Content-Type': 'application/x-ndjson' },
+      },
       (res) => {
         answered = true;
         let text = '';
@@ -76,10 +82,20 @@ describe('slow uploads beside page reads', () => {
     t = await startTestApp({}, { ingest: { maxConcurrent: SLOW_UPLOADS, bodyIdleTimeoutSeconds: 2, spool: { memoryBytes: '1kb' } } });
     await new Promise<void>((resolve) => t.http.listen(0, '127.0.0.1', resolve));
     const customers = [customerRow({ externalId: 'reader-1' }), ...Array.from({ length: 30 }, () => customerRow())];
-    const stored = await request(t.http).post('/v1/customers').set({ Authorization: `Bearer ${t.keys.ingest}` }).send(customers);
+    const stored = await request(t.http)
+      .post('/v1/customers')
+      .set({ Authorization: `Bearer ${t.keys.ingest}` })
+      .send(customers);
     expect(stored.status).toBe(200);
     const signals = customers.map((c) => activityRow(c.externalId));
-    expect((await request(t.http).post('/v1/signals/activity').set({ Authorization: `Bearer ${t.keys.ingest}` }).send(signals)).status).toBe(200);
+    expect(
+      (
+        await request(t.http)
+          .post('/v1/signals/activity')
+          .set({ Authorization: `Bearer ${t.keys.ingest}` })
+          .send(signals)
+      ).status,
+    ).toBe(200);
     const run = await runScoring(t);
     expect(run.status).toBe('succeeded');
     await waitForSnapshot(t, run.id);
@@ -129,10 +145,15 @@ describe('slow uploads beside page reads', () => {
     expect(openTransactions).toBeLessThanOrEqual(t.config.ingest.maxConcurrentMerges);
 
     const answers = await Promise.all(uploads);
-    for (const answer of answers.slice(0, -1)) expect(answer).toMatchObject({ status: 200, body: { accepted: ROWS_PER_UPLOAD, duplicates: 0 } });
+    for (const answer of answers.slice(0, -1))
+      expect(answer).toMatchObject({ status: 200, body: { accepted: ROWS_PER_UPLOAD, duplicates: 0 } });
     expect(answers.at(-1)).toMatchObject({
       status: 400,
-      body: { code: 'validation_failed', errorCount: 1, errors: [{ row: ROWS_PER_UPLOAD - 1, line: ROWS_PER_UPLOAD, field: 'monthlyRevenue' }] },
+      body: {
+        code: 'validation_failed',
+        errorCount: 1,
+        errors: [{ row: ROWS_PER_UPLOAD - 1, line: ROWS_PER_UPLOAD, field: 'monthlyRevenue' }],
+      },
     });
     const stored = await t.sql<{ prefix: string; n: string }>(
       `SELECT split_part(external_id, '-', 2) AS prefix, count(*) AS n FROM customers WHERE external_id LIKE 'slow-%' OR external_id LIKE 'extra-%' GROUP BY 1 ORDER BY 1`,
@@ -171,7 +192,9 @@ describe('slow uploads beside page reads', () => {
   });
 
   it('stays ready after its own database connection is closed by the server', async () => {
-    await t.sql(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'churnwatch-health'`);
+    await t.sql(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'churnwatch-health'`,
+    );
     const res = await request(t.http).get('/health/ready');
     expect(res.status).toBe(200);
     expect(res.body.checks.postgres).toBe('up');

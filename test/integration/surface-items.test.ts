@@ -20,7 +20,10 @@ let t: TestApp;
 const bearer = (role: keyof TestApp['keys']) => ({ Authorization: `Bearer ${t.keys[role]}` });
 
 beforeAll(async () => {
-  t = await startTestApp({}, { model: MODEL, scoring: { staleAfterHours: { activity: 1e7, complaints: 1e7, spend: 1e7 } }, alerts: { escalation: [] } });
+  t = await startTestApp(
+    {},
+    { model: MODEL, scoring: { staleAfterHours: { activity: 1e7, complaints: 1e7, spend: 1e7 } }, alerts: { escalation: [] } },
+  );
   const rows = [
     ...ODD_IDS.map((externalId) => customerRow({ externalId })),
     customerRow({ externalId: 'fw-1', name: '＝1+1' }),
@@ -37,7 +40,9 @@ afterAll(() => t?.close());
 
 describe('ids that can be read back', () => {
   it.each(ODD_IDS)('reads %s back for its own manager, through the API and the at-risk list', async (id) => {
-    const res = await request(t.http).get(`/v1/customers/${encodeURIComponent(id)}`).set(bearer('manager'));
+    const res = await request(t.http)
+      .get(`/v1/customers/${encodeURIComponent(id)}`)
+      .set(bearer('manager'));
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body.customer?.externalId ?? res.body.externalId).toBe(id);
   });
@@ -58,7 +63,13 @@ describe('ids that can be read back', () => {
 
 describe('smaller surface items', () => {
   it('answers with customer data carry Cache-Control: no-store (JSON, CSV and errors)', async () => {
-    for (const path of ['/v1/at-risk', '/v1/at-risk.csv', `/v1/customers/${encodeURIComponent(ODD_IDS[0])}`, '/v1/alerts', '/v1/customers/nobody']) {
+    for (const path of [
+      '/v1/at-risk',
+      '/v1/at-risk.csv',
+      `/v1/customers/${encodeURIComponent(ODD_IDS[0])}`,
+      '/v1/alerts',
+      '/v1/customers/nobody',
+    ]) {
       const res = await request(t.http).get(path).set(bearer('lead'));
       expect(res.headers['cache-control'], path).toBe('no-store');
     }
@@ -91,7 +102,9 @@ describe('start-up warning about the public URL', () => {
   const config = (publicUrl: string) => ({ http: { port: 3000 }, email: { publicUrl } }) as Parameters<typeof defaultPublicUrlWarning>[0];
 
   it('warns in production when acknowledge links still point at the default', () => {
-    expect(defaultPublicUrlWarning(config('http://localhost:3000'), { NODE_ENV: 'production' })).toMatch(/CHURNWATCH_PUBLIC_URL is not set/);
+    expect(defaultPublicUrlWarning(config('http://localhost:3000'), { NODE_ENV: 'production' })).toMatch(
+      /CHURNWATCH_PUBLIC_URL is not set/,
+    );
   });
 
   it('is silent outside production or once a public URL is set', () => {

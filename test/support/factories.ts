@@ -23,7 +23,15 @@ export function activityRow(customerId: string, overrides: Record<string, unknow
 }
 
 export function complaintRow(customerId: string, overrides: Record<string, unknown> = {}) {
-  return { externalId: `cmp-${next()}`, customerId, openedAt: iso(10), severity: 'high', category: 'billing', status: 'open', ...overrides };
+  return {
+    externalId: `cmp-${next()}`,
+    customerId,
+    openedAt: iso(10),
+    severity: 'high',
+    category: 'billing',
+    status: 'open',
+    ...overrides,
+  };
 }
 
 export function spendRow(customerId: string, overrides: Record<string, unknown> = {}) {

@@ -106,7 +106,15 @@ export async function writeBook(t: TestApp, book: Book): Promise<WrittenBook> {
       t,
       `INSERT INTO models (source, status, role, metrics, horizon_days, error, created_at, finished_at, activated_at)
        VALUES ($1, $2, $3, $4, 90, $5, $6, $6, $7) RETURNING id`,
-      [m.source, m.status, m.role, m.metrics ? JSON.stringify(m.metrics) : null, m.status === 'failed' ? 'diverged' : null, m.createdAt, m.activatedAt],
+      [
+        m.source,
+        m.status,
+        m.role,
+        m.metrics ? JSON.stringify(m.metrics) : null,
+        m.status === 'failed' ? 'diverged' : null,
+        m.createdAt,
+        m.activatedAt,
+      ],
     );
     modelIds.push(Number(row.id));
   }
@@ -119,9 +127,19 @@ export async function writeBook(t: TestApp, book: Book): Promise<WrittenBook> {
                                  customers_total, customers_scored, distribution, drift, freshness, stale, error, started_at, finished_at)
        VALUES ($1, $2, $3, 'api', $4, $5, $6, 1, 1, $7, $7, $8, $9, $10, $11, $12, $4, $13) RETURNING id`,
       [
-        r.status, JSON.stringify(r.scope), r.scope.kind === 'all', r.asOf, modelIds[r.model], r.challenger === null ? null : modelIds[r.challenger],
-        r.customersScored, r.distribution ? JSON.stringify(r.distribution) : null, r.drift, r.freshness ? JSON.stringify(r.freshness) : null,
-        r.stale, r.status === 'failed' ? 'boom' : null, r.finishedAt,
+        r.status,
+        JSON.stringify(r.scope),
+        r.scope.kind === 'all',
+        r.asOf,
+        modelIds[r.model],
+        r.challenger === null ? null : modelIds[r.challenger],
+        r.customersScored,
+        r.distribution ? JSON.stringify(r.distribution) : null,
+        r.drift,
+        r.freshness ? JSON.stringify(r.freshness) : null,
+        r.stale,
+        r.status === 'failed' ? 'boom' : null,
+        r.finishedAt,
       ],
     );
     const runId = Number(row.id);
@@ -129,7 +147,8 @@ export async function writeBook(t: TestApp, book: Book): Promise<WrittenBook> {
     for (const [customer, [champion, challenger]] of Object.entries(r.history)) {
       const insert = `INSERT INTO score_history (customer_id, run_id, role, model_id, probability, scored_at) VALUES ($1, $2, $3, $4, $5, $6)`;
       await t.sql(insert, [id(customer), runId, 'champion', modelIds[r.model], champion, r.asOf]);
-      if (challenger !== null) await t.sql(insert, [id(customer), runId, 'challenger', modelIds[r.challenger as number], challenger, r.asOf]);
+      if (challenger !== null)
+        await t.sql(insert, [id(customer), runId, 'challenger', modelIds[r.challenger as number], challenger, r.asOf]);
     }
   }
 
@@ -151,8 +170,16 @@ export async function writeBook(t: TestApp, book: Book): Promise<WrittenBook> {
               CASE WHEN $4 = 'closed' THEN $9::timestamptz END
          FROM customers c WHERE c.id = $1`,
       [
-        id(a.customer), runIds[book.scoresRun], a.tier, a.status, JSON.stringify(actions), a.raisedAt, a.outcome?.outcome ?? null,
-        a.outcome?.action ?? null, a.outcome?.at ?? null, [...new Set(a.actions)], // the engine writes each suggested action once
+        id(a.customer),
+        runIds[book.scoresRun],
+        a.tier,
+        a.status,
+        JSON.stringify(actions),
+        a.raisedAt,
+        a.outcome?.outcome ?? null,
+        a.outcome?.action ?? null,
+        a.outcome?.at ?? null,
+        [...new Set(a.actions)], // the engine writes each suggested action once
       ],
     );
   }

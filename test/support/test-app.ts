@@ -44,7 +44,11 @@ export async function dropQueueKeys(config: { redis: { url: string }; queue: { p
  * Another process's worth of the service on the same database and queues as `t` (a second
  * dispatcher, a restarted worker). Close it yourself; `t.close()` drops the database.
  */
-export async function startPeer(t: TestApp, env: Record<string, string> = {}, overrides: Record<string, unknown> = {}): Promise<INestApplication> {
+export async function startPeer(
+  t: TestApp,
+  env: Record<string, string> = {},
+  overrides: Record<string, unknown> = {},
+): Promise<INestApplication> {
   const config = loadConfig(
     {
       ...process.env,
@@ -97,7 +101,7 @@ export async function startTestApp(env: Record<string, string> = {}, overrides: 
     config,
     db,
     keys,
-    sql: async <T,>(text: string, params: unknown[] = []) => (await client.query(text, params)).rows as T[],
+    sql: async <T>(text: string, params: unknown[] = []) => (await client.query(text, params)).rows as T[],
     async close() {
       await client.end();
       // After the app: its workers and outbox timer would otherwise touch the queues again.

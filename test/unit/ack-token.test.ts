@@ -31,8 +31,14 @@ describe('ack tokens', () => {
   it('rejects a tampered alert id or expiry as invalid', () => {
     const [payload, signature] = signAckToken(123, expiresAt, SECRET).split('.') as [string, string];
     expect(Buffer.from(payload, 'base64url').toString()).toBe(`123.${expiresAt.getTime() / 1000}`);
-    expect(verifyAckToken(`${b64(`124.${expiresAt.getTime() / 1000}`)}.${signature}`, SECRET, now)).toEqual({ ok: false, reason: 'invalid' });
-    expect(verifyAckToken(`${b64(`123.${expiresAt.getTime() / 1000 + 86400}`)}.${signature}`, SECRET, now)).toEqual({ ok: false, reason: 'invalid' });
+    expect(verifyAckToken(`${b64(`124.${expiresAt.getTime() / 1000}`)}.${signature}`, SECRET, now)).toEqual({
+      ok: false,
+      reason: 'invalid',
+    });
+    expect(verifyAckToken(`${b64(`123.${expiresAt.getTime() / 1000 + 86400}`)}.${signature}`, SECRET, now)).toEqual({
+      ok: false,
+      reason: 'invalid',
+    });
   });
 
   it('rejects a tampered signature as invalid', () => {
@@ -61,8 +67,24 @@ describe('ack tokens', () => {
 
   it('rejects garbage as invalid without throwing', () => {
     const good = signAckToken(123, expiresAt, SECRET);
-    const garbage = ['', '.', 'abc', 'no-dot-here', `${good}.extra`, '..', 'a.', '.b', '!!!.???', 'a b.c', 'YQ==.YQ==', 'é.é', 'x'.repeat(10_000), `${good.replace('.', '%2E')}`];
-    for (const token of garbage) expect(verifyAckToken(token, SECRET, now), JSON.stringify(token.slice(0, 40))).toEqual({ ok: false, reason: 'invalid' });
+    const garbage = [
+      '',
+      '.',
+      'abc',
+      'no-dot-here',
+      `${good}.extra`,
+      '..',
+      'a.',
+      '.b',
+      '!!!.???',
+      'a b.c',
+      'YQ==.YQ==',
+      'é.é',
+      'x'.repeat(10_000),
+      `${good.replace('.', '%2E')}`,
+    ];
+    for (const token of garbage)
+      expect(verifyAckToken(token, SECRET, now), JSON.stringify(token.slice(0, 40))).toEqual({ ok: false, reason: 'invalid' });
     expect(verifyAckToken(undefined as unknown as string, SECRET, now)).toEqual({ ok: false, reason: 'invalid' });
   });
 
@@ -72,7 +94,17 @@ describe('ack tokens', () => {
       return `${payload}.${createHmac('sha256', SECRET).update(payload).digest('base64url')}`;
     };
     expect(verifyAckToken(forge(`123.${expiresAt.getTime() / 1000}`), SECRET, now).ok).toBe(true);
-    for (const raw of ['0.1795000000', '-1.1795000000', '1.5.1795000000', 'abc.1795000000', '123', '123.', '123.1e12', ' 123.1795000000', '99999999999999999.1795000000']) {
+    for (const raw of [
+      '0.1795000000',
+      '-1.1795000000',
+      '1.5.1795000000',
+      'abc.1795000000',
+      '123',
+      '123.',
+      '123.1e12',
+      ' 123.1795000000',
+      '99999999999999999.1795000000',
+    ]) {
       expect(verifyAckToken(forge(raw), SECRET, now), raw).toEqual({ ok: false, reason: 'invalid' });
     }
   });

@@ -23,7 +23,13 @@ function alert(overrides: Partial<EmailAlert> = {}): EmailAlert {
       { key: 'complaints_open', text: '2 complaints open, the oldest for 12 days', contribution: 0.8 },
       { key: 'days_to_renewal', text: 'renewal in 14 days', contribution: 0.4 },
     ],
-    changes: [{ key: 'activity_ratio', text: 'Activity raised the risk by 9 points since the previous score (now: activity down 64 %)', probabilityEffect: 0.09 }],
+    changes: [
+      {
+        key: 'activity_ratio',
+        text: 'Activity raised the risk by 9 points since the previous score (now: activity down 64 %)',
+        probabilityEffect: 0.09,
+      },
+    ],
     actions: [
       { key: 'exec_call', text: 'Executive call with the customer', cost: 500, expectedSaving: 3400 },
       { key: 'health_check', text: 'Run an account health check', cost: 0, expectedSaving: 1250.4 },
@@ -43,7 +49,9 @@ const fontSizes = (html: string) => [...html.matchAll(/font-size:\s*(\d+)px/g)].
 
 describe('escapeHtml', () => {
   it('escapes markup and both quote kinds', () => {
-    expect(escapeHtml(`<a href="x" title='y'>Tom & Jerry</a>`)).toBe('&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;Tom &amp; Jerry&lt;/a&gt;');
+    expect(escapeHtml(`<a href="x" title='y'>Tom & Jerry</a>`)).toBe(
+      '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;Tom &amp; Jerry&lt;/a&gt;',
+    );
   });
 });
 
@@ -56,7 +64,9 @@ describe('mergeStyles', () => {
 describe('renderAlertEmail', () => {
   it('has a subject with tier, customer, probability and its change', () => {
     expect(renderAlertEmail(alert(), null).subject).toBe('[churnwatch] CRITICAL: Acme Ltd — 82 % churn risk (+14 pts)');
-    expect(renderAlertEmail(alert({ previousProbability: null }), null).subject).toBe('[churnwatch] CRITICAL: Acme Ltd — 82 % churn risk (first score)');
+    expect(renderAlertEmail(alert({ previousProbability: null }), null).subject).toBe(
+      '[churnwatch] CRITICAL: Acme Ltd — 82 % churn risk (first score)',
+    );
     expect(renderAlertEmail(alert({ previousProbability: 0.85 }), null).subject).toContain('(-3 pts)');
   });
 
@@ -98,7 +108,10 @@ describe('renderAlertEmail', () => {
     expect(html).not.toMatch(/<script|<img|<link|src=|<style/i);
     expect(Math.min(...fontSizes(html))).toBeGreaterThanOrEqual(14);
     for (const [, style] of html.matchAll(/style="([^"]*)"/g)) {
-      const props = (style as string).split(';').filter(Boolean).map((d) => d.split(':')[0]);
+      const props = (style as string)
+        .split(';')
+        .filter(Boolean)
+        .map((d) => d.split(':')[0]);
       expect(new Set(props).size).toBe(props.length);
     }
   });
@@ -137,7 +150,9 @@ describe('renderAlertEmail', () => {
   });
 
   it('keeps line breaks in a name out of the subject', () => {
-    expect(renderAlertEmail(alert({ customer: { externalId: 'A', name: 'Acme\r\nBcc: x@y', segment: null } }), null).subject).not.toMatch(/[\r\n]/);
+    expect(renderAlertEmail(alert({ customer: { externalId: 'A', name: 'Acme\r\nBcc: x@y', segment: null } }), null).subject).not.toMatch(
+      /[\r\n]/,
+    );
   });
 
   it('announces an escalation at the top of both parts and in the subject', () => {
@@ -149,8 +164,12 @@ describe('renderAlertEmail', () => {
     const body = html.slice(html.indexOf('<body'));
     expect(body).toContain('Not acknowledged for 4 hours — escalation 1');
     expect(body.indexOf('Not acknowledged')).toBeLessThan(body.indexOf('Acme Ltd'));
-    expect(renderAlertEmail(alert(), { step: 2, raisedAt: new Date(), hoursUnacknowledged: 24 }).text).toMatch(/^Not acknowledged for 24 hours — escalation 2\n/);
-    expect(renderAlertEmail(alert(), { step: 1, raisedAt: new Date(), hoursUnacknowledged: 1 }).text).toMatch(/^Not acknowledged for 1 hour — /);
+    expect(renderAlertEmail(alert(), { step: 2, raisedAt: new Date(), hoursUnacknowledged: 24 }).text).toMatch(
+      /^Not acknowledged for 24 hours — escalation 2\n/,
+    );
+    expect(renderAlertEmail(alert(), { step: 1, raisedAt: new Date(), hoursUnacknowledged: 1 }).text).toMatch(
+      /^Not acknowledged for 1 hour — /,
+    );
   });
 
   it('does not mention escalation in a first send', () => {
@@ -162,19 +181,43 @@ describe('renderAlertEmail', () => {
 describe('renderDigestEmail', () => {
   const manager = { email: 'jane@example.com', name: 'Jane Doe' };
   const alerts = [
-    alert({ alertId: 1, tier: 'high', customer: { externalId: 'C-1', name: 'Zeta Corp', segment: null }, valueAtRisk: '60000.0000', ackUrl: 'https://cw.example/ack/one' }),
-    alert({ alertId: 2, tier: 'watch', customer: { externalId: 'C-2', name: 'Alpha & Co', segment: null }, valueAtRisk: '20000.5000', ackUrl: 'https://cw.example/ack/two' }),
-    alert({ alertId: 3, tier: 'high', customer: { externalId: 'C-3', name: 'Mid Inc', segment: null }, valueAtRisk: '4199.4', ackUrl: 'https://cw.example/ack/three' }),
+    alert({
+      alertId: 1,
+      tier: 'high',
+      customer: { externalId: 'C-1', name: 'Zeta Corp', segment: null },
+      valueAtRisk: '60000.0000',
+      ackUrl: 'https://cw.example/ack/one',
+    }),
+    alert({
+      alertId: 2,
+      tier: 'watch',
+      customer: { externalId: 'C-2', name: 'Alpha & Co', segment: null },
+      valueAtRisk: '20000.5000',
+      ackUrl: 'https://cw.example/ack/two',
+    }),
+    alert({
+      alertId: 3,
+      tier: 'high',
+      customer: { externalId: 'C-3', name: 'Mid Inc', segment: null },
+      valueAtRisk: '4199.4',
+      ackUrl: 'https://cw.example/ack/three',
+    }),
   ];
 
   it('counts customers and totals the value at risk in the subject', () => {
-    expect(renderDigestEmail(manager, alerts, '2026-11-23').subject).toBe('[churnwatch] Daily digest 2026-11-23: 3 customers at risk (USD 84,200 at risk)');
-    expect(renderDigestEmail(manager, alerts.slice(0, 1), '2026-11-23').subject).toBe('[churnwatch] Daily digest 2026-11-23: 1 customer at risk (USD 60,000 at risk)');
+    expect(renderDigestEmail(manager, alerts, '2026-11-23').subject).toBe(
+      '[churnwatch] Daily digest 2026-11-23: 3 customers at risk (USD 84,200 at risk)',
+    );
+    expect(renderDigestEmail(manager, alerts.slice(0, 1), '2026-11-23').subject).toBe(
+      '[churnwatch] Daily digest 2026-11-23: 1 customer at risk (USD 60,000 at risk)',
+    );
   });
 
   it('lists totals per currency when there are several', () => {
     const mixed = [alerts[0] as EmailAlert, { ...(alerts[1] as EmailAlert), currency: 'EUR' }];
-    expect(renderDigestEmail(manager, mixed, '2026-11-23').subject).toBe('[churnwatch] Daily digest 2026-11-23: 2 customers at risk (EUR 20,001 + USD 60,000 at risk)');
+    expect(renderDigestEmail(manager, mixed, '2026-11-23').subject).toBe(
+      '[churnwatch] Daily digest 2026-11-23: 2 customers at risk (EUR 20,001 + USD 60,000 at risk)',
+    );
   });
 
   it('counts a customer with two alerts once', () => {
@@ -194,7 +237,8 @@ describe('renderDigestEmail', () => {
       const positions = names.map((n) => part.indexOf(n));
       expect(positions.every((p) => p >= 0)).toBe(true);
       expect([...positions].sort((a, b) => a - b)).toEqual(positions);
-      for (const url of ['https://cw.example/ack/one', 'https://cw.example/ack/two', 'https://cw.example/ack/three', CUSTOMER_URL]) expect(part).toContain(url);
+      for (const url of ['https://cw.example/ack/one', 'https://cw.example/ack/two', 'https://cw.example/ack/three', CUSTOMER_URL])
+        expect(part).toContain(url);
       expect(part).toContain('USD 60,000');
       expect(part).toContain('82 % churn risk (+14 pts)');
       expect(part).toContain('Activity down 64 % vs the previous 30 days');
@@ -230,7 +274,14 @@ describe('renderAckPage', () => {
   const at = new Date('2026-11-23T15:30:00Z');
 
   it('asks for confirmation with a POST form and no script', () => {
-    const html = renderAckPage({ kind: 'confirm', token: 'MTIzLjE3OTU0MDAwMDA.c2ln-_', customerName: 'Acme <Ltd> & "Co"', tier: 'critical', probability: 0.82, raisedAt });
+    const html = renderAckPage({
+      kind: 'confirm',
+      token: 'MTIzLjE3OTU0MDAwMDA.c2ln-_',
+      customerName: 'Acme <Ltd> & "Co"',
+      tier: 'critical',
+      probability: 0.82,
+      raisedAt,
+    });
     expect(html).toContain('<form method="post" action="/ack/MTIzLjE3OTU0MDAwMDA.c2ln-_"');
     expect(html).toMatch(/<button type="submit"[^>]*>Acknowledge<\/button>/);
     expect(html).not.toMatch(/<script/i);
@@ -243,7 +294,14 @@ describe('renderAckPage', () => {
   });
 
   it('cannot break out of the form action with a hostile token', () => {
-    const html = renderAckPage({ kind: 'confirm', token: '"><script>x</script>', customerName: 'A', tier: 'high', probability: 0.5, raisedAt });
+    const html = renderAckPage({
+      kind: 'confirm',
+      token: '"><script>x</script>',
+      customerName: 'A',
+      tier: 'high',
+      probability: 0.5,
+      raisedAt,
+    });
     expect(html).not.toMatch(/<script/i);
   });
 
@@ -264,8 +322,12 @@ describe('renderAckPage', () => {
   });
 
   it('words each outcome', () => {
-    expect(renderAckPage({ kind: 'done', customerName: 'Acme', acknowledgedAt: at })).toContain('The alert for Acme was acknowledged at 2026-11-23 15:30 UTC');
-    expect(renderAckPage({ kind: 'already', customerName: 'Acme', acknowledgedAt: at })).toContain('The alert for Acme was already acknowledged at 2026-11-23 15:30 UTC');
+    expect(renderAckPage({ kind: 'done', customerName: 'Acme', acknowledgedAt: at })).toContain(
+      'The alert for Acme was acknowledged at 2026-11-23 15:30 UTC',
+    );
+    expect(renderAckPage({ kind: 'already', customerName: 'Acme', acknowledgedAt: at })).toContain(
+      'The alert for Acme was already acknowledged at 2026-11-23 15:30 UTC',
+    );
     expect(renderAckPage({ kind: 'closed', customerName: 'A&B' })).toContain('The alert for A&amp;B is already closed');
     expect(renderAckPage({ kind: 'invalid' })).toContain('This link is not valid');
     expect(renderAckPage({ kind: 'expired' })).toContain('This link has expired; acknowledge from the dashboard');

@@ -16,8 +16,17 @@ const RULES = {
 const DAY = 86_400_000;
 const asOf = new Date('2026-11-20T02:00:00Z');
 const ctx = (over: Partial<RuleContext> = {}): RuleContext => ({ asOf, held: false, lastRaised: () => undefined, ...over });
-const state = (tier: string | null, runs = 1, daysIn = 0): TierState => ({ tier, tierRuns: runs, tierSince: new Date(asOf.getTime() - daysIn * DAY) });
-const open = (tier: string, currentTier: string | null = tier, heldReason: string | null = null): OpenAlert => ({ id: 9, tier, currentTier, heldReason });
+const state = (tier: string | null, runs = 1, daysIn = 0): TierState => ({
+  tier,
+  tierRuns: runs,
+  tierSince: new Date(asOf.getTime() - daysIn * DAY),
+});
+const open = (tier: string, currentTier: string | null = tier, heldReason: string | null = null): OpenAlert => ({
+  id: 9,
+  tier,
+  currentTier,
+  heldReason,
+});
 
 describe('tiers with hysteresis', () => {
   it('entering needs the threshold; a held tier is kept down to threshold − margin', () => {
@@ -64,10 +73,19 @@ describe('alert rules', () => {
     // climbing but not yet confirmed in the higher tier: nothing yet
     expect(decideAlert(state('high', 1), open('watch'), RULES, policy, ctx())).toEqual({ kind: 'track', alertId: 9, tier: 'high' });
     expect(decideAlert(state('high'), open('critical'), RULES, policy, ctx())).toEqual({ kind: 'deescalate', alertId: 9, tier: 'high' });
-    expect(decideAlert(state('critical'), open('critical', 'high'), RULES, policy, ctx())).toEqual({ kind: 'track', alertId: 9, tier: 'critical' });
+    expect(decideAlert(state('critical'), open('critical', 'high'), RULES, policy, ctx())).toEqual({
+      kind: 'track',
+      alertId: 9,
+      tier: 'critical',
+    });
     expect(decideAlert(state(null), open('critical', 'high'), RULES, policy, ctx())).toEqual({ kind: 'recover', alertId: 9 });
     expect(decideAlert(state('critical'), open('critical'), RULES, policy, ctx())).toEqual({ kind: 'none' });
-    expect(decideAlert(state('critical'), open('critical', 'critical', 'stale signals: activity'), RULES, policy, ctx())).toEqual({ kind: 'release', alertId: 9 });
-    expect(decideAlert(state('critical'), open('critical', 'critical', 'stale signals: activity'), RULES, policy, ctx({ held: true }))).toEqual({ kind: 'none' });
+    expect(decideAlert(state('critical'), open('critical', 'critical', 'stale signals: activity'), RULES, policy, ctx())).toEqual({
+      kind: 'release',
+      alertId: 9,
+    });
+    expect(
+      decideAlert(state('critical'), open('critical', 'critical', 'stale signals: activity'), RULES, policy, ctx({ held: true })),
+    ).toEqual({ kind: 'none' });
   });
 });

@@ -5,7 +5,9 @@ const RULE = { maxShare: 0.1, maxGrowth: 5, minAlerts: 50, notify: 'supportLead'
 
 describe('the alert-storm rule', () => {
   it('holds a run alerting more than the share of its customers, never below the minimum count', () => {
-    expect(judgeStorm({ alerts: 1_000_000, scored: 1_000_000, fullRun: true, previousFullRunAlerts: null }, RULE)).toMatchObject({ storm: true });
+    expect(judgeStorm({ alerts: 1_000_000, scored: 1_000_000, fullRun: true, previousFullRunAlerts: null }, RULE)).toMatchObject({
+      storm: true,
+    });
     expect(judgeStorm({ alerts: 101, scored: 1000, fullRun: true, previousFullRunAlerts: 100 }, RULE)).toMatchObject({ storm: true });
     expect(judgeStorm({ alerts: 100, scored: 1000, fullRun: true, previousFullRunAlerts: 100 }, RULE)).toEqual({ storm: false });
     // a small book (or a run of a few customers) where everyone is critical

@@ -25,7 +25,14 @@ describe('configuration', () => {
 
   it('lets the environment override URLs, secrets and switches', () => {
     const config = loadConfig(
-      { PORT: '8080', DATABASE_URL: 'postgres://u@db:5432/cw', REDIS_URL: 'redis://cache:6380', CHURNWATCH_MIGRATE: 'false', CHURNWATCH_PROCESS: 'worker', CHURNWATCH_BOOTSTRAP_ADMIN_KEY: 'k'.repeat(24) },
+      {
+        PORT: '8080',
+        DATABASE_URL: 'postgres://u@db:5432/cw',
+        REDIS_URL: 'redis://cache:6380',
+        CHURNWATCH_MIGRATE: 'false',
+        CHURNWATCH_PROCESS: 'worker',
+        CHURNWATCH_BOOTSTRAP_ADMIN_KEY: 'k'.repeat(24),
+      },
       { rootDir: root },
     );
     expect(config).toMatchObject({
@@ -40,7 +47,9 @@ describe('configuration', () => {
   it('points acknowledge links at the port the service listens on unless a public URL is set', () => {
     expect(loadConfig({}, { rootDir: root }).email.publicUrl).toBe('http://localhost:3000');
     expect(loadConfig({ PORT: '8080' }, { rootDir: root }).email.publicUrl).toBe('http://localhost:8080');
-    expect(loadConfig({ PORT: '8080', CHURNWATCH_PUBLIC_URL: 'https://cw.example.com' }, { rootDir: root }).email.publicUrl).toBe('https://cw.example.com');
+    expect(loadConfig({ PORT: '8080', CHURNWATCH_PUBLIC_URL: 'https://cw.example.com' }, { rootDir: root }).email.publicUrl).toBe(
+      'https://cw.example.com',
+    );
   });
 
   it('merges config/<NODE_ENV>.yaml over the defaults', () => {

@@ -1,9 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import {
-  generateBook,
-  type BookOptions,
-  type GeneratedCustomer,
-} from '../../src/demo/book-generator';
+import { generateBook, type BookOptions, type GeneratedCustomer } from '../../src/demo/book-generator';
 
 const DAY = 86_400_000;
 const AS_OF = new Date('2025-06-30T12:00:00.000Z');
@@ -27,12 +23,9 @@ function windowStart(asOf: Date, months: number): number {
 
 /** Probability that a random positive scores higher than a random negative (ties count 1/2). */
 function auc(positives: number[], negatives: number[]): number {
-  const all = [
-    ...positives.map((v) => ({ v, p: 1 })),
-    ...negatives.map((v) => ({ v, p: 0 })),
-  ].sort((a, b) => a.v - b.v);
+  const all = [...positives.map((v) => ({ v, p: 1 })), ...negatives.map((v) => ({ v, p: 0 }))].sort((a, b) => a.v - b.v);
   let rankSumPos = 0;
-  for (let i = 0; i < all.length; ) {
+  for (let i = 0; i < all.length;) {
     let j = i;
     while (j < all.length && all[j]!.v === all[i]!.v) j++;
     const avgRank = (i + 1 + j) / 2;
@@ -73,9 +66,7 @@ describe('generateBook', () => {
     expect(c.map((x) => x.customer.externalId)).toEqual(a.map((x) => x.customer.externalId));
     expect(JSON.stringify(c)).not.toBe(JSON.stringify(a));
     // most customers differ, not just one field somewhere
-    const differing = a.filter(
-      (x, i) => JSON.stringify(x.activity) !== JSON.stringify(c[i]!.activity),
-    ).length;
+    const differing = a.filter((x, i) => JSON.stringify(x.activity) !== JSON.stringify(c[i]!.activity)).length;
     expect(differing).toBeGreaterThan(40);
   });
 
@@ -129,10 +120,7 @@ describe('generateBook', () => {
       check(churned || customer.status === 'active', `${cid} status`);
       check(churned === (customer.churnedAt !== undefined), `${cid} status vs churnedAt`);
       check(churned === (truth.churnedAt !== null), `${cid} status vs truth`);
-      check(
-        churned === (truth.pattern === 'declining-churn' || truth.pattern === 'silent-churn'),
-        `${cid} status vs pattern`,
-      );
+      check(churned === (truth.pattern === 'declining-churn' || truth.pattern === 'silent-churn'), `${cid} status vs pattern`);
       let endMs = asOfMs;
       if (churned && customer.churnedAt !== undefined && truth.churnedAt) {
         check(ISO.test(customer.churnedAt), `${cid} churnedAt format`);
@@ -161,10 +149,7 @@ describe('generateBook', () => {
       for (const a of activity) {
         addId(a.externalId);
         check(a.customerId === cid, `${a.externalId} customerId`);
-        check(
-          a.type === 'login' || a.type === 'report_view' || a.type === 'api_call',
-          `${a.externalId} type`,
-        );
+        check(a.type === 'login' || a.type === 'report_view' || a.type === 'api_call', `${a.externalId} type`);
         check(Number.isInteger(a.quantity) && a.quantity >= 1, `${a.externalId} quantity`);
         inRange(a.occurredAt, a.externalId);
       }
@@ -172,10 +157,7 @@ describe('generateBook', () => {
         addId(c.externalId);
         check(c.customerId === cid, `${c.externalId} customerId`);
         check(['low', 'medium', 'high', 'critical'].includes(c.severity), `${c.externalId} severity`);
-        check(
-          ['billing', 'outage', 'bug', 'support', 'onboarding'].includes(c.category),
-          `${c.externalId} category`,
-        );
+        check(['billing', 'outage', 'bug', 'support', 'onboarding'].includes(c.category), `${c.externalId} category`);
         const opened = inRange(c.openedAt, c.externalId);
         if (c.status === 'resolved') {
           resolved++;

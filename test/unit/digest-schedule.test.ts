@@ -28,7 +28,10 @@ describe('the daily digest schedule', () => {
   });
 
   it('is not scheduled in API-only processes or with no hour', () => {
-    for (const [hour, role] of [[8, 'api'], [null, 'all']] as const) {
+    for (const [hour, role] of [
+      [8, 'api'],
+      [null, 'all'],
+    ] as const) {
       const registry = new SchedulerRegistry();
       new DigestService(config(hour, 'UTC', role), {} as DataSource, registry).onApplicationBootstrap();
       expect(registry.getCronJobs().size).toBe(0);

@@ -16,13 +16,24 @@ const SPEC: LogisticModelSpec = {
 /** A customer at every model mean, with the given raw features changed. */
 function customer(over: Partial<Record<FeatureKey, number>>): Record<FeatureKey, number> {
   const base = Object.fromEntries(FEATURE_KEYS.map((k) => [k, 0])) as Record<FeatureKey, number>;
-  Object.assign(base, { activity_ratio: 1, activity_30d: 100, activity_prev_30d: 100, complaints_open: 0.2, spend_change_90d: 0, tenure_days: 700 });
+  Object.assign(base, {
+    activity_ratio: 1,
+    activity_30d: 100,
+    activity_prev_30d: 100,
+    complaints_open: 0.2,
+    spend_change_90d: 0,
+    tenure_days: 700,
+  });
   return Object.assign(base, over);
 }
 
 function score(features: Record<FeatureKey, number>) {
   const contributions = new Float64Array(SPEC.features.length);
-  const probability = predict(SPEC, SPEC.features.map((f) => features[f.key as FeatureKey]), contributions);
+  const probability = predict(
+    SPEC,
+    SPEC.features.map((f) => features[f.key as FeatureKey]),
+    contributions,
+  );
   return { probability, contributions };
 }
 
@@ -59,7 +70,14 @@ describe('explanations', () => {
     expect(changes[0]!.probabilityEffect).toBeGreaterThan(0);
     expect(changes[0]!.text).toMatch(/raised the risk by \d+ points/);
     // the effects explain the whole move when one feature changed alone
-    const single = whatChanged(SPEC, now.contributions, now.probability, { spec: SPEC, contributions: score(customer({ tenure_days: 730 })).contributions }, after, 3);
+    const single = whatChanged(
+      SPEC,
+      now.contributions,
+      now.probability,
+      { spec: SPEC, contributions: score(customer({ tenure_days: 730 })).contributions },
+      after,
+      3,
+    );
     expect(single).toHaveLength(1);
     expect(single[0]!.probabilityEffect).toBeCloseTo(now.probability - score(customer({ tenure_days: 730 })).probability, 4);
     expect(whatChanged(SPEC, now.contributions, now.probability, null, after, 3)).toEqual([]);

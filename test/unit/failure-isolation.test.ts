@@ -57,7 +57,19 @@ describe('scoreIsolatingFailures', () => {
   });
 
   it('knows which errors a customer’s values cause', () => {
-    expect(['22003', '22012', '22P02', '23502', '23514'].map((code) => isCustomerDataError({ code }))).toEqual([true, true, true, true, true]);
-    expect(['23505', '23503', '40001', '57014', undefined].map((code) => isCustomerDataError({ code }))).toEqual([false, false, false, false, false]);
+    expect(['22003', '22012', '22P02', '23502', '23514'].map((code) => isCustomerDataError({ code }))).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
+    expect(['23505', '23503', '40001', '57014', undefined].map((code) => isCustomerDataError({ code }))).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 });

@@ -82,9 +82,15 @@ describe('describeDriver', () => {
     const f = { ...declining, activity_prev_30d: 0, activity_30d: 9, spend_prev_90d: 0, spend_90d: 10 };
     expect(describeDriver('activity_ratio', f)).toBe('activity up from none to 9 in the last 30 days');
     expect(describeDriver('spend_change_90d', f)).toBe('spend up from none to 10 this quarter');
-    expect(describeDriver('activity_ratio', { ...declining, activity_30d: 340 })).toBe('activity unchanged vs the previous 30 days (340 vs 340)');
-    expect(describeDriver('complaints_open', { ...declining, complaints_open: 1, oldest_open_complaint_days: 1 })).toBe('1 complaint open for 1 day');
-    expect(describeDriver('complaints_open', { ...declining, oldest_open_complaint_days: 365 })).toBe('2 complaints open, the oldest for over a year');
+    expect(describeDriver('activity_ratio', { ...declining, activity_30d: 340 })).toBe(
+      'activity unchanged vs the previous 30 days (340 vs 340)',
+    );
+    expect(describeDriver('complaints_open', { ...declining, complaints_open: 1, oldest_open_complaint_days: 1 })).toBe(
+      '1 complaint open for 1 day',
+    );
+    expect(describeDriver('complaints_open', { ...declining, oldest_open_complaint_days: 365 })).toBe(
+      '2 complaints open, the oldest for over a year',
+    );
     expect(describeDriver('days_since_activity', { ...declining, days_since_activity: 365 })).toBe('no activity for over a year');
     expect(describeDriver('days_since_payment', { ...declining, days_since_payment: 0.2 })).toBe('last payment less than a day ago');
     expect(describeDriver('days_to_renewal', { ...declining, days_to_renewal: 0.3 })).toBe('renewal due today');

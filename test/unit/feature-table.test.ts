@@ -51,7 +51,9 @@ describe('parseFeatureTable', () => {
     expect(() => parseFeatureTable(MESSY, { label: 'Churn' })).toThrow(
       'Label column "Churn" is not in the table; the columns are: Customer ID, Plan Type, Monthly Spend, Region, Note, Churned',
     );
-    expect(() => parseFeatureTable(MESSY, { label: 'Churned', exclude: ['id'] })).toThrow(/^Excluded column "id" is not in the table; the columns are: Customer ID,/);
+    expect(() => parseFeatureTable(MESSY, { label: 'Churned', exclude: ['id'] })).toThrow(
+      /^Excluded column "id" is not in the table; the columns are: Customer ID,/,
+    );
     expect(() => parseFeatureTable(MESSY, { label: 'Churned', exclude: ['Churned'] })).toThrow(/cannot also be excluded/);
   });
 
@@ -68,7 +70,9 @@ describe('parseFeatureTable', () => {
     expect(() => parseFeatureTable('', { label: 'y' })).toThrow(/empty/);
     expect(() => parseFeatureTable('a,y\n', { label: 'y' })).toThrow(/no data rows/);
     const ids = ['id,y', ...Array.from({ length: 150 }, (_, i) => `u${i},${i % 2}`)].join('\n');
-    expect(() => parseFeatureTable(ids, { label: 'y' })).toThrow('Column "id" is text with 150 distinct values (more than 100), so it looks like an id: drop it with --exclude "id"');
+    expect(() => parseFeatureTable(ids, { label: 'y' })).toThrow(
+      'Column "id" is text with 150 distinct values (more than 100), so it looks like an id: drop it with --exclude "id"',
+    );
   });
 
   it('drops an all-blank column and reads numbers in any notation', () => {

@@ -8,10 +8,29 @@ describe('stored feature vectors', () => {
     // removing a key would make every stored score read another feature's number: add new
     // keys after these, and keep a retired key's slot.
     expect(FEATURE_KEYS.slice(0, 23)).toEqual([
-      'activity_30d', 'activity_prev_30d', 'activity_ratio', 'activity_30d_log', 'days_since_activity', 'activity_slope_12w',
-      'activity_trend_12w', 'complaints_weighted_90d', 'complaints_open', 'oldest_open_complaint_days', 'days_since_complaint',
-      'mean_satisfaction', 'spend_90d', 'spend_prev_90d', 'spend_change_90d', 'days_since_payment', 'refund_share_180d',
-      'spend_slope_12w', 'spend_trend_12w', 'tenure_days', 'days_to_renewal', 'monthly_revenue', 'monthly_revenue_log',
+      'activity_30d',
+      'activity_prev_30d',
+      'activity_ratio',
+      'activity_30d_log',
+      'days_since_activity',
+      'activity_slope_12w',
+      'activity_trend_12w',
+      'complaints_weighted_90d',
+      'complaints_open',
+      'oldest_open_complaint_days',
+      'days_since_complaint',
+      'mean_satisfaction',
+      'spend_90d',
+      'spend_prev_90d',
+      'spend_change_90d',
+      'days_since_payment',
+      'refund_share_180d',
+      'spend_slope_12w',
+      'spend_trend_12w',
+      'tenure_days',
+      'days_to_renewal',
+      'monthly_revenue',
+      'monthly_revenue_log',
     ]);
   });
 

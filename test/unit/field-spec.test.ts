@@ -45,7 +45,14 @@ describe('validateRecord', () => {
   };
 
   it('canonicalises good values', () => {
-    const { values, errors } = check({ id: ' a1 ', at: '2026-05-31T23:00:00-01:00', qty: 3, amount: 12.5, level: 'HIGH', owner: { email: 'Ann@X.io' } });
+    const { values, errors } = check({
+      id: ' a1 ',
+      at: '2026-05-31T23:00:00-01:00',
+      qty: 3,
+      amount: 12.5,
+      level: 'HIGH',
+      owner: { email: 'Ann@X.io' },
+    });
     expect(errors).toEqual([]);
     expect(values).toEqual({ id: 'a1', at: '2026-06-01T00:00:00.000Z', qty: '3', amount: '12.5', level: 'high', owner_email: 'ann@x.io' });
   });

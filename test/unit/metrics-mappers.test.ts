@@ -4,7 +4,14 @@ import { aucOrNull, customerFigures, moneyByCurrency, revenueFigures } from '../
 import type { CustomerFlowRow } from '../../src/reporting/metrics/metrics.repository';
 
 const flow = (currency: string, f: Partial<CustomerFlowRow>): CustomerFlowRow => ({
-  currency, at_start: 0, new: 0, churned: 0, churned_of_start: 0, at_end: 0, churn_cost: '0.0000', ...f,
+  currency,
+  at_start: 0,
+  new: 0,
+  churned: 0,
+  churned_of_start: 0,
+  at_end: 0,
+  churn_cost: '0.0000',
+  ...f,
 });
 
 describe('metrics summary mappers', () => {
@@ -27,10 +34,16 @@ describe('metrics summary mappers', () => {
   });
 
   it('every configured tier is present in the at-risk revenue, empty ones with zeros', () => {
-    const revenue = revenueFigures(['critical', 'high'], ['USD'], [], [
-      { tier: 'high', currency: 'USD', customers: 2, value_at_risk: '10.0000', annual_revenue: '240.0000' },
-      { tier: null, currency: 'USD', customers: 2, value_at_risk: '10.0000', annual_revenue: '240.0000' },
-    ], []);
+    const revenue = revenueFigures(
+      ['critical', 'high'],
+      ['USD'],
+      [],
+      [
+        { tier: 'high', currency: 'USD', customers: 2, value_at_risk: '10.0000', annual_revenue: '240.0000' },
+        { tier: null, currency: 'USD', customers: 2, value_at_risk: '10.0000', annual_revenue: '240.0000' },
+      ],
+      [],
+    );
     expect(revenue.atRisk.byTier.critical).toEqual({ customers: 0, valueAtRisk: { USD: '0.0000' }, annualRevenue: { USD: '0.0000' } });
     expect(revenue.atRisk.total.customers).toBe(2);
     expect(revenue.churnCost).toEqual({ USD: '0.0000' });
@@ -38,7 +51,13 @@ describe('metrics summary mappers', () => {
 
   it('lift is precision over the churn rate, null when either is missing or the rate is 0', () => {
     expect(toCounts({ alerts: 5, retained: 1, churned: 2, falseAlarm: 1 }, 0.25)).toEqual({
-      alerts: 5, withOutcome: 4, retained: 1, churned: 2, falseAlarm: 1, precision: 0.75, lift: 3,
+      alerts: 5,
+      withOutcome: 4,
+      retained: 1,
+      churned: 2,
+      falseAlarm: 1,
+      precision: 0.75,
+      lift: 3,
     });
     expect(toCounts({ alerts: 5, retained: 1, churned: 2, falseAlarm: 1 }, 0).lift).toBeNull();
     expect(toCounts({ alerts: 5, retained: 1, churned: 2, falseAlarm: 1 }, null).lift).toBeNull();
@@ -51,7 +70,10 @@ describe('metrics summary mappers', () => {
       all: { alerts: all, retained: all, churned: 0, falseAlarm: 0 },
       period: { alerts: period, retained: period, churned: 0, falseAlarm: 0 },
     });
-    const summary = summarizeAlerts({ byTier: [g('critical', 3, 1), g('watch', 2, 0)], byAction: [], byPlaybookAction: [g('call', 1, 0)], open: 0, acknowledged: 0 }, 0.5);
+    const summary = summarizeAlerts(
+      { byTier: [g('critical', 3, 1), g('watch', 2, 0)], byAction: [], byPlaybookAction: [g('call', 1, 0)], open: 0, acknowledged: 0 },
+      0.5,
+    );
     expect(Object.keys(summary.byTier)).toEqual(['critical', 'watch']);
     expect(Object.keys(summary.raisedInPeriod.byTier)).toEqual(['critical']);
     expect(summary.raisedInPeriod.byPlaybookAction).toEqual({});

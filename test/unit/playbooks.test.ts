@@ -7,7 +7,15 @@ import { allocateBudget, budgetPeriodStart, rankActions, type ActionContext, typ
 import { bandsFromRow, fixedBands, valueBandsSql, valueSegmentOf } from '../../src/playbooks/value-segments';
 
 function action(over: Partial<PlaybookAction> & { key: string }): PlaybookAction {
-  return { text: over.key, drivers: ['any'], valueSegments: ['high', 'mid', 'low'], tiers: ['critical', 'high', 'watch'], cost: 0, uplift: 0.1, ...over };
+  return {
+    text: over.key,
+    drivers: ['any'],
+    valueSegments: ['high', 'mid', 'low'],
+    tiers: ['critical', 'high', 'watch'],
+    cost: 0,
+    uplift: 0.1,
+    ...over,
+  };
 }
 
 function suggested(key: string, cost: number, expectedSaving: number): SuggestedAction {
@@ -43,7 +51,11 @@ describe('rankActions', () => {
       action({ key: 'b', uplift: 0.11, cost: 96 }),
       action({ key: 'a', uplift: 0.1 }),
     ]);
-    expect(ranked.map((a) => [a.key, a.expectedSaving])).toEqual([['a', 960], ['z', 960], ['b', 960]]);
+    expect(ranked.map((a) => [a.key, a.expectedSaving])).toEqual([
+      ['a', 960],
+      ['z', 960],
+      ['b', 960],
+    ]);
   });
 
   it('keeps only actions for the tier, the value segment and a driver (or any)', () => {
@@ -157,7 +169,16 @@ describe('allocateBudget', () => {
   });
 
   it('rejects duplicate candidate ids', () => {
-    expect(() => allocateBudget([{ id: 1, ranked: [] }, { id: 1, ranked: [] }], 0, 1)).toThrow(/duplicate/);
+    expect(() =>
+      allocateBudget(
+        [
+          { id: 1, ranked: [] },
+          { id: 1, ranked: [] },
+        ],
+        0,
+        1,
+      ),
+    ).toThrow(/duplicate/);
   });
 });
 
@@ -207,7 +228,8 @@ describe('driver groups', () => {
   /** The rule written out independently of the module; a key matching no rule is a test failure. */
   function expectedGroup(key: string): string {
     if (/^activity_/.test(key) || key === 'days_since_activity') return 'activity';
-    if (/^complaints_/.test(key) || ['oldest_open_complaint_days', 'days_since_complaint', 'mean_satisfaction'].includes(key)) return 'complaints';
+    if (/^complaints_/.test(key) || ['oldest_open_complaint_days', 'days_since_complaint', 'mean_satisfaction'].includes(key))
+      return 'complaints';
     if (/^spend_/.test(key) || ['days_since_payment', 'refund_share_180d'].includes(key)) return 'spend';
     if (/^monthly_revenue/.test(key) || ['tenure_days', 'days_to_renewal'].includes(key)) return 'account';
     throw new Error(`feature ${key} has no intended driver group`);
@@ -239,7 +261,10 @@ describe('default playbooks', () => {
       playbooks.actions,
     );
     // service_recovery_call: 0.8 × 120000 × 0.35 − 150 = 33450; executive_call: 0.8 × 120000 × 0.3 − 400 = 28400
-    expect(ranked.map((a) => [a.key, a.expectedSaving])).toEqual([['service_recovery_call', 33450], ['executive_call', 28400]]);
+    expect(ranked.map((a) => [a.key, a.expectedSaving])).toEqual([
+      ['service_recovery_call', 33450],
+      ['executive_call', 28400],
+    ]);
     expect(ranked[0]!.text).toMatch(/^Call/);
   });
 
@@ -249,7 +274,10 @@ describe('default playbooks', () => {
       playbooks.actions,
     );
     // complaint_followup: 0.8 × 1200 × 0.15 − 15 = 129; self_service_survey: 0.8 × 1200 × 0.03 = 28.8
-    expect(ranked.map((a) => [a.key, a.expectedSaving])).toEqual([['complaint_followup', 129], ['self_service_survey', 28.8]]);
+    expect(ranked.map((a) => [a.key, a.expectedSaving])).toEqual([
+      ['complaint_followup', 129],
+      ['self_service_survey', 28.8],
+    ]);
     expect(ranked.every((a) => a.cost <= 20 && !PERSONAL.includes(a.key))).toBe(true);
   });
 });

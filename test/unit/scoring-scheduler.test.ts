@@ -52,7 +52,10 @@ describe('the rescoring schedule', () => {
   });
 
   it('schedules nothing in API-only processes or without a cron', () => {
-    for (const [cron, role] of [['0 2 * * *', 'api'], [null, 'all']] as const) {
+    for (const [cron, role] of [
+      ['0 2 * * *', 'api'],
+      [null, 'all'],
+    ] as const) {
       const registry = new SchedulerRegistry();
       new ScoringScheduler(config(cron, role), registry, fakeRuns().service).onApplicationBootstrap();
       expect(registry.getCronJobs().size).toBe(0);

@@ -65,7 +65,10 @@ export class DeliverySender {
     // (The addresses are the server's text: bound as a parameter, not spliced into asyncCommit's statement; it happens rarely.)
     const sent = `UPDATE alert_deliveries SET status = 'sent', sent_at = now(), lease_until = NULL`;
     if (refused.length > 0) {
-      await pool.query(`${sent}, last_error = $2 WHERE id = $1`, [deliveryId, `sent, but the mail server refused ${refused.join(', ')}`.slice(0, 1000)]);
+      await pool.query(`${sent}, last_error = $2 WHERE id = $1`, [
+        deliveryId,
+        `sent, but the mail server refused ${refused.join(', ')}`.slice(0, 1000),
+      ]);
     } else {
       await asyncCommit(pool, `${sent}, last_error = NULL WHERE id = ${idLiteral(deliveryId)}`);
     }
@@ -77,8 +80,16 @@ export class DeliverySender {
 
   private async claim(id: number): Promise<DeliveryRow | null> {
     const rows = await asyncCommit<{
-      id: number; kind: DeliveryRow['kind']; alert_id: number | null; run_id: number | null; step: number | null; recipient: string; cc: string[];
-      message_id: string; attempts: number; created_at: Date;
+      id: number;
+      kind: DeliveryRow['kind'];
+      alert_id: number | null;
+      run_id: number | null;
+      step: number | null;
+      recipient: string;
+      cc: string[];
+      message_id: string;
+      attempts: number;
+      created_at: Date;
     }>(
       pgPool(this.dataSource),
       `UPDATE alert_deliveries SET status = 'sending', attempts = attempts + 1,
@@ -89,8 +100,16 @@ export class DeliverySender {
     const r = rows[0];
     if (!r) return null;
     return {
-      id: r.id, kind: r.kind, alertId: r.alert_id, runId: r.run_id, step: r.step, recipient: r.recipient, cc: r.cc,
-      messageId: r.message_id, attempts: r.attempts, createdAt: r.created_at,
+      id: r.id,
+      kind: r.kind,
+      alertId: r.alert_id,
+      runId: r.run_id,
+      step: r.step,
+      recipient: r.recipient,
+      cc: r.cc,
+      messageId: r.message_id,
+      attempts: r.attempts,
+      createdAt: r.created_at,
     };
   }
 
@@ -107,7 +126,10 @@ export class DeliverySender {
       [delivery.id, `mail server unavailable, will retry: ${err.message}`.slice(0, 1000), this.config.delivery.outageRetrySeconds],
     );
     this.metrics.recordEmail(delivery.kind, 'deferred');
-    if (!this.outage) this.logger.warn(`Mail server unavailable; emails wait in the outbox and are retried every ${this.config.delivery.outageRetrySeconds} s: ${err.message}`);
+    if (!this.outage)
+      this.logger.warn(
+        `Mail server unavailable; emails wait in the outbox and are retried every ${this.config.delivery.outageRetrySeconds} s: ${err.message}`,
+      );
     this.outage = true;
     return 'skipped';
   }
@@ -126,7 +148,18 @@ export class DeliverySender {
 }
 
 /** nodemailer's codes for "could not talk to the server at all", and 421 "service not available". */
-const OUTAGE_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNREFUSED', 'ECONNRESET', 'EAUTH', 'ENOSPC', 'EACCES', 'EROFS']);
+const OUTAGE_CODES = new Set([
+  'ECONNECTION',
+  'ETIMEDOUT',
+  'ESOCKET',
+  'EDNS',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EAUTH',
+  'ENOSPC',
+  'EACCES',
+  'EROFS',
+]);
 
 function isOutage(err: unknown): boolean {
   const e = err as { code?: string; responseCode?: number };

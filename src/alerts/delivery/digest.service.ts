@@ -39,7 +39,12 @@ export class DigestService implements OnApplicationBootstrap {
 
   /** YYYY-MM-DD in the digest's time zone. */
   localDate(at: Date): string {
-    return new Intl.DateTimeFormat('en-CA', { timeZone: this.config.email.digest.timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+    return new Intl.DateTimeFormat('en-CA', {
+      timeZone: this.config.email.digest.timezone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    }).format(at);
   }
 
   /**

@@ -75,7 +75,11 @@ export class EmailContent {
       const alerts = await Promise.all(rows.map((r) => this.emailAlert(r)));
       const first = rows[0] as AlertRow;
       const date = d.createdAt.toISOString().slice(0, 10);
-      return renderDigestEmail({ email: d.recipient, name: first.account_manager_email === d.recipient ? first.account_manager_name : null }, alerts, date);
+      return renderDigestEmail(
+        { email: d.recipient, name: first.account_manager_email === d.recipient ? first.account_manager_name : null },
+        alerts,
+        date,
+      );
     }
     const { rows } = await db.query<AlertRow>(
       `SELECT ${ALERT_COLUMNS} FROM alerts a JOIN customers c ON c.id = a.customer_id WHERE a.id = $1`,
@@ -97,10 +101,13 @@ export class EmailContent {
 
   /** The one email telling the admin address that a run's alerts are held as a storm. */
   private async stormEmail(d: DeliveryRow): Promise<RenderedEmail | null> {
-    const { rows } = await pgPool(this.dataSource).query<{ id: string; storm_status: string | null; storm_alerts: number; storm_reason: string; customers_scored: number }>(
-      `SELECT id, storm_status, storm_alerts, storm_reason, customers_scored FROM scoring_runs WHERE id = $1`,
-      [d.runId],
-    );
+    const { rows } = await pgPool(this.dataSource).query<{
+      id: string;
+      storm_status: string | null;
+      storm_alerts: number;
+      storm_reason: string;
+      customers_scored: number;
+    }>(`SELECT id, storm_status, storm_alerts, storm_reason, customers_scored FROM scoring_runs WHERE id = $1`, [d.runId]);
     const run = rows[0];
     if (!run || !run.storm_status) return null;
     const runs = `${this.config.email.publicUrl.replace(/\/$/, '')}/#/runs`;
@@ -118,7 +125,10 @@ export class EmailContent {
     const html = htmlDocument(
       subject,
       heading(subject) +
-        lines.filter((l) => l !== '').map((l) => paragraph(escapeHtml(l))).join(''),
+        lines
+          .filter((l) => l !== '')
+          .map((l) => paragraph(escapeHtml(l)))
+          .join(''),
     );
     return { subject, text: `${lines.join('\n')}\n`, html };
   }

@@ -90,7 +90,10 @@ export class MailTransport implements OnApplicationShutdown {
  * per connection (measured: 44 ms/message against 2 ms with TCP_NODELAY). So the pool
  * gets sockets opened here with Nagle off; nodemailer still does TLS on them for smtps.
  */
-function noDelaySocket(options: { host: string; port: number }, callback: (err: Error | null, socketOptions?: { connection: Socket }) => void): void {
+function noDelaySocket(
+  options: { host: string; port: number },
+  callback: (err: Error | null, socketOptions?: { connection: Socket }) => void,
+): void {
   const socket = connect({ host: options.host, port: options.port, noDelay: true });
   const fail = (err: Error) => callback(err);
   socket.once('error', fail);

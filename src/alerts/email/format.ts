@@ -75,7 +75,12 @@ export function oneLine(value: string): string {
 /** Shortened with "…" past max characters (keeps subjects readable in an inbox list). */
 export function clip(value: string, max: number): string {
   const chars = Array.from(value);
-  return chars.length <= max ? value : `${chars.slice(0, max - 1).join('').trimEnd()}…`;
+  return chars.length <= max
+    ? value
+    : `${chars
+        .slice(0, max - 1)
+        .join('')
+        .trimEnd()}…`;
 }
 
 /** Driver sentences start lower-case ("activity down 64 %"); as bullets they read better capitalised. */

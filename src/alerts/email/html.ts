@@ -40,7 +40,10 @@ export function tierBadge(tier: string): string {
 
 /** Tap targets ≥ 44px tall (line-height 48px) so the link is easy to hit on a phone. */
 export function buttonLink(href: string, label: string, kind: 'primary' | 'secondary' = 'primary'): string {
-  const colors = kind === 'primary' ? 'background:#0b57d0;color:#ffffff;border:1px solid #0b57d0;' : 'background:#ffffff;color:#0b57d0;border:1px solid #0b57d0;';
+  const colors =
+    kind === 'primary'
+      ? 'background:#0b57d0;color:#ffffff;border:1px solid #0b57d0;'
+      : 'background:#ffffff;color:#0b57d0;border:1px solid #0b57d0;';
   const size = kind === 'primary' ? 'font-size:18px;padding:0 28px;' : 'font-size:16px;padding:0 20px;';
   const style = `display:inline-block;min-height:48px;line-height:48px;${size}${colors}border-radius:6px;font-weight:bold;text-decoration:none;margin:4px 8px 4px 0;`;
   return `<a href="${safeHref(href)}" style="${style}">${escapeHtml(label)}</a>`;

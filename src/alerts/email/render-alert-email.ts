@@ -89,9 +89,17 @@ function alertText(alert: EmailAlert, escalation: Escalation | null): string {
 
 function textSections(alert: EmailAlert): string[] {
   const lines: string[] = ['Why the risk is high:'];
-  lines.push(...(alert.drivers.length ? alert.drivers.flatMap((d) => wrap(capitalize(d.text), TEXT_WIDTH, '- ')) : ['- No single driver stands out.']), '');
+  lines.push(
+    ...(alert.drivers.length
+      ? alert.drivers.flatMap((d) => wrap(capitalize(d.text), TEXT_WIDTH, '- '))
+      : ['- No single driver stands out.']),
+    '',
+  );
   lines.push('What changed since the previous score:');
-  lines.push(...(alert.changes.length ? alert.changes.flatMap((c) => wrap(capitalize(c.text), TEXT_WIDTH, '- ')) : wrap(noChanges(alert))), '');
+  lines.push(
+    ...(alert.changes.length ? alert.changes.flatMap((c) => wrap(capitalize(c.text), TEXT_WIDTH, '- ')) : wrap(noChanges(alert))),
+    '',
+  );
   lines.push('Suggested actions, best first:');
   lines.push(...(alert.actions.length ? alert.actions.flatMap((a, i) => textAction(a, i, alert.currency)) : wrap(NO_ACTIONS)), '');
   return lines;
@@ -132,7 +140,10 @@ export function summaryHtml(alert: EmailAlert): string {
     paragraph(tierBadge(alert.tier), 'margin:0 0 8px;'),
     `<h1 style="margin:0 0 4px;font-size:24px;line-height:1.3;">${escapeHtml(oneLine(alert.customer.name))}</h1>`,
     paragraph(`${escapeHtml(oneLine(alert.customer.externalId))}${segment}`, `color:${MUTED_COLOR};`),
-    paragraph(`<strong style="font-size:28px;">${escapeHtml(percent(alert.probability))}</strong> <span style="font-size:18px;">churn risk</span>`, 'margin:0 0 4px;'),
+    paragraph(
+      `<strong style="font-size:28px;">${escapeHtml(percent(alert.probability))}</strong> <span style="font-size:18px;">churn risk</span>`,
+      'margin:0 0 4px;',
+    ),
     paragraph(escapeHtml(capitalize(riskChange(alert))), 'margin:0 0 4px;'),
     paragraph(escapeHtml(RISK_NOTE), `font-size:14px;color:${MUTED_COLOR};`),
     paragraph(`<strong style="font-size:20px;">${escapeHtml(money(alert.valueAtRisk, alert.currency))}</strong> at risk`),
@@ -140,10 +151,26 @@ export function summaryHtml(alert: EmailAlert): string {
 }
 
 function detailsHtml(alert: EmailAlert): string {
-  const drivers = alert.drivers.length ? list(alert.drivers.map((d) => escapeHtml(capitalize(d.text)))) : paragraph('No single driver stands out.');
-  const changes = alert.changes.length ? list(alert.changes.map((c) => escapeHtml(capitalize(c.text)))) : paragraph(escapeHtml(noChanges(alert)));
-  const actions = alert.actions.length ? list(alert.actions.map((a) => actionHtml(a, alert.currency)), true) : paragraph(escapeHtml(NO_ACTIONS));
-  return [heading('Why the risk is high'), drivers, heading('What changed since the previous score'), changes, heading('Suggested actions, best first'), actions].join('\n');
+  const drivers = alert.drivers.length
+    ? list(alert.drivers.map((d) => escapeHtml(capitalize(d.text))))
+    : paragraph('No single driver stands out.');
+  const changes = alert.changes.length
+    ? list(alert.changes.map((c) => escapeHtml(capitalize(c.text))))
+    : paragraph(escapeHtml(noChanges(alert)));
+  const actions = alert.actions.length
+    ? list(
+        alert.actions.map((a) => actionHtml(a, alert.currency)),
+        true,
+      )
+    : paragraph(escapeHtml(NO_ACTIONS));
+  return [
+    heading('Why the risk is high'),
+    drivers,
+    heading('What changed since the previous score'),
+    changes,
+    heading('Suggested actions, best first'),
+    actions,
+  ].join('\n');
 }
 
 export function actionHtml(action: EmailAlert['actions'][number], currency: string): string {
@@ -154,5 +181,8 @@ export function actionHtml(action: EmailAlert['actions'][number], currency: stri
 function footerHtml(alert: EmailAlert): string {
   const text = `Raised ${utc(alert.raisedAt)} · churnwatch alert #${alert.alertId} for ${managerLabel(alert.accountManager)}`;
   const link = `<br>If the buttons do not work, copy this link: <a href="${safeHref(alert.ackUrl)}" style="color:#0b57d0;word-break:break-all;">${escapeHtml(alert.ackUrl)}</a>`;
-  return paragraph(`${escapeHtml(text)}${link}`, `margin:24px 0 12px;padding-top:12px;border-top:1px solid #dddddd;font-size:14px;color:${MUTED_COLOR};`);
+  return paragraph(
+    `${escapeHtml(text)}${link}`,
+    `margin:24px 0 12px;padding-top:12px;border-top:1px solid #dddddd;font-size:14px;color:${MUTED_COLOR};`,
+  );
 }

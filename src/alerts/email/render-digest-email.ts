@@ -16,7 +16,11 @@ const CURRENCIES_IN_SUBJECT = 3;
 
 export function renderDigestEmail(manager: Manager, alerts: EmailAlert[], date: string): RenderedEmail {
   const summary = summarize(alerts);
-  return { subject: digestSubject(summary, date), text: digestText(manager, alerts, summary, date), html: digestHtml(manager, alerts, summary, date) };
+  return {
+    subject: digestSubject(summary, date),
+    text: digestText(manager, alerts, summary, date),
+    html: digestHtml(manager, alerts, summary, date),
+  };
 }
 
 interface DigestSummary {
@@ -104,7 +108,12 @@ function textBlock(a: EmailAlert, index: number): string[] {
   if (change) lines.push(...wrap(`Changed: ${capitalize(change.text)}`, TEXT_WIDTH, indent));
   const action = a.actions[0];
   if (action) lines.push(...wrap(`Suggested: ${capitalize(action.text)} (${actionTerms(action, a.currency)})`, TEXT_WIDTH, indent));
-  lines.push(`${indent}Acknowledge (opens a confirmation page):`, `${indent}${oneLine(a.ackUrl)}`, `${indent}Customer page:`, `${indent}${oneLine(a.customerUrl)}`);
+  lines.push(
+    `${indent}Acknowledge (opens a confirmation page):`,
+    `${indent}${oneLine(a.ackUrl)}`,
+    `${indent}Customer page:`,
+    `${indent}${oneLine(a.customerUrl)}`,
+  );
   return lines;
 }
 
@@ -117,7 +126,10 @@ function digestHtml(manager: Manager, alerts: EmailAlert[], summary: DigestSumma
     paragraph(`<strong>${escapeHtml(overview(summary))}</strong>`),
     paragraph(escapeHtml(RISK_NOTE), `font-size:14px;color:${MUTED_COLOR};`),
     ...alerts.map(htmlBlock),
-    paragraph(escapeHtml(`churnwatch daily digest for ${managerLabel(manager)}`), `margin:24px 0 12px;font-size:14px;color:${MUTED_COLOR};`),
+    paragraph(
+      escapeHtml(`churnwatch daily digest for ${managerLabel(manager)}`),
+      `margin:24px 0 12px;font-size:14px;color:${MUTED_COLOR};`,
+    ),
   ].join('\n');
   return htmlDocument(digestSubject(summary, date), body);
 }

@@ -119,15 +119,7 @@ function declineMultiplier(dec: Decline, ms: number): number {
 }
 
 /** Appends the activity rows of days k0..k1 (window day indexes), using ctx.trend. */
-function emitActivity(
-  ctx: BookContext,
-  rng: Rng,
-  id: string,
-  rates: ActivityRates,
-  k0: number,
-  k1: number,
-  activity: ActivityRow[],
-): void {
+function emitActivity(ctx: BookContext, rng: Rng, id: string, rates: ActivityRates, k0: number, k1: number, activity: ActivityRow[]): void {
   const { q0, q1, q2, i0, i1, i2 } = rates;
   const { trend, dayFactor, apiDayFactor, dayPrefix } = ctx;
   const prefixOffset = ctx.firstDay - ctx.prefixBaseDay;

@@ -74,9 +74,7 @@ function drawSurgeComplaints(rng: Rng, life: Life, pending: PendingComplaint[], 
 /** The `n`-th complaint row (1-based): severity, category, and maybe resolution. */
 function complaintRow(ctx: BookContext, rng: Rng, life: Life, pc: PendingComplaint, n: number): ComplaintRow {
   const sevIdx = rng.fromCdf(pc.stressed ? SEVERITY_CDF_STRESSED : SEVERITY_CDF_HEALTHY);
-  const category = CATEGORIES[
-    rng.fromCdf(pc.stressed ? CATEGORY_CDF_STRESSED : CATEGORY_CDF_HEALTHY)
-  ] as string;
+  const category = CATEGORIES[rng.fromCdf(pc.stressed ? CATEGORY_CDF_STRESSED : CATEGORY_CDF_HEALTHY)] as string;
   const row: ComplaintRow = {
     externalId: life.id + complaintSuffix(n),
     customerId: life.id,
@@ -90,23 +88,14 @@ function complaintRow(ctx: BookContext, rng: Rng, life: Life, pc: PendingComplai
 }
 
 /** Marks the row resolved (with a satisfaction score, usually) if that happens before cutoff/asOf. */
-function resolve(
-  ctx: BookContext,
-  rng: Rng,
-  row: ComplaintRow,
-  pc: PendingComplaint,
-  sevIdx: number,
-  cutoffMs: number,
-): void {
-  const hours =
-    (RESOLVE_MEDIAN_HOURS[sevIdx] as number) * (pc.stressed ? 2.5 : 1) * Math.exp(0.8 * rng.normal());
+function resolve(ctx: BookContext, rng: Rng, row: ComplaintRow, pc: PendingComplaint, sevIdx: number, cutoffMs: number): void {
+  const hours = (RESOLVE_MEDIAN_HOURS[sevIdx] as number) * (pc.stressed ? 2.5 : 1) * Math.exp(0.8 * rng.normal());
   const resolvedMs = floorSec(pc.at + Math.max(60 * SEC, hours * 3600 * SEC));
   if (resolvedMs < cutoffMs && resolvedMs <= ctx.asOfMs) {
     row.status = 'resolved';
     row.resolvedAt = iso(ctx, resolvedMs);
     if (rng.chance(0.85)) {
-      row.satisfaction =
-        1 + rng.fromCdf(pc.stressed ? SATISFACTION_CDF_STRESSED : SATISFACTION_CDF_HEALTHY);
+      row.satisfaction = 1 + rng.fromCdf(pc.stressed ? SATISFACTION_CDF_STRESSED : SATISFACTION_CDF_HEALTHY);
     }
   }
 }

@@ -1,13 +1,7 @@
 /** Book context: everything computed once per `generateBook` call and shared by all customers. */
 import { dayPrefixes } from './format';
 import { buildManagers } from './names';
-import {
-  API_HOLIDAY_FACTOR,
-  API_WEEKDAY_FACTOR,
-  HOLIDAY_FACTOR,
-  SIGNUP_HISTORY_YEARS,
-  WEEKDAY_FACTOR,
-} from './profiles';
+import { API_HOLIDAY_FACTOR, API_WEEKDAY_FACTOR, HOLIDAY_FACTOR, SIGNUP_HISTORY_YEARS, WEEKDAY_FACTOR } from './profiles';
 import { DAY, SEC, YEAR } from './time';
 import type { AccountManager, BookOptions } from './types';
 

@@ -59,9 +59,7 @@ function customerRow(ctx: BookContext, index: number, profile: Profile, fate: Fa
   const { churns, churnedAtMs } = fate;
   const { signupMs } = life;
   const slug = `${company.adjective}-${company.noun}-${index + 1}`.toLowerCase();
-  const renewalMs = churns
-    ? anniversaryAfter(signupMs, churnedAtMs, false)
-    : anniversaryAfter(signupMs, ctx.asOfMs, true);
+  const renewalMs = churns ? anniversaryAfter(signupMs, churnedAtMs, false) : anniversaryAfter(signupMs, ctx.asOfMs, true);
   const customer: CustomerRow = {
     externalId: life.id,
     name: company.name,

@@ -13,10 +13,7 @@ function pad2(n: number): string {
 }
 
 /** "HH:MM:" for every minute of a day */
-export const HOUR_MINUTE: readonly string[] = Array.from(
-  { length: 1440 },
-  (_, m) => `${pad2(Math.floor(m / 60))}:${pad2(m % 60)}:`,
-);
+export const HOUR_MINUTE: readonly string[] = Array.from({ length: 1440 }, (_, m) => `${pad2(Math.floor(m / 60))}:${pad2(m % 60)}:`);
 /** "SS.000Z" for every second of a minute */
 const SECOND_SUFFIX: readonly string[] = Array.from({ length: 60 }, (_, s) => `${pad2(s)}.000Z`);
 
@@ -36,11 +33,7 @@ export function iso(ctx: Pick<BookContext, 'dayPrefix' | 'prefixBaseDay'>, ms: n
   if (k >= 0 && k < ctx.dayPrefix.length) {
     const sec = Math.floor((ms - day * DAY) / SEC);
     const minute = Math.floor(sec / 60);
-    return (
-      (ctx.dayPrefix[k] as string) +
-      (HOUR_MINUTE[minute] as string) +
-      (SECOND_SUFFIX[sec - minute * 60] as string)
-    );
+    return (ctx.dayPrefix[k] as string) + (HOUR_MINUTE[minute] as string) + (SECOND_SUFFIX[sec - minute * 60] as string);
   }
   return new Date(ms).toISOString();
 }

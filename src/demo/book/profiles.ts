@@ -50,11 +50,7 @@ export const SEGMENTS: Record<Segment, SegmentProfile> = {
 
 /** Segment for a uniform draw `u` in [0, 1), according to the segment shares. */
 export function segmentAt(u: number): Segment {
-  return u < SEGMENTS.enterprise.share
-    ? 'enterprise'
-    : u < SEGMENTS.enterprise.share + SEGMENTS['mid-market'].share
-      ? 'mid-market'
-      : 'smb';
+  return u < SEGMENTS.enterprise.share ? 'enterprise' : u < SEGMENTS.enterprise.share + SEGMENTS['mid-market'].share ? 'mid-market' : 'smb';
 }
 
 /** per-type probability of activity on an ordinary weekday, before engagement scaling */

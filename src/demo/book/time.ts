@@ -14,14 +14,7 @@ export function anniversaryAfter(signupMs: number, atLeastMs: number, strict: bo
   const s = new Date(signupMs);
   let year = Math.max(s.getUTCFullYear() + 1, new Date(atLeastMs).getUTCFullYear() - 1);
   for (;;) {
-    const t = Date.UTC(
-      year,
-      s.getUTCMonth(),
-      Math.min(s.getUTCDate(), 28),
-      s.getUTCHours(),
-      s.getUTCMinutes(),
-      s.getUTCSeconds(),
-    );
+    const t = Date.UTC(year, s.getUTCMonth(), Math.min(s.getUTCDate(), 28), s.getUTCHours(), s.getUTCMinutes(), s.getUTCSeconds());
     if (strict ? t > atLeastMs : t >= atLeastMs) return t;
     year++;
   }

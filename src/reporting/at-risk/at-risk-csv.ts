@@ -24,7 +24,12 @@ export class ClientGoneError extends Error {
  * discarded, which ends the COPY on the server. Answers the bytes written.
  */
 export async function streamCopy(
-  pool: Pool, build: (bind: Bind) => string, out: Writable, workMem: string, begin: () => void, statementTimeout?: string,
+  pool: Pool,
+  build: (bind: Bind) => string,
+  out: Writable,
+  workMem: string,
+  begin: () => void,
+  statementTimeout?: string,
 ): Promise<number> {
   // Watched from the start: a client may give up while this waits for a connection.
   const gone = finished(out).then(

@@ -33,7 +33,10 @@ export function decodeCursor(text: string, sort: AtRiskSort, fingerprint: string
   }
   if (!Array.isArray(parsed) || parsed.length !== 5 || parsed[0] !== VERSION) throw invalid('expected the nextCursor of a previous page');
   const [, snapshotId, key, customerId, print] = parsed as unknown[];
-  const keyOk = sort === 'valueAtRisk' ? typeof key === 'string' && /^-?\d{1,14}(\.\d{1,4})?$/.test(key) : typeof key === 'number' && Number.isFinite(key);
+  const keyOk =
+    sort === 'valueAtRisk'
+      ? typeof key === 'string' && /^-?\d{1,14}(\.\d{1,4})?$/.test(key)
+      : typeof key === 'number' && Number.isFinite(key);
   if (!Number.isSafeInteger(snapshotId) || !Number.isSafeInteger(customerId) || typeof print !== 'string' || !keyOk) {
     throw invalid('expected the nextCursor of a previous page');
   }

@@ -20,7 +20,12 @@ const item = {
     actions: { type: 'array', items: ACTION_SCHEMA, description: "the open alert's ranked retention actions; [] without an open alert" },
     alert: nullable({
       type: 'object',
-      properties: { id: { type: 'integer' }, status: { type: 'string', enum: ['open', 'acknowledged'] }, tier: { type: 'string' }, raisedAt: dateTime },
+      properties: {
+        id: { type: 'integer' },
+        status: { type: 'string', enum: ['open', 'acknowledged'] },
+        tier: { type: 'string' },
+        raisedAt: dateTime,
+      },
     }),
     scoredAt: dateTime,
     runId: { type: 'integer' },

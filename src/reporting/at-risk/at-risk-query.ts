@@ -19,7 +19,14 @@ const list = (max: number) =>
   z
     .string()
     .max(2000)
-    .transform((v) => [...new Set(v.split(',').map((s) => s.trim()).filter((s) => s.length > 0))])
+    .transform((v) => [
+      ...new Set(
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s.length > 0),
+      ),
+    ])
     .refine((v) => v.length > 0 && v.length <= max, `expected 1 to ${max} comma-separated values`)
     .refine((v) => v.every((s) => s.length <= 100), 'each value is at most 100 characters');
 

@@ -14,8 +14,17 @@ const FILTER_DOCS = applyDecorators(
   ApiQuery({ name: 'tier', required: false, description: 'a tier, or several separated by commas (critical,high)' }),
   ApiQuery({ name: 'segment', required: false, description: 'a segment, or several separated by commas' }),
   ApiQuery({ name: 'manager', required: false, description: "account manager's email (a manager key always sees only its own)" }),
-  ApiQuery({ name: 'driver', required: false, description: 'a driver group (activity, complaints, spend, account) or a feature key: any of the drivers matches' }),
-  ApiQuery({ name: 'sort', required: false, enum: SORTS, description: 'risk (default): probability; valueAtRisk; change: rise since the previous run. Highest first.' }),
+  ApiQuery({
+    name: 'driver',
+    required: false,
+    description: 'a driver group (activity, complaints, spend, account) or a feature key: any of the drivers matches',
+  }),
+  ApiQuery({
+    name: 'sort',
+    required: false,
+    enum: SORTS,
+    description: 'risk (default): probability; valueAtRisk; change: rise since the previous run. Highest first.',
+  }),
 );
 
 @ApiTags('reporting')
@@ -38,9 +47,16 @@ export class AtRiskController {
   @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
   @ApiOkResponse({ schema: AT_RISK_PAGE_SCHEMA })
   @ApiGoneResponse({ description: 'The cursor’s snapshot was replaced by a newer run’s; start again' })
-  async list(@Query(new ZodPipe(atRiskQuerySchema)) q: AtRiskQuery, @CurrentPrincipal() principal: Principal, @Res() res: Response): Promise<void> {
+  async list(
+    @Query(new ZodPipe(atRiskQuerySchema)) q: AtRiskQuery,
+    @CurrentPrincipal() principal: Principal,
+    @Res() res: Response,
+  ): Promise<void> {
     // The items arrive as JSON text built around the stored json: sent as they are.
-    res.status(200).type('application/json').send(pageJson(await this.atRisk.page(q, managerScope(principal))));
+    res
+      .status(200)
+      .type('application/json')
+      .send(pageJson(await this.atRisk.page(q, managerScope(principal))));
   }
 
   @Get('at-risk.csv')
@@ -52,11 +68,21 @@ export class AtRiskController {
   @FILTER_DOCS
   @ApiProduces('text/csv')
   @ApiOkResponse({ description: 'text/csv, one header row then one row per customer' })
-  async csv(@Query(new ZodPipe(atRiskCsvQuerySchema)) q: AtRiskQuery, @CurrentPrincipal() principal: Principal, @Res() res: Response): Promise<void> {
+  async csv(
+    @Query(new ZodPipe(atRiskCsvQuerySchema)) q: AtRiskQuery,
+    @CurrentPrincipal() principal: Principal,
+    @Res() res: Response,
+  ): Promise<void> {
     const { snapshot, write } = await this.atRisk.prepareCsv(q, managerScope(principal));
     const name = `at-risk-${snapshot ? `run-${snapshot.runId}` : 'empty'}.csv`;
     const begin = () =>
-      res.status(200).set({ 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': `attachment; filename="${name}"`, 'Cache-Control': 'no-store' });
+      res
+        .status(200)
+        .set({
+          'Content-Type': 'text/csv; charset=utf-8',
+          'Content-Disposition': `attachment; filename="${name}"`,
+          'Cache-Control': 'no-store',
+        });
     try {
       await write(res, begin);
       res.end();

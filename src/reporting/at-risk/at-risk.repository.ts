@@ -47,7 +47,14 @@ export interface After {
  * every row of the other tiers). A manager's customers come from the customers table as
  * they are now (a handed-over customer follows its new manager at once).
  */
-export function entriesQuery(snapshotId: number, filter: AtRiskFilter, sort: AtRiskSort, bind: Bind, after: After | null, limit: number | null): string {
+export function entriesQuery(
+  snapshotId: number,
+  filter: AtRiskFilter,
+  sort: AtRiskSort,
+  bind: Bind,
+  after: After | null,
+  limit: number | null,
+): string {
   const col = SORT_COLUMN[sort];
   // Without a limit (the export) the caller orders once, after its joins.
   const order = limit === null ? '' : `ORDER BY e.${col} DESC, e.customer_id DESC LIMIT ${Math.trunc(limit)}`;
@@ -56,9 +63,14 @@ export function entriesQuery(snapshotId: number, filter: AtRiskFilter, sort: AtR
     return `SELECT e.* FROM (${branches.join(' UNION ALL ')}) e ${order}`;
   }
   const where: string[] = [];
-  if (filter.tiers) where.push(filter.tiers.length === 1 ? `e.tier = ${bind(filter.tiers[0]!, 'text')}` : `e.tier = ANY(${bind(filter.tiers, 'text[]')})`);
+  if (filter.tiers)
+    where.push(filter.tiers.length === 1 ? `e.tier = ${bind(filter.tiers[0]!, 'text')}` : `e.tier = ANY(${bind(filter.tiers, 'text[]')})`);
   if (filter.segments) {
-    where.push(filter.segments.length === 1 ? `e.segment = ${bind(filter.segments[0]!, 'text')}` : `e.segment = ANY(${bind(filter.segments, 'text[]')})`);
+    where.push(
+      filter.segments.length === 1
+        ? `e.segment = ${bind(filter.segments[0]!, 'text')}`
+        : `e.segment = ANY(${bind(filter.segments, 'text[]')})`,
+    );
   }
   // The driver keys are a literal, not a parameter: the list pages keep one generic plan
   // per text, and planned without its value, `?|` is guessed to keep 1 % of the rows, so
@@ -106,9 +118,26 @@ export function pageQuery(entries: string, sort: AtRiskSort): string {
 }
 
 type PageRow = [
-  customerId: number, key: string, externalId: string, name: string, segment: string | null, managerEmail: string, managerName: string | null,
-  tier: string, probability: number, previous: number | null, valueAtRisk: string, currency: string, drivers: string, actions: string | null,
-  alertId: number | null, alertStatus: string | null, alertTier: string | null, alertRaisedMs: number | null, scoredMs: number, runId: number,
+  customerId: number,
+  key: string,
+  externalId: string,
+  name: string,
+  segment: string | null,
+  managerEmail: string,
+  managerName: string | null,
+  tier: string,
+  probability: number,
+  previous: number | null,
+  valueAtRisk: string,
+  currency: string,
+  drivers: string,
+  actions: string | null,
+  alertId: number | null,
+  alertStatus: string | null,
+  alertTier: string | null,
+  alertRaisedMs: number | null,
+  scoredMs: number,
+  runId: number,
 ];
 
 const str = (v: string | null) => (v === null ? 'null' : JSON.stringify(v));
@@ -137,8 +166,21 @@ function itemJson(r: PageRow, isoMs: (ms: number) => string): string {
 
 /** Header row of GET /v1/at-risk.csv (API.md: the same rows as the list). */
 export const CSV_HEADER = [
-  'customerId', 'name', 'segment', 'accountManagerEmail', 'tier', 'probability', 'previousProbability', 'change',
-  'valueAtRisk', 'currency', 'drivers', 'actions', 'alertId', 'alertStatus', 'scoredAt',
+  'customerId',
+  'name',
+  'segment',
+  'accountManagerEmail',
+  'tier',
+  'probability',
+  'previousProbability',
+  'change',
+  'valueAtRisk',
+  'currency',
+  'drivers',
+  'actions',
+  'alertId',
+  'alertStatus',
+  'scoredAt',
 ] as const;
 
 /**
@@ -206,7 +248,10 @@ export class AtRiskRepository implements OnApplicationShutdown {
   /** Opened on the first page read: only processes serving the list connect it. */
   private pages(): Pool {
     this.pagePool ??= genericPlanPool(
-      this.dataSource, this.config.reporting.atRisk.pagePoolSize, 'churnwatch-at-risk-pages', timeoutSetting(this.config.database.statementTimeouts.page),
+      this.dataSource,
+      this.config.reporting.atRisk.pagePoolSize,
+      'churnwatch-at-risk-pages',
+      timeoutSetting(this.config.database.statementTimeouts.page),
     );
     return this.pagePool;
   }

@@ -37,7 +37,14 @@ export function pageJson(page: AtRiskPage): string {
 }
 
 export function toSnapshotView(s: SnapshotRecord): SnapshotView {
-  return { id: s.id, runId: s.runId, asOf: s.asOf.toISOString(), builtAt: s.createdAt.toISOString(), customers: s.customers, byTier: s.byTier };
+  return {
+    id: s.id,
+    runId: s.runId,
+    asOf: s.asOf.toISOString(),
+    builtAt: s.createdAt.toISOString(),
+    customers: s.customers,
+    byTier: s.byTier,
+  };
 }
 
 /**
@@ -57,7 +64,9 @@ export class AtRiskService {
     const limit = this.limit(q.limit);
     const { filter, sort, cursor, fingerprint, snapshot } = await this.resolve(q, managerScope);
     if (!snapshot) return { itemsJson: '[]', nextCursor: null, snapshot: null };
-    const [page, view] = await this.droppedIsGone(Promise.all([this.entries.page(snapshot.id, filter, sort, cursor, limit), this.view(snapshot, managerScope)]));
+    const [page, view] = await this.droppedIsGone(
+      Promise.all([this.entries.page(snapshot.id, filter, sort, cursor, limit), this.view(snapshot, managerScope)]),
+    );
     return {
       itemsJson: page.items,
       nextCursor: page.next ? encodeCursor({ snapshotId: snapshot.id, ...page.next, fingerprint }) : null,
@@ -86,14 +95,24 @@ export class AtRiskService {
 
   /** The request's filter and sort, its cursor (of this very list) and the snapshot it reads: the cursor's, or the newest. */
   private async resolve(q: AtRiskQuery, managerScope: string | null) {
-    const filter = toFilter(q, this.config.tiers.map((t) => t.name), managerScope);
+    const filter = toFilter(
+      q,
+      this.config.tiers.map((t) => t.name),
+      managerScope,
+    );
     const fingerprint = filterFingerprint(filter, q.sort);
     const cursor = q.cursor ? decodeCursor(q.cursor, q.sort, fingerprint) : null;
     const snapshot = cursor ? await this.readable(cursor.snapshotId) : await this.snapshots.newest();
     return { filter, sort: q.sort, cursor, fingerprint, snapshot };
   }
 
-  private async writeCsv(snapshot: SnapshotRecord | null, filter: AtRiskFilter, sort: AtRiskSort, out: Writable, begin: () => void): Promise<number> {
+  private async writeCsv(
+    snapshot: SnapshotRecord | null,
+    filter: AtRiskFilter,
+    sort: AtRiskSort,
+    out: Writable,
+    begin: () => void,
+  ): Promise<number> {
     if (!snapshot) {
       // No run has finished yet: the header row alone (an empty list, not an error).
       const header = `${CSV_HEADER.join(',')}\n`;

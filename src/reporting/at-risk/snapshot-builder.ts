@@ -16,8 +16,20 @@ export type BuildOutcome = 'built' | 'up-to-date' | 'busy' | 'locked';
 /** Scores read and written per round trip while a snapshot is built. */
 const SNAPSHOT_BATCH = 10_000;
 const ENTRY_COLUMNS = [
-  'snapshot_id', 'customer_id', 'tier', 'segment', 'probability', 'previous_probability', 'change_key', 'value_at_risk',
-  'driver_keys', 'drivers', 'drivers_text', 'run_id', 'model_id', 'scored_at',
+  'snapshot_id',
+  'customer_id',
+  'tier',
+  'segment',
+  'probability',
+  'previous_probability',
+  'change_key',
+  'value_at_risk',
+  'driver_keys',
+  'drivers',
+  'drivers_text',
+  'run_id',
+  'model_id',
+  'scored_at',
 ];
 
 /**
@@ -187,9 +199,20 @@ export class SnapshotBuilder implements OnApplicationBootstrap, OnApplicationShu
         const drivers = (explained[i] as Explanation).drivers;
         const texts = drivers.map((d) => d.text).join(' | ');
         text += copyLine([
-          snapshot, r[0] as string, r[1] as string, r[2] as string | null, String(r[3]), r[4] === null ? null : String(r[4]), String(r[5]),
-          r[6] as string, JSON.stringify(drivers.map((d) => d.key)), JSON.stringify(drivers), texts === '' ? null : texts,
-          r[7] as string, String(r[8]), r[9] as string,
+          snapshot,
+          r[0] as string,
+          r[1] as string,
+          r[2] as string | null,
+          String(r[3]),
+          r[4] === null ? null : String(r[4]),
+          String(r[5]),
+          r[6] as string,
+          JSON.stringify(drivers.map((d) => d.key)),
+          JSON.stringify(drivers),
+          texts === '' ? null : texts,
+          r[7] as string,
+          String(r[8]),
+          r[9] as string,
         ]);
       });
       await copyChunks(client, table, ENTRY_COLUMNS, [Buffer.from(text)]);
@@ -202,7 +225,14 @@ export class SnapshotBuilder implements OnApplicationBootstrap, OnApplicationShu
     // A run is half-written while it has committed chunks and is still moving (a chunk
     // started or finished lately); one stuck for reporting.atRisk.stalledRunMinutes (its
     // jobs lost, say) no longer holds the list back: its written chunks are current scores.
-    const { rows } = await client.query<{ finished: number; newest: number | null; half_written: boolean; stalled: string | null; run_id: string | null; as_of: Date | null }>(
+    const { rows } = await client.query<{
+      finished: number;
+      newest: number | null;
+      half_written: boolean;
+      stalled: string | null;
+      run_id: string | null;
+      as_of: Date | null;
+    }>(
       `WITH writing AS (
          SELECT r.id, GREATEST(r.started_at, (SELECT max(GREATEST(c.started_at, c.finished_at)) FROM scoring_chunks c WHERE c.run_id = r.id)) AS moved
            FROM scoring_runs r WHERE r.status = 'running' AND r.chunks_done > 0 AND NOT r.backfill)
@@ -219,7 +249,8 @@ export class SnapshotBuilder implements OnApplicationBootstrap, OnApplicationShu
     if (r.run_id === null || r.finished <= (r.newest ?? 0)) return 'up-to-date';
     // The run that is writing will call again when it finishes.
     if (r.half_written) return 'busy';
-    if (r.stalled) this.logger.warn(`Run(s) ${r.stalled} stopped moving with chunks written; the at-risk snapshot goes ahead without waiting for them`);
+    if (r.stalled)
+      this.logger.warn(`Run(s) ${r.stalled} stopped moving with chunks written; the at-risk snapshot goes ahead without waiting for them`);
     return { runId: Number(r.run_id), asOf: r.as_of as Date, finishedRuns: r.finished };
   }
 

@@ -86,7 +86,9 @@ export class ChampionChallengerRepository {
         WHERE challenger_model_id IS NOT NULL AND status = 'succeeded' ORDER BY id DESC LIMIT 1`,
     );
     const r = rows[0];
-    return r ? { id: Number(r.id), asOf: r.as_of, championModelId: Number(r.model_id), challengerModelId: Number(r.challenger_model_id) } : null;
+    return r
+      ? { id: Number(r.id), asOf: r.as_of, championModelId: Number(r.model_id), challengerModelId: Number(r.challenger_model_id) }
+      : null;
   }
 
   /**
@@ -115,7 +117,16 @@ export class ChampionChallengerRepository {
 
 /** Sums, shares and the labelled pairs of the compared customers. */
 function tally(rows: Array<[number, number, number | null]>, threshold: number): Omit<PairTotals, 'every'> {
-  const t = { customers: rows.length, championSum: 0, challengerSum: 0, championInTier: 0, challengerInTier: 0, agreeing: 0, labelled: 0, churned: 0 };
+  const t = {
+    customers: rows.length,
+    championSum: 0,
+    challengerSum: 0,
+    championInTier: 0,
+    challengerInTier: 0,
+    agreeing: 0,
+    labelled: 0,
+    churned: 0,
+  };
   for (const [champion, challenger, label] of rows) {
     t.championSum += champion;
     t.challengerSum += challenger;
@@ -127,7 +138,11 @@ function tally(rows: Array<[number, number, number | null]>, threshold: number):
       t.churned += label;
     }
   }
-  const pairs: LabelledPairs = { champion: new Float64Array(t.labelled), challenger: new Float64Array(t.labelled), labels: new Uint8Array(t.labelled) };
+  const pairs: LabelledPairs = {
+    champion: new Float64Array(t.labelled),
+    challenger: new Float64Array(t.labelled),
+    labels: new Uint8Array(t.labelled),
+  };
   let k = 0;
   for (const [champion, challenger, label] of rows) {
     if (label === null) continue;

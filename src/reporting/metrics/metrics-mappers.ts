@@ -66,25 +66,46 @@ export function moneyByCurrency(currencies: string[], rows: MoneyRow[]): Money {
 }
 
 /** Every configured tier present (zeros when empty), each with every currency of the book. */
-export function revenueFigures(tiers: string[], currencies: string[], flows: CustomerFlowRow[], atRisk: AtRiskRow[], saved: MoneyRow[]): RevenueFigures {
+export function revenueFigures(
+  tiers: string[],
+  currencies: string[],
+  flows: CustomerFlowRow[],
+  atRisk: AtRiskRow[],
+  saved: MoneyRow[],
+): RevenueFigures {
   const cell = (tier: string | null): TierRevenue => {
     const rows = atRisk.filter((r) => r.tier === tier);
     return {
       customers: rows.reduce((s, r) => s + r.customers, 0),
-      valueAtRisk: moneyByCurrency(currencies, rows.map((r) => ({ currency: r.currency, amount: r.value_at_risk }))),
-      annualRevenue: moneyByCurrency(currencies, rows.map((r) => ({ currency: r.currency, amount: r.annual_revenue }))),
+      valueAtRisk: moneyByCurrency(
+        currencies,
+        rows.map((r) => ({ currency: r.currency, amount: r.value_at_risk })),
+      ),
+      annualRevenue: moneyByCurrency(
+        currencies,
+        rows.map((r) => ({ currency: r.currency, amount: r.annual_revenue })),
+      ),
     };
   };
   return {
     atRisk: { byTier: Object.fromEntries(tiers.map((t) => [t, cell(t)])), total: cell(null) },
-    churnCost: moneyByCurrency(currencies, flows.map((r) => ({ currency: r.currency, amount: r.churn_cost }))),
+    churnCost: moneyByCurrency(
+      currencies,
+      flows.map((r) => ({ currency: r.currency, amount: r.churn_cost })),
+    ),
     saved: moneyByCurrency(currencies, saved),
   };
 }
 
 type ModelView = ReturnType<typeof toModelView>;
 
-const modelBrief = (v: ModelView) => ({ version: v.id, source: v.source, metrics: v.metrics, activatedAt: v.activatedAt, createdAt: v.createdAt });
+const modelBrief = (v: ModelView) => ({
+  version: v.id,
+  source: v.source,
+  metrics: v.metrics,
+  activatedAt: v.activatedAt,
+  createdAt: v.createdAt,
+});
 
 /** The active and challenger versions and every version's headline metrics, newest first (as `models` are listed). */
 export function modelFigures(models: ModelRecord[]) {
@@ -143,8 +164,16 @@ export function championChallengerFigures(run: ChallengerRun, t: PairTotals, hor
     customers: t.customers,
     /** 1: every customer both models scored; k: a 1-in-k sample of customer ids (large books). */
     sampleEvery: t.every,
-    champion: { version: run.championModelId, meanProbability: ratio(t.championSum, t.customers), inTier: ratio(t.championInTier, t.customers) },
-    challenger: { version: run.challengerModelId, meanProbability: ratio(t.challengerSum, t.customers), inTier: ratio(t.challengerInTier, t.customers) },
+    champion: {
+      version: run.championModelId,
+      meanProbability: ratio(t.championSum, t.customers),
+      inTier: ratio(t.championInTier, t.customers),
+    },
+    challenger: {
+      version: run.challengerModelId,
+      meanProbability: ratio(t.challengerSum, t.customers),
+      inTier: ratio(t.challengerInTier, t.customers),
+    },
     tierAgreement: ratio(t.agreeing, t.customers),
     outcomes: {
       customers: t.labelled,

@@ -19,7 +19,9 @@ const COUNTS = {
     churned: integer(),
     falseAlarm: integer(),
     precision: number('(retained + churned) / alerts with an outcome; null without outcomes'),
-    lift: number('precision ÷ customers.churnRate (the book’s churn rate over the period): how much better than picking customers at random; null when either is null or the churn rate is 0'),
+    lift: number(
+      'precision ÷ customers.churnRate (the book’s churn rate over the period): how much better than picking customers at random; null when either is null or the churn rate is 0',
+    ),
   },
 };
 const countsMap = (description: string) => ({ type: 'object', additionalProperties: COUNTS, description });
@@ -27,7 +29,9 @@ const BREAKDOWN = {
   overall: COUNTS,
   byTier: countsMap('by the tier the alert was raised (or escalated) at; tiers without alerts are left out'),
   byAction: countsMap('by the action recorded with the outcome'),
-  byPlaybookAction: countsMap('by each action suggested on the alert (its playbook actions, by key): an alert counts once for every action it suggested'),
+  byPlaybookAction: countsMap(
+    'by each action suggested on the alert (its playbook actions, by key): an alert counts once for every action it suggested',
+  ),
 };
 
 const TIER_REVENUE = {
@@ -41,7 +45,13 @@ const TIER_REVENUE = {
 
 const MODEL_BRIEF = nullable({
   type: 'object',
-  properties: { version: integer('the model id'), source: { type: 'string', enum: ['config', 'trained'] }, metrics: nullable(METRICS_SCHEMA), activatedAt: nullable(dateTime), createdAt: dateTime },
+  properties: {
+    version: integer('the model id'),
+    source: { type: 'string', enum: ['config', 'trained'] },
+    metrics: nullable(METRICS_SCHEMA),
+    activatedAt: nullable(dateTime),
+    createdAt: dateTime,
+  },
 });
 
 const SIDE = {
@@ -87,7 +97,11 @@ const RUN = {
   properties: {
     id: integer(),
     status: { type: 'string', enum: ['queued', 'running', 'succeeded', 'failed'] },
-    scope: { type: 'object', description: '{kind: "all" | "customers"} | {kind: "segment", segment} (customer ids are not listed)', properties: { kind: { type: 'string' }, segment: { type: 'string' } } },
+    scope: {
+      type: 'object',
+      description: '{kind: "all" | "customers"} | {kind: "segment", segment} (customer ids are not listed)',
+      properties: { kind: { type: 'string' }, segment: { type: 'string' } },
+    },
     asOf: dateTime,
     finishedAt: nullable(dateTime),
     customersScored: integer(),
@@ -95,7 +109,11 @@ const RUN = {
     stale: { type: 'array', items: { type: 'string' }, description: 'signal kinds older than scoring.staleAfterHours at the run' },
     freshness: nullable({ type: 'object', additionalProperties: nullable(dateTime), description: 'newest signal time per kind' }),
     meanProbability: number('mean probability of the run (distribution.mean)'),
-    tiers: nullable({ type: 'object', additionalProperties: { type: 'integer' }, description: 'customers per tier in the run ("none" below every tier)' }),
+    tiers: nullable({
+      type: 'object',
+      additionalProperties: { type: 'integer' },
+      description: 'customers per tier in the run ("none" below every tier)',
+    }),
   },
 };
 
@@ -117,7 +135,9 @@ export const METRICS_SUMMARY_SCHEMA = {
         churnedOfStart: integer('of those, customers counted in atStart'),
         atEnd: integer('signed up before to and not churned before to (= atStart + new − churned)'),
         churnRate: number('churnedOfStart ÷ atStart; null when atStart is 0'),
-        retentionRate: number('(atStart − churnedOfStart) ÷ atStart = 1 − churnRate: the share of the customers at the start still customers at the end; null when atStart is 0'),
+        retentionRate: number(
+          '(atStart − churnedOfStart) ÷ atStart = 1 − churnRate: the share of the customers at the start still customers at the end; null when atStart is 0',
+        ),
       },
     },
     revenue: {
@@ -129,12 +149,15 @@ export const METRICS_SUMMARY_SCHEMA = {
           properties: { byTier: { type: 'object', additionalProperties: TIER_REVENUE }, total: TIER_REVENUE },
         },
         churnCost: money('Revenue lost: Σ 12 × monthly revenue of customers who churned in [from, to)'),
-        saved: money('Revenue saved: Σ 12 × monthly revenue of customers still active with an alert whose outcome "retained" was recorded in [from, to) (each customer once)'),
+        saved: money(
+          'Revenue saved: Σ 12 × monthly revenue of customers still active with an alert whose outcome "retained" was recorded in [from, to) (each customer once)',
+        ),
       },
     },
     alerts: {
       type: 'object',
-      description: 'overall, byTier, byAction, byPlaybookAction, open and acknowledged count every alert ever raised (as before this period existed); raisedInPeriod only alerts raised in [from, to), with the outcomes they have now. Lift always uses the period’s churn rate.',
+      description:
+        'overall, byTier, byAction, byPlaybookAction, open and acknowledged count every alert ever raised (as before this period existed); raisedInPeriod only alerts raised in [from, to), with the outcomes they have now. Lift always uses the period’s churn rate.',
       properties: {
         ...BREAKDOWN,
         open: integer('alerts open now'),

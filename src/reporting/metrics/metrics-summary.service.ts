@@ -78,7 +78,14 @@ export class MetricsSummaryService {
     return this.pairs.inSnapshot(async (db) => {
       const run = await this.pairs.newestRun(db);
       if (!run) return null;
-      const query = { runId: run.id, managerEmail, threshold, asOf: run.asOf, horizonEnd: new Date(run.asOf.getTime() + horizonDays * DAY_MS), now: new Date() };
+      const query = {
+        runId: run.id,
+        managerEmail,
+        threshold,
+        asOf: run.asOf,
+        horizonEnd: new Date(run.asOf.getTime() + horizonDays * DAY_MS),
+        now: new Date(),
+      };
       const totals = await this.pairs.totals(query, db);
       return championChallengerFigures(run, totals, horizonDays);
     });

@@ -29,7 +29,12 @@ export function lineChart(spec) {
   const n = spec.points.length;
   const x = (/** @type {number} */ i) => M.left + (n === 1 ? PLOT_W / 2 : (PLOT_W * i) / (n - 1));
   const grid = [0, 0.25, 0.5, 0.75, 1].map((v) =>
-    s('g', { class: 'grid' }, s('line', { x1: M.left, x2: M.left + PLOT_W, y1: y(v), y2: y(v) }), s('text', { x: M.left - 6, y: y(v) + 4, 'text-anchor': 'end' }, spec.format(v))),
+    s(
+      'g',
+      { class: 'grid' },
+      s('line', { x1: M.left, x2: M.left + PLOT_W, y1: y(v), y2: y(v) }),
+      s('text', { x: M.left - 6, y: y(v) + 4, 'text-anchor': 'end' }, spec.format(v)),
+    ),
   );
   const thresholds = spec.thresholds.map((t) =>
     s(
@@ -41,9 +46,17 @@ export function lineChart(spec) {
     ),
   );
   const path = spec.points.map((p, i) => `${i ? 'L' : 'M'}${x(i).toFixed(1)},${y(p.value).toFixed(1)}`).join(' ');
-  const points = spec.points.map((p, i) => s('circle', { class: 'point', cx: x(i).toFixed(1), cy: y(p.value).toFixed(1), r: 5 }, s('title', {}, p.detail)));
-  const labels = axisLabels(n).map((i) => s('text', { class: 'axis-label', x: x(i), y: HEIGHT - 8, 'text-anchor': anchor(i, n) }, spec.points[i]?.label ?? ''));
-  const body = [s('g', { 'aria-hidden': 'true' }, grid, thresholds, labels), s('path', { class: 'line', d: path }), s('g', { class: 'points' }, points)];
+  const points = spec.points.map((p, i) =>
+    s('circle', { class: 'point', cx: x(i).toFixed(1), cy: y(p.value).toFixed(1), r: 5 }, s('title', {}, p.detail)),
+  );
+  const labels = axisLabels(n).map((i) =>
+    s('text', { class: 'axis-label', x: x(i), y: HEIGHT - 8, 'text-anchor': anchor(i, n) }, spec.points[i]?.label ?? ''),
+  );
+  const body = [
+    s('g', { 'aria-hidden': 'true' }, grid, thresholds, labels),
+    s('path', { class: 'line', d: path }),
+    s('g', { class: 'points' }, points),
+  ];
   return figure(spec, body);
 }
 
@@ -68,7 +81,12 @@ export function barChart(spec) {
   const ticks = Number.isInteger(max / 2) ? [0, max / 2, max] : [0, max];
   const axisFormat = spec.axisFormat ?? spec.format;
   const grid = ticks.map((v) =>
-    s('g', { class: 'grid' }, s('line', { x1: M.left, x2: M.left + PLOT_W, y1: y(v), y2: y(v) }), s('text', { x: M.left - 6, y: y(v) + 4, 'text-anchor': 'end' }, axisFormat(v))),
+    s(
+      'g',
+      { class: 'grid' },
+      s('line', { x1: M.left, x2: M.left + PLOT_W, y1: y(v), y2: y(v) }),
+      s('text', { x: M.left - 6, y: y(v) + 4, 'text-anchor': 'end' }, axisFormat(v)),
+    ),
   );
   const bars = spec.series.map((series, k) =>
     s(
@@ -77,17 +95,34 @@ export function barChart(spec) {
       series.values.map((v, i) =>
         s(
           'rect',
-          { class: 'bar', x: (M.left + slot * i + slot * 0.1 + barW * k).toFixed(1), y: y(v).toFixed(1), width: Math.max(1, barW - 1).toFixed(1), height: (PLOT_H - (y(v) - M.top)).toFixed(1) },
+          {
+            class: 'bar',
+            x: (M.left + slot * i + slot * 0.1 + barW * k).toFixed(1),
+            y: y(v).toFixed(1),
+            width: Math.max(1, barW - 1).toFixed(1),
+            height: (PLOT_H - (y(v) - M.top)).toFixed(1),
+          },
           s('title', {}, `${spec.details[i] ?? ''}: ${series.label} ${spec.format(v)}`),
         ),
       ),
     ),
   );
-  const labels = axisLabels(n, 5).map((i) => s('text', { class: 'axis-label', x: M.left + slot * (i + (i === 0 ? 0 : i === n - 1 ? 1 : 0.5)), y: HEIGHT - 8, 'text-anchor': anchor(i, n) }, spec.labels[i] ?? ''));
+  const labels = axisLabels(n, 5).map((i) =>
+    s(
+      'text',
+      { class: 'axis-label', x: M.left + slot * (i + (i === 0 ? 0 : i === n - 1 ? 1 : 0.5)), y: HEIGHT - 8, 'text-anchor': anchor(i, n) },
+      spec.labels[i] ?? '',
+    ),
+  );
   // The legend is HTML above the chart: it wraps on a phone where SVG text could not.
-  const legend = spec.series.length > 1
-    ? h('ul', { class: 'legend', 'aria-hidden': 'true' }, spec.series.map((x) => h('li', {}, h('span', { class: `swatch ${x.className}` }), x.label)))
-    : null;
+  const legend =
+    spec.series.length > 1
+      ? h(
+          'ul',
+          { class: 'legend', 'aria-hidden': 'true' },
+          spec.series.map((x) => h('li', {}, h('span', { class: `swatch ${x.className}` }), x.label)),
+        )
+      : null;
   return figure(spec, [s('g', { 'aria-hidden': 'true' }, grid, labels), bars], legend);
 }
 
@@ -101,7 +136,13 @@ function figure(spec, body, legend = null) {
   const descId = uid('chart-desc');
   const svg = s(
     'svg',
-    { class: `chart-svg ${spec.className ?? ''}`.trim(), viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'aria-labelledby': `${titleId} ${descId}`, focusable: 'false' },
+    {
+      class: `chart-svg ${spec.className ?? ''}`.trim(),
+      viewBox: `0 0 ${WIDTH} ${HEIGHT}`,
+      role: 'img',
+      'aria-labelledby': `${titleId} ${descId}`,
+      focusable: 'false',
+    },
     s('title', { id: titleId }, spec.title),
     s('desc', { id: descId }, spec.summary),
     ...body,
@@ -117,12 +158,38 @@ function figure(spec, body, legend = null) {
         'table',
         { class: 'data compact' },
         h('caption', {}, spec.title),
-        h('thead', {}, h('tr', {}, spec.table.columns.map((c) => h('th', { scope: 'col' }, c)))),
-        h('tbody', {}, spec.table.rows.map((row) => h('tr', {}, row.map((cell) => h('td', {}, cell))))),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            spec.table.columns.map((c) => h('th', { scope: 'col' }, c)),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          spec.table.rows.map((row) =>
+            h(
+              'tr',
+              {},
+              row.map((cell) => h('td', {}, cell)),
+            ),
+          ),
+        ),
       ),
     ),
   );
-  return h('figure', { class: 'chart' }, h('figcaption', {}, spec.title), legend, svg, h('p', { class: 'chart-summary', 'aria-hidden': 'true' }, spec.summary), data);
+  return h(
+    'figure',
+    { class: 'chart' },
+    h('figcaption', {}, spec.title),
+    legend,
+    svg,
+    h('p', { class: 'chart-summary', 'aria-hidden': 'true' }, spec.summary),
+    data,
+  );
 }
 
 /** The first axis label starts at its point, the last ends at it: neither runs off the chart. */

@@ -131,11 +131,25 @@ export function table({ caption, columns, rows, className = '', captionHidden = 
       'table',
       { class: `data cards ${className}`.trim() },
       caption ? h('caption', { class: captionHidden ? 'visually-hidden' : '' }, caption) : null,
-      h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col' }, c)))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          columns.map((c) => h('th', { scope: 'col' }, c)),
+        ),
+      ),
       h(
         'tbody',
         {},
-        rows.map((cells) => h('tr', {}, cells.map((content, i) => cell(columns[i] ?? '', content)))),
+        rows.map((cells) =>
+          h(
+            'tr',
+            {},
+            cells.map((content, i) => cell(columns[i] ?? '', content)),
+          ),
+        ),
       ),
     ),
   );
@@ -158,8 +172,6 @@ export function facts(pairs, className = 'facts') {
   return h(
     'dl',
     { class: className },
-    pairs
-      .filter(([, v]) => v !== null && v !== undefined && v !== '')
-      .map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {}, v))),
+    pairs.filter(([, v]) => v !== null && v !== undefined && v !== '').map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {}, v))),
   );
 }

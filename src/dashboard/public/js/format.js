@@ -113,7 +113,8 @@ export function tierBadge(tier) {
 }
 
 /** A status (alert, run, delivery) as a small badge. @param {string} status */
-export const statusBadge = (status) => h('span', { class: `badge status-${String(status).replace(/[^a-z_]/g, '')}` }, String(status).replace('_', ' '));
+export const statusBadge = (status) =>
+  h('span', { class: `badge status-${String(status).replace(/[^a-z_]/g, '')}` }, String(status).replace('_', ' '));
 
 /** "camelCase" or "snake_case" keys as words ("churnRate" → "churn rate"). @param {string} key */
 export const words = (key) =>

@@ -97,7 +97,12 @@ function outcomeForm(ctx, alert, who, onChanged, fail, close) {
       h('legend', {}, 'Outcome'),
       OUTCOMES.map(([value, label], i) => {
         const id = `${name}-${value}`;
-        return h('div', { class: 'choice' }, h('input', { type: 'radio', name: 'outcome', value, id, required: i === 0 }), h('label', { for: id }, label));
+        return h(
+          'div',
+          { class: 'choice' },
+          h('input', { type: 'radio', name: 'outcome', value, id, required: i === 0 }),
+          h('label', { for: id }, label),
+        );
       }),
     ),
     field('Action taken', actionSelect),

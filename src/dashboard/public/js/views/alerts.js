@@ -39,7 +39,10 @@ export async function renderAlerts(ctx) {
   async function load() {
     replace(results, loading());
     try {
-      const page = await api.json(`/v1/alerts${query({ status: filters.status === 'all' ? '' : filters.status, tier: filters.tier, limit: PAGE_SIZE, cursor: cursors[cursors.length - 1] })}`, { signal });
+      const page = await api.json(
+        `/v1/alerts${query({ status: filters.status === 'all' ? '' : filters.status, tier: filters.tier, limit: PAGE_SIZE, cursor: cursors[cursors.length - 1] })}`,
+        { signal },
+      );
       replace(results, page.items.length ? alertsList(ctx, page.items) : h('p', { class: 'empty' }, 'No alerts match these filters.'));
       const previous = h('button', { type: 'button', class: 'secondary', disabled: cursors.length === 1 }, 'Previous');
       const next = h('button', { type: 'button', class: 'secondary', disabled: page.nextCursor === null }, 'Next');
@@ -75,7 +78,11 @@ export async function renderAlerts(ctx) {
 /** @param {import('../context.js').ViewContext} ctx @param {any[]} alerts */
 function alertsList(ctx, alerts) {
   const columns = ['Customer', 'Tier', 'Status', 'Probability', 'Value at risk', 'Raised', 'Emails', ''];
-  const body = h('tbody', {}, alerts.map((a) => alertRow(ctx, a, columns)));
+  const body = h(
+    'tbody',
+    {},
+    alerts.map((a) => alertRow(ctx, a, columns)),
+  );
   return h(
     'div',
     { class: 'table-wrap' },
@@ -83,7 +90,15 @@ function alertsList(ctx, alerts) {
       'table',
       { class: 'data cards alerts' },
       h('caption', { class: 'visually-hidden' }, 'Alerts, newest first'),
-      h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col' }, c || srOnly('Actions'))))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          columns.map((c) => h('th', { scope: 'col' }, c || srOnly('Actions'))),
+        ),
+      ),
       body,
     ),
   );
@@ -108,7 +123,11 @@ function alertRow(ctx, a, columns) {
         })
       : '',
   ];
-  const row = h('tr', { dataset: { alertId: String(a.id) } }, cells.map((content, i) => cell(columns[i] ?? '', content)));
+  const row = h(
+    'tr',
+    { dataset: { alertId: String(a.id) } },
+    cells.map((content, i) => cell(columns[i] ?? '', content)),
+  );
   return row;
 }
 

@@ -126,11 +126,25 @@ function filterForm(ctx, filters, managerFilter) {
     { class: 'filters', 'aria-label': 'Filter and sort the list' },
     field('Tier', tierSelect),
     field('Segment', h('input', { name: 'segment', type: 'text', value: filters.segment, autocomplete: 'off' })),
-    managerFilter ? field('Account manager (email)', h('input', { name: 'manager', type: 'email', value: filters.manager, autocomplete: 'off' })) : null,
+    managerFilter
+      ? field('Account manager (email)', h('input', { name: 'manager', type: 'email', value: filters.manager, autocomplete: 'off' }))
+      : null,
     field('Driver', driverSelect(ctx.settings, filters.driver)),
     field('Sort by', select('sort', SORTS, filters.sort)),
-    field('Rows per page', select('limit', sizes.map((n) => /** @type {[string, string]} */ ([n, n])), filters.limit)),
-    h('div', { class: 'filter-actions' }, h('button', { type: 'submit' }, 'Apply'), h('button', { type: 'reset', class: 'secondary' }, 'Clear')),
+    field(
+      'Rows per page',
+      select(
+        'limit',
+        sizes.map((n) => /** @type {[string, string]} */ ([n, n])),
+        filters.limit,
+      ),
+    ),
+    h(
+      'div',
+      { class: 'filter-actions' },
+      h('button', { type: 'submit' }, 'Apply'),
+      h('button', { type: 'reset', class: 'secondary' }, 'Clear'),
+    ),
   );
   const changed = () => form.dispatchEvent(new Event('filters'));
   // Choices apply at once; typed filters on Enter or Apply (not on every keystroke).
@@ -158,11 +172,19 @@ function driverSelect(settings, selected) {
     'select',
     { name: 'driver' },
     h('option', { value: '' }, 'Any driver'),
-    h('optgroup', { label: 'Kind of driver' }, groups.map((g) => h('option', { value: g, selected: g === selected }, `Any ${g} driver`))),
+    h(
+      'optgroup',
+      { label: 'Kind of driver' },
+      groups.map((g) => h('option', { value: g, selected: g === selected }, `Any ${g} driver`)),
+    ),
     groups.map((g) => {
       const features = settings.features.filter((f) => f.group === g);
       return features.length
-        ? h('optgroup', { label: `${g[0]?.toUpperCase()}${g.slice(1)}` }, features.map((f) => h('option', { value: f.key, selected: f.key === selected }, f.label)))
+        ? h(
+            'optgroup',
+            { label: `${g[0]?.toUpperCase()}${g.slice(1)}` },
+            features.map((f) => h('option', { value: f.key, selected: f.key === selected }, f.label)),
+          )
         : null;
     }),
   );
@@ -224,7 +246,13 @@ function atRiskTable(items) {
       fmt.change(item.change ?? (item.previousProbability == null ? null : item.probability - item.previousProbability)),
       h('span', { class: 'number' }, fmt.money(item.valueAtRisk, item.currency)),
       item.drivers?.[0]?.text ?? '—',
-      item.actions?.[0] ? [item.actions[0].text, srOnly(', '), h('span', { class: 'sub' }, `saves about ${fmt.money(item.actions[0].expectedSaving, item.currency)}`)] : '—',
+      item.actions?.[0]
+        ? [
+            item.actions[0].text,
+            srOnly(', '),
+            h('span', { class: 'sub' }, `saves about ${fmt.money(item.actions[0].expectedSaving, item.currency)}`),
+          ]
+        : '—',
     ]),
   });
 }

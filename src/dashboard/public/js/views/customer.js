@@ -23,14 +23,18 @@ export async function renderCustomer(ctx) {
     h('div', { class: 'cards-grid' }, profileCard(c), scoreCard(page.score, c.currency)),
     page.score ? explanationCards(page.score, c.currency) : null,
     historySection(page.history ?? [], thresholdsFor(ctx.settings, c.segment)),
-    page.signals ? signalSections(page.signals, c.currency) : h('section', { class: 'card' }, h('h2', {}, 'Signals'), h('p', { class: 'empty' }, 'No weekly signal summary from the service.')),
+    page.signals
+      ? signalSections(page.signals, c.currency)
+      : h('section', { class: 'card' }, h('h2', {}, 'Signals'), h('p', { class: 'empty' }, 'No weekly signal summary from the service.')),
   ]);
   const alertsBox = h('section', { class: 'card', 'aria-labelledby': 'alerts-heading' }, h('h2', { id: 'alerts-heading' }, 'Alerts'));
   root.append(alertsBox);
   try {
     // Older services answer no alerts on the customer page: ask the alerts API instead.
     const alerts = page.alerts ?? (await api.json(`/v1/alerts${query({ customerId: c.externalId, limit: 20 })}`, { signal })).items;
-    alertsBox.append(alerts.length ? alertList(ctx, alerts, c.currency, c.name) : h('p', { class: 'empty' }, 'No alerts for this customer.'));
+    alertsBox.append(
+      alerts.length ? alertList(ctx, alerts, c.currency, c.name) : h('p', { class: 'empty' }, 'No alerts for this customer.'),
+    );
   } catch (err) {
     alertsBox.append(errorPanel(err));
   }
@@ -51,7 +55,10 @@ function profileCard(c) {
     facts([
       ['Segment', c.segment ?? '—'],
       ['Plan', c.plan ?? '—'],
-      ['Account manager', c.accountManager ? `${c.accountManager.name ?? ''} ${c.accountManager.email ? `<${c.accountManager.email}>` : ''}`.trim() : '—'],
+      [
+        'Account manager',
+        c.accountManager ? `${c.accountManager.name ?? ''} ${c.accountManager.email ? `<${c.accountManager.email}>` : ''}`.trim() : '—',
+      ],
       ['Monthly revenue', fmt.money(c.monthlyRevenue, c.currency)],
       ['Customer for', `${fmt.tenure(c.signupAt)} (since ${fmt.date(c.signupAt)})`],
       ['Renewal', fmt.date(c.renewalAt)],
@@ -66,7 +73,10 @@ function scoreCard(score, currency) {
     ? facts([
         ['Churn probability', h('strong', { class: 'big-number' }, fmt.pct(score.probability))],
         ['Tier', fmt.tierBadge(score.tier)],
-        ['Change since the previous run', fmt.change(score.previousProbability == null ? null : score.probability - score.previousProbability)],
+        [
+          'Change since the previous run',
+          fmt.change(score.previousProbability == null ? null : score.probability - score.previousProbability),
+        ],
         ['Value at risk', fmt.money(score.valueAtRisk, currency)],
         ['Scored at', fmt.dateTime(score.scoredAt)],
         ['Run', String(score.runId)],
@@ -79,7 +89,13 @@ function scoreCard(score, currency) {
 /** @param {any} score @param {string} currency */
 function explanationCards(score, currency) {
   const list = (/** @type {any[]} */ items, /** @type {string} */ none) =>
-    items?.length ? h('ul', { class: 'sentences' }, items.map((d) => h('li', {}, d.text))) : h('p', { class: 'empty' }, none);
+    items?.length
+      ? h(
+          'ul',
+          { class: 'sentences' },
+          items.map((d) => h('li', {}, d.text)),
+        )
+      : h('p', { class: 'empty' }, none);
   const actions = score.actions?.length
     ? table({
         caption: 'Ranked retention actions',
@@ -91,9 +107,24 @@ function explanationCards(score, currency) {
   return h(
     'div',
     { class: 'cards-grid' },
-    h('section', { class: 'card', 'aria-labelledby': 'drivers-heading' }, h('h2', { id: 'drivers-heading' }, 'Why: the drivers'), list(score.drivers, 'No driver raises this score.')),
-    h('section', { class: 'card', 'aria-labelledby': 'changes-heading' }, h('h2', { id: 'changes-heading' }, 'What changed since the previous run'), list(score.changes, 'Nothing changed noticeably.')),
-    h('section', { class: 'card wide', 'aria-labelledby': 'actions-heading' }, h('h2', { id: 'actions-heading' }, 'What to do: ranked actions'), actions),
+    h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'drivers-heading' },
+      h('h2', { id: 'drivers-heading' }, 'Why: the drivers'),
+      list(score.drivers, 'No driver raises this score.'),
+    ),
+    h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'changes-heading' },
+      h('h2', { id: 'changes-heading' }, 'What changed since the previous run'),
+      list(score.changes, 'Nothing changed noticeably.'),
+    ),
+    h(
+      'section',
+      { class: 'card wide', 'aria-labelledby': 'actions-heading' },
+      h('h2', { id: 'actions-heading' }, 'What to do: ranked actions'),
+      actions,
+    ),
   );
 }
 
@@ -102,8 +133,12 @@ function explanationCards(score, currency) {
  * @param {Array<{ name: string, value: number }>} thresholds
  */
 function historySection(history, thresholds) {
-  const section = h('section', { class: 'card', 'aria-labelledby': 'history-heading' }, h('h2', { id: 'history-heading' }, 'Score history'));
-  if (!history.length) return section.appendChild(h('p', { class: 'empty' }, 'No scores yet.')), section;
+  const section = h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'history-heading' },
+    h('h2', { id: 'history-heading' }, 'Score history'),
+  );
+  if (!history.length) return (section.appendChild(h('p', { class: 'empty' }, 'No scores yet.')), section);
   const runs = [...history].reverse();
   const first = runs[0];
   const last = runs[runs.length - 1];
@@ -111,7 +146,8 @@ function historySection(history, thresholds) {
   // Dates on the axis, unless several runs share a day (backfills, reruns): then run numbers.
   const days = runs.map((r) => fmt.dayMonth(r.scoredAt));
   const labels = new Set(days).size === days.length ? days : runs.map((r) => `run ${r.runId}`);
-  const detail = (/** @type {any} */ r) => `Run ${r.runId}, ${fmt.dateTime(r.scoredAt)}: ${fmt.pct(r.probability)} (${r.tier ?? 'no tier'})`;
+  const detail = (/** @type {any} */ r) =>
+    `Run ${r.runId}, ${fmt.dateTime(r.scoredAt)}: ${fmt.pct(r.probability)} (${r.tier ?? 'no tier'})`;
   section.append(
     lineChart({
       title: 'Churn probability by scoring run',
@@ -125,7 +161,13 @@ function historySection(history, thresholds) {
       format: (v) => fmt.pct(v),
       table: {
         columns: ['Run', 'Scored at', 'Probability', 'Tier', 'Model version'],
-        rows: runs.map((r) => [String(r.runId), fmt.dateTime(r.scoredAt), fmt.pct(r.probability), r.tier ?? '—', String(r.modelVersion ?? '—')]),
+        rows: runs.map((r) => [
+          String(r.runId),
+          fmt.dateTime(r.scoredAt),
+          fmt.pct(r.probability),
+          r.tier ?? '—',
+          String(r.modelVersion ?? '—'),
+        ]),
       },
     }),
   );
@@ -159,7 +201,10 @@ function signalSections(signals, currency) {
       className: 'weekly',
       table: {
         columns: ['Week of', ...series.map((x) => x.label)],
-        rows: weeks.map((/** @type {any} */ w, /** @type {number} */ i) => [fmt.date(w.weekStart), ...data.map((x) => format(x.values[i] ?? 0))]),
+        rows: weeks.map((/** @type {any} */ w, /** @type {number} */ i) => [
+          fmt.date(w.weekStart),
+          ...data.map((x) => format(x.values[i] ?? 0)),
+        ]),
       },
     });
   };
@@ -177,14 +222,23 @@ function signalSections(signals, currency) {
         'div',
         { class: 'charts-grid' },
         chart('Activity per week', [{ label: 'activity', key: 'activity', className: 's-activity' }], fmt.int),
-        chart('Complaints per week', [
-          { label: 'complaints', key: 'complaints', className: 's-complaints' },
-          { label: 'severity-weighted', key: 'complaintsWeighted', className: 's-weighted' },
-        ], fmt.int),
-        chart('Payments and refunds per week', [
-          { label: 'payments', key: 'payments', className: 's-payments' },
-          { label: 'refunds', key: 'refunds', className: 's-refunds' },
-        ], moneyFormat, (v) => fmt.moneyShort(v, currency)),
+        chart(
+          'Complaints per week',
+          [
+            { label: 'complaints', key: 'complaints', className: 's-complaints' },
+            { label: 'severity-weighted', key: 'complaintsWeighted', className: 's-weighted' },
+          ],
+          fmt.int,
+        ),
+        chart(
+          'Payments and refunds per week',
+          [
+            { label: 'payments', key: 'payments', className: 's-payments' },
+            { label: 'refunds', key: 'refunds', className: 's-refunds' },
+          ],
+          moneyFormat,
+          (v) => fmt.moneyShort(v, currency),
+        ),
       ),
     ),
     complaintsSection(signals.complaints ?? []),
@@ -202,7 +256,14 @@ function complaintsSection(complaints) {
           caption: 'Recent complaints, newest first',
           captionHidden: true,
           columns: ['Opened', 'Severity', 'Category', 'Status', 'Resolved', 'Satisfaction'],
-          rows: complaints.map((x) => [fmt.date(x.openedAt), x.severity, x.category ?? '—', x.status, fmt.date(x.resolvedAt), x.satisfaction == null ? '—' : `${x.satisfaction} / 5`]),
+          rows: complaints.map((x) => [
+            fmt.date(x.openedAt),
+            x.severity,
+            x.category ?? '—',
+            x.status,
+            fmt.date(x.resolvedAt),
+            x.satisfaction == null ? '—' : `${x.satisfaction} / 5`,
+          ]),
         })
       : h('p', { class: 'empty' }, 'No complaints.'),
   );
@@ -231,8 +292,16 @@ function alertItem(ctx, alert, currency) {
       ['Probability when raised', fmt.pct(alert.probability)],
       ['Value at risk', fmt.money(alert.valueAtRisk, alert.currency ?? currency)],
       ['Raised', fmt.dateTime(alert.raisedAt)],
-      ['Acknowledged', alert.acknowledgedAt ? `${fmt.dateTime(alert.acknowledgedAt)}${alert.acknowledgedBy ? ` by ${alert.acknowledgedBy}` : ''}` : ''],
-      ['Outcome', outcome ? `${String(outcome.outcome).replace('_', ' ')}${outcome.action ? `, action: ${actionText(alert, outcome.action)}` : ''}` : ''],
+      [
+        'Acknowledged',
+        alert.acknowledgedAt ? `${fmt.dateTime(alert.acknowledgedAt)}${alert.acknowledgedBy ? ` by ${alert.acknowledgedBy}` : ''}` : '',
+      ],
+      [
+        'Outcome',
+        outcome
+          ? `${String(outcome.outcome).replace('_', ' ')}${outcome.action ? `, action: ${actionText(alert, outcome.action)}` : ''}`
+          : '',
+      ],
       ['Recorded', outcome ? `${fmt.dateTime(outcome.at)}${outcome.by ? ` by ${outcome.by}` : ''}` : ''],
       ['Note', outcome?.note ?? ''],
       ['Closed', alert.closedAt ? fmt.dateTime(alert.closedAt) : ''],

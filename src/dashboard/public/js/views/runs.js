@@ -8,7 +8,18 @@ import * as fmt from '../format.js';
 import { can } from '../session.js';
 
 const POLL_MS = 1000;
-const COLUMNS = ['Run', 'Status', 'Scope', 'Progress', 'Customers scored', 'Alerts raised', 'Drift (PSI)', 'Stale signals', 'Model', 'Times'];
+const COLUMNS = [
+  'Run',
+  'Status',
+  'Scope',
+  'Progress',
+  'Customers scored',
+  'Alerts raised',
+  'Drift (PSI)',
+  'Stale signals',
+  'Model',
+  'Times',
+];
 const unfinished = (/** @type {any} */ run) => run.status === 'queued' || run.status === 'running';
 
 /** @param {import('../context.js').ViewContext} ctx */
@@ -115,7 +126,16 @@ function triggerForm(ctx, follow) {
     'form',
     { class: 'card trigger', 'aria-labelledby': 'trigger-heading' },
     h('h2', { id: 'trigger-heading' }, 'Start a scoring run'),
-    h('fieldset', {}, h('legend', {}, 'Who to score'), choice('all', 'Everyone', true), choice('segment', 'One segment'), segmentField, choice('customers', 'These customers'), idsField),
+    h(
+      'fieldset',
+      {},
+      h('legend', {}, 'Who to score'),
+      choice('all', 'Everyone', true),
+      choice('segment', 'One segment'),
+      segmentField,
+      choice('customers', 'These customers'),
+      idsField,
+    ),
     problem,
     button,
   );
@@ -174,14 +194,38 @@ function runsTable(tbody) {
   return h(
     'div',
     { class: 'table-wrap' },
-    h('table', { class: 'data cards runs' }, h('caption', { class: 'visually-hidden' }, 'Recent scoring runs, newest first'), h('thead', {}, h('tr', {}, COLUMNS.map((c) => h('th', { scope: 'col' }, c)))), tbody),
+    h(
+      'table',
+      { class: 'data cards runs' },
+      h('caption', { class: 'visually-hidden' }, 'Recent scoring runs, newest first'),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          COLUMNS.map((c) => h('th', { scope: 'col' }, c)),
+        ),
+      ),
+      tbody,
+    ),
   );
 }
 
 /** @param {any} run */
 function runRow(run) {
   const cells = [
-    [`#${run.id}`, h('span', { class: 'sub' }, run.trigger ?? ''), run.backfill ? h('span', { class: 'badge', title: 'As of an earlier time than the live runs: score history only, no current scores, alerts or emails' }, 'backfill') : null],
+    [
+      `#${run.id}`,
+      h('span', { class: 'sub' }, run.trigger ?? ''),
+      run.backfill
+        ? h(
+            'span',
+            { class: 'badge', title: 'As of an earlier time than the live runs: score history only, no current scores, alerts or emails' },
+            'backfill',
+          )
+        : null,
+    ],
     [fmt.statusBadge(run.status), run.error ? h('span', { class: 'sub' }, run.error) : null],
     scopeText(run.scope),
     [progressBar(run), h('span', { class: 'sub' }, fmt.pct(run.progress))],
@@ -192,7 +236,11 @@ function runRow(run) {
     `v${run.modelVersion ?? '—'}${run.challengerModelVersion ? ` (challenger v${run.challengerModelVersion})` : ''}`,
     timesText(run),
   ];
-  return h('tr', { dataset: { runId: String(run.id), status: run.status } }, cells.map((content, i) => cell(COLUMNS[i] ?? '', content)));
+  return h(
+    'tr',
+    { dataset: { runId: String(run.id), status: run.status } },
+    cells.map((content, i) => cell(COLUMNS[i] ?? '', content)),
+  );
 }
 
 /** @param {any} run */
@@ -211,13 +259,18 @@ function scopeText(scope) {
 
 /** @param {any} run */
 function timesText(run) {
-  const took = run.startedAt && run.finishedAt ? ` (${((Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000).toFixed(1)} s)` : '';
+  const took =
+    run.startedAt && run.finishedAt ? ` (${((Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000).toFixed(1)} s)` : '';
   return h(
     'span',
     { class: 'times' },
     `as of ${fmt.dateTime(run.asOf)}`,
     h('br'),
-    run.finishedAt ? `finished ${fmt.dateTime(run.finishedAt)}${took}` : run.startedAt ? `started ${fmt.dateTime(run.startedAt)}` : `created ${fmt.dateTime(run.createdAt)}`,
+    run.finishedAt
+      ? `finished ${fmt.dateTime(run.finishedAt)}${took}`
+      : run.startedAt
+        ? `started ${fmt.dateTime(run.startedAt)}`
+        : `created ${fmt.dateTime(run.createdAt)}`,
   );
 }
 

@@ -37,7 +37,8 @@ export function renderSignIn({ root, api, message, tone = 'error', onSignedIn })
     button.disabled = true;
     try {
       const me = await api.json('/v1/auth/me', { key });
-      if (!DASHBOARD_ROLES.includes(me.role)) return show(`This is an ${me.role} key: it can send data, but the dashboard needs an admin, lead, manager or scheduler key.`);
+      if (!DASHBOARD_ROLES.includes(me.role))
+        return show(`This is an ${me.role} key: it can send data, but the dashboard needs an admin, lead, manager or scheduler key.`);
       input.value = '';
       await onSignedIn(key, me);
     } catch (err) {

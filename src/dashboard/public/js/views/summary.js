@@ -91,16 +91,31 @@ function customersSection(c) {
 /** @param {any} r */
 function revenueSection(r) {
   const byTier = r.atRisk?.byTier ?? {};
-  const rows = Object.entries(byTier).map(([tier, t]) => [fmt.tierBadge(tier), fmt.int(t.customers), fmt.moneyByCurrency(t.valueAtRisk), fmt.moneyByCurrency(t.annualRevenue)]);
+  const rows = Object.entries(byTier).map(([tier, t]) => [
+    fmt.tierBadge(tier),
+    fmt.int(t.customers),
+    fmt.moneyByCurrency(t.valueAtRisk),
+    fmt.moneyByCurrency(t.annualRevenue),
+  ]);
   const total = r.atRisk?.total;
-  if (total) rows.push([h('strong', {}, 'All tiers'), fmt.int(total.customers), fmt.moneyByCurrency(total.valueAtRisk), fmt.moneyByCurrency(total.annualRevenue)]);
+  if (total)
+    rows.push([
+      h('strong', {}, 'All tiers'),
+      fmt.int(total.customers),
+      fmt.moneyByCurrency(total.valueAtRisk),
+      fmt.moneyByCurrency(total.annualRevenue),
+    ]);
   return [
     facts([
       ['Churn cost (annual revenue lost)', r.churnCost ? fmt.moneyByCurrency(r.churnCost) : ''],
       ['Revenue saved (retained after an alert)', r.saved ? fmt.moneyByCurrency(r.saved) : ''],
     ]),
     rows.length
-      ? table({ caption: 'Customers and revenue at risk now, by tier', columns: ['Tier', 'Customers', 'Value at risk', 'Annual revenue'], rows })
+      ? table({
+          caption: 'Customers and revenue at risk now, by tier',
+          columns: ['Tier', 'Customers', 'Value at risk', 'Annual revenue'],
+          rows,
+        })
       : null,
   ].filter((x) => x !== null);
 }
@@ -108,13 +123,25 @@ function revenueSection(r) {
 const COUNT_COLUMNS = ['Alerts', 'With outcome', 'Retained', 'Churned', 'False alarm', 'Precision', 'Lift'];
 
 /** @param {any} c */
-const countCells = (c) => [fmt.int(c.alerts), fmt.int(c.withOutcome), fmt.int(c.retained), fmt.int(c.churned), fmt.int(c.falseAlarm), fmt.pct(c.precision), c.lift == null ? '—' : `${fmt.num(c.lift)}×`];
+const countCells = (c) => [
+  fmt.int(c.alerts),
+  fmt.int(c.withOutcome),
+  fmt.int(c.retained),
+  fmt.int(c.churned),
+  fmt.int(c.falseAlarm),
+  fmt.pct(c.precision),
+  c.lift == null ? '—' : `${fmt.num(c.lift)}×`,
+];
 
 /** @param {string} caption @param {string} first @param {Record<string, any> | undefined} counts */
 function countsTable(caption, first, counts) {
   const entries = Object.entries(counts ?? {});
   if (!entries.length) return null;
-  return table({ caption, columns: [first, ...COUNT_COLUMNS], rows: entries.map(([k, c]) => [first === 'Tier' ? fmt.tierBadge(k) : fmt.words(k), ...countCells(c)]) });
+  return table({
+    caption,
+    columns: [first, ...COUNT_COLUMNS],
+    rows: entries.map(([k, c]) => [first === 'Tier' ? fmt.tierBadge(k) : fmt.words(k), ...countCells(c)]),
+  });
 }
 
 /** @param {any} a */
@@ -155,7 +182,9 @@ function metricsFacts(m) {
 function modelSection(m) {
   /** @param {string} label @param {any} brief */
   const brief = (label, brief) =>
-    brief ? h('div', { class: 'model-brief' }, h('h3', {}, `${label}: version ${brief.version} (${brief.source})`), metricsFacts(brief.metrics)) : null;
+    brief
+      ? h('div', { class: 'model-brief' }, h('h3', {}, `${label}: version ${brief.version} (${brief.source})`), metricsFacts(brief.metrics))
+      : null;
   return [
     brief('Active model', m.active) ?? h('p', { class: 'empty' }, 'No active model.'),
     brief('Challenger', m.challenger),
@@ -187,7 +216,12 @@ function championSection(c) {
     ['Champion', `v${c.champion?.version}: mean ${fmt.pct(c.champion?.meanProbability)}, ${fmt.pct(c.champion?.inTier)} in a tier`],
     ['Challenger', `v${c.challenger?.version}: mean ${fmt.pct(c.challenger?.meanProbability)}, ${fmt.pct(c.challenger?.inTier)} in a tier`],
     ['Tier agreement', fmt.pct(c.tierAgreement)],
-    ['Known outcomes', c.outcomes ? `${fmt.int(c.outcomes.customers)} customers, ${fmt.int(c.outcomes.churned)} churned within ${c.outcomes.horizonDays} days` : ''],
+    [
+      'Known outcomes',
+      c.outcomes
+        ? `${fmt.int(c.outcomes.customers)} customers, ${fmt.int(c.outcomes.churned)} churned within ${c.outcomes.horizonDays} days`
+        : '',
+    ],
     ['AUC champion / challenger', c.outcomes ? `${fmt.num(c.outcomes.championAuc)} / ${fmt.num(c.outcomes.challengerAuc)}` : ''],
   ]);
 }
@@ -206,7 +240,11 @@ function runsSection(runs) {
       fmt.pct(r.meanProbability),
       r.drift == null ? '—' : fmt.num(r.drift),
       r.stale?.length ? r.stale.join(', ') : 'none',
-      r.freshness ? Object.entries(r.freshness).map(([kind, at]) => `${kind} ${fmt.date(/** @type {string | null} */ (at))}`).join(' · ') : '—',
+      r.freshness
+        ? Object.entries(r.freshness)
+            .map(([kind, at]) => `${kind} ${fmt.date(/** @type {string | null} */ (at))}`)
+            .join(' · ')
+        : '—',
     ]),
   });
 }
@@ -217,7 +255,12 @@ function runsSection(runs) {
  * @returns {Node}
  */
 function generic(value) {
-  if (Array.isArray(value)) return h('ul', {}, value.map((v) => h('li', {}, generic(v))));
+  if (Array.isArray(value))
+    return h(
+      'ul',
+      {},
+      value.map((v) => h('li', {}, generic(v))),
+    );
   if (value && typeof value === 'object') {
     return facts(Object.entries(value).map(([k, v]) => [fmt.words(k), v && typeof v === 'object' ? generic(v) : scalar(k, v)]));
   }
