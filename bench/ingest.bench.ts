@@ -105,7 +105,7 @@ function parseArgs(argv: string[]): Options {
         process.stdout.write(
           'usage: node dist/bench/ingest.bench.js [--customers N] [--signals-per-customer K] [--mode concurrent|sequential] [--keep]\n',
         );
-        process.exit(0);
+        return process.exit(0);
       default:
         throw new Error(`unknown argument ${arg}`);
     }

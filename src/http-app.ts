@@ -5,7 +5,7 @@ import express, { NextFunction, Request, Response } from 'express';
 import type { Server } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from './config/app-config';
-import { HttpExceptionFilter } from './common/http-exception.filter';
+import { HttpExceptionFilter } from './http/http-exception.filter';
 import { InputGuardPipe, noStore } from './common/input-guard.pipe';
 import { rejectInvalidUtf8 } from './common/strict-utf8';
 import { securityHeaders } from './http/security-headers';

@@ -4,7 +4,7 @@ import { AppModule } from './app.module';
 import { Logger } from 'nestjs-pino';
 import { AppConfig, loadConfig } from './config/app-config';
 import { configureHttpApp } from './http-app';
-import { describeStartupError } from './common/startup-error';
+import { describeStartupError } from './startup-error';
 import { stopOnSignals } from './common/shutdown';
 import { defaultPublicUrlWarning } from './common/public-url-warning';
 

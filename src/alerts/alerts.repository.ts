@@ -1,7 +1,6 @@
+import type { QueryResultRow } from 'pg';
 import { Injectable } from '@nestjs/common';
 import { ReadPools } from '../database/read-pools';
-
-/* eslint-disable @typescript-eslint/no-explicit-any */
 
 export type AlertStatus = 'open' | 'acknowledged' | 'closed';
 export type Outcome = 'retained' | 'churned' | 'false_alarm';
@@ -106,7 +105,7 @@ export class AlertsRepository {
     }
     if (before !== null) add('a.id < ?', before);
     params.push(limit);
-    const rows = await this.reads.query<any>(
+    const rows = await this.reads.query(
       'page',
       `${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY a.id DESC LIMIT $${params.length}`,
       params,
@@ -116,12 +115,12 @@ export class AlertsRepository {
 
   /** One alert with its event log; null when missing or not the manager's. */
   async get(id: number, managerEmail: string | null): Promise<AlertView | null> {
-    const rows = await this.reads.query<any>('page', `${SELECT} WHERE a.id = $1 AND ($2::text IS NULL OR c.account_manager_email = $2)`, [
+    const rows = await this.reads.query('page', `${SELECT} WHERE a.id = $1 AND ($2::text IS NULL OR c.account_manager_email = $2)`, [
       id,
       managerEmail,
     ]);
     if (!rows[0]) return null;
-    const events = await this.reads.query<any>(
+    const events = await this.reads.query(
       'page',
       `SELECT kind, tier, probability, as_of, created_at, detail FROM alert_events WHERE alert_id = $1 ORDER BY id`,
       [id],
@@ -140,7 +139,7 @@ export class AlertsRepository {
   }
 }
 
-function toView(r: any): AlertView {
+function toView(r: QueryResultRow): AlertView {
   return {
     id: r.id,
     customerId: r.external_id,
@@ -169,6 +168,6 @@ function toView(r: any): AlertView {
       ? { outcome: r.outcome, action: r.outcome_action, note: r.outcome_note, at: iso(r.outcome_at) as string, by: r.outcome_by }
       : null,
     closedAt: iso(r.closed_at),
-    deliveries: (r.deliveries as any[]).map((d) => ({ ...d, id: Number(d.id) })),
+    deliveries: (r.deliveries as DeliveryView[]).map((d) => ({ ...d, id: Number(d.id) })),
   };
 }

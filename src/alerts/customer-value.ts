@@ -1,6 +1,6 @@
 import type { AlertsConfig } from '../config/alerting-config.schema';
 import { FEATURE_INDEX, FEATURE_KEYS, type FeatureKey } from '../features/feature-catalog';
-import { float8Literal } from '../model/model-sql';
+import { float8Literal } from '../database/sql-literals';
 
 const WIDTH = FEATURE_KEYS.length;
 

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config/app-config';
-import { describeStartupError } from '../common/startup-error';
+import { describeStartupError } from '../startup-error';
 import { createApiKey, demo, migration, seed, SeedOptions } from './commands';
 import { ModelEvaluateFlags, runModelEvaluate } from '../model/evaluate-csv';
 import { score, trainModel } from './scoring-commands';

@@ -1,3 +1,4 @@
+import type { QueryResultRow } from 'pg';
 import { Injectable } from '@nestjs/common';
 import { ReadPools } from '../database/read-pools';
 import { AppConfig } from '../config/app-config';
@@ -13,8 +14,6 @@ import {
   SignalSummary,
   weeksSql,
 } from './customer-signals.sql';
-
-/* eslint-disable @typescript-eslint/no-explicit-any */
 
 /** A customer's profile, latest score, score history, signal summary and alerts, as read by the customer page. */
 export interface CustomerPage {
@@ -71,7 +70,7 @@ export class CustomerReadRepository {
    * as much as running them. Under the page statement timeout.
    */
   async page(externalId: string, managerEmail: string | null): Promise<CustomerPage | null> {
-    const [r] = await this.reads.query<any>('page', this.sql, [externalId, managerEmail], 'customer-page');
+    const [r] = await this.reads.query('page', this.sql, [externalId, managerEmail], 'customer-page');
     if (!r) return null;
     // The score's drivers and changes are worked out from the features it was computed from.
     const [explanation] =
@@ -104,7 +103,7 @@ function pageSql({ weeks, alerts, complaints }: AppConfig['reporting']['customer
         WHERE c.external_id = $1 AND ($2::text IS NULL OR c.account_manager_email = $2)`;
 }
 
-function toPage(r: any, explanation: Explanation | null): CustomerPage {
+function toPage(r: QueryResultRow, explanation: Explanation | null): CustomerPage {
   return {
     customer: {
       externalId: r.external_id,

@@ -49,8 +49,12 @@ export class ReadPools implements OnApplicationShutdown {
   }
 
   /** Rows of one statement on the kind's pool; `name` prepares it once per connection. Untyped rows by default, as DataSource.query's. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  async query<T extends QueryResultRow = any>(kind: ReadKind, text: string, values: unknown[] = [], name?: string): Promise<T[]> {
+  async query<T extends QueryResultRow = QueryResultRow>(
+    kind: ReadKind,
+    text: string,
+    values: unknown[] = [],
+    name?: string,
+  ): Promise<T[]> {
     const { rows } = await this.pool(kind).query<T>(name ? { name, text, values } : { text, values });
     return rows;
   }

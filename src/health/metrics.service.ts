@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { IngestResult } from '../ingestion/ingest-kind';
+
+/** Rows one ingestion request stored (ingestion's IngestResult fits it; declared here so health needs no ingestion import). */
+export interface IngestCounts {
+  accepted: number;
+  duplicates: number;
+  updated?: number;
+}
 
 /** Prometheus metrics of this process, served at GET /metrics. */
 @Injectable()
@@ -68,7 +74,7 @@ export class MetricsService {
     collectDefaultMetrics({ register: this.registry, prefix: 'churnwatch_' });
   }
 
-  recordIngest(kind: string, result: IngestResult, seconds: number): void {
+  recordIngest(kind: string, result: IngestCounts, seconds: number): void {
     this.ingestRequests.inc({ kind, outcome: 'stored' });
     this.ingestRows.inc({ kind, result: 'accepted' }, result.accepted);
     this.ingestRows.inc({ kind, result: 'duplicate' }, result.duplicates);

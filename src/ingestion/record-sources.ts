@@ -17,7 +17,7 @@ export interface RecordSink {
 }
 
 const MAX_LINE_BYTES = 1024 * 1024;
-const ASCII = /^[\x00-\x7f]*$/;
+const ASCII = /^\p{ASCII}*$/u;
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /** The most bytes a streamed upload may have (http.streamBodyLimit), and how the answer names it. */

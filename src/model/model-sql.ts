@@ -6,18 +6,8 @@
  * score computed in SQL equals predict() on the same features (to the last bit or two of
  * the platform's exp()).
  */
+import { float8Literal } from '../database/sql-literals';
 import type { LogisticModelSpec } from './logistic-model';
-
-/** A number as an exact float8 literal: JavaScript prints the shortest decimal that reads back as the same double. */
-export function float8Literal(x: number): string {
-  if (!Number.isFinite(x)) throw new RangeError(`not a finite number: ${x}`);
-  return `'${String(x)}'::float8`;
-}
-
-/** A string as a SQL literal (for config values such as segment names). */
-export function textLiteral(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
-}
 
 /**
  * The linear predictor (log-odds) over float8 columns named by `column(key)`. As in

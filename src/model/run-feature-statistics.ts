@@ -6,7 +6,7 @@ import { inTransaction } from '../database/transaction';
 import { FEATURE_KEYS } from '../features/feature-catalog';
 import { FEATURE_SQL_SETTINGS, featureRowsSql } from '../features/features.repository';
 import { customersWithinLimitsSql } from '../ingestion/value-limits';
-import { isCustomerDataError } from '../scoring/failure-isolation';
+import { isCustomerDataError } from '../database/pg-errors';
 import { featureStatisticsSql, readFeatureStatistics, RunFeatureStatistics } from './robust-standardisation';
 
 const SET_LOCAL = Object.entries(FEATURE_SQL_SETTINGS)

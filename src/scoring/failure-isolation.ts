@@ -1,3 +1,5 @@
+import { isCustomerDataError } from '../database/pg-errors';
+
 /**
  * Keeps one customer's data from failing a whole chunk (and so its run). A chunk is scored
  * by one set-based statement; when that statement fails with a data error (a numeric field
@@ -36,17 +38,6 @@ export class TooManyFailuresError extends Error {
       `more than ${cap} customers of the chunk failed to score (not one customer's data; the first: customer ${failures[0]?.customerId}: ${failures[0]?.reason})`,
     );
   }
-}
-
-/**
- * Errors a customer's own values can cause in the score statement: SQLSTATE class 22 (data
- * exception: overflow, out of range, division by zero, invalid text) and NOT NULL or CHECK
- * violations (23502, 23514: a NaN probability). Not unique violations (23505): a second
- * write of a customer by one run must roll its chunk back (see score-statement.ts).
- */
-export function isCustomerDataError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (code.startsWith('22') || code === '23502' || code === '23514');
 }
 
 export function failureReason(err: unknown): string {

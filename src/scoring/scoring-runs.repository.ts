@@ -1,3 +1,4 @@
+import type { QueryResultRow } from 'pg';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { ScoreDistribution } from './drift';
@@ -63,8 +64,7 @@ const RUN_COLUMNS = `id, status, scope, full_run, trigger, as_of, model_id, chal
   customers_total, customers_scored, alerts_raised, distribution, drift, freshness, stale, value_bands, error, created_at, started_at, finished_at,
   backfill, storm_status, storm_alerts, storm_reason, storm_at, storm_resolved_at, storm_resolved_by, customers_failed, ${FAILED_SAMPLE_SQL}`;
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-const toRun = (r: any): RunRecord => ({
+const toRun = (r: QueryResultRow): RunRecord => ({
   id: Number(r.id),
   status: r.status,
   scope: r.scope,

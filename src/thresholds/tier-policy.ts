@@ -1,4 +1,4 @@
-import { float8Literal, textLiteral } from '../model/model-sql';
+import { float8Literal, textLiteral } from '../database/sql-literals';
 
 /** A risk tier: customers whose churn probability reaches minProbability (highest tier first). */
 export interface TierRule {

@@ -5,6 +5,7 @@ import { SeedService } from '../../src/demo/seed.service';
 import { runScoring } from '../support/scoring';
 import { startTestApp, TestApp } from '../support/test-app';
 import { until } from '../support/wait';
+import type { Json } from '../support/json';
 
 const DAY = 86_400_000;
 
@@ -26,7 +27,7 @@ export interface DashboardBook {
 export async function startDashboardBook(customers = 300): Promise<DashboardBook> {
   const t = await startTestApp();
   await t.app.get(SeedService).seed({ customers, months: 6, seed: 5, asOf: new Date(Date.now() - 3_600_000) });
-  let run: Record<string, any> = {};
+  let run: Json = {};
   for (const daysAgo of [14, 7, 0]) {
     run = await runScoring(t, daysAgo ? { asOf: new Date(Date.now() - daysAgo * DAY).toISOString() } : {});
     if (run.status !== 'succeeded') throw new Error(`run ${run.id} ${run.status}: ${run.error}`);

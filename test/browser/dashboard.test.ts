@@ -21,6 +21,7 @@ import {
 import { runScoring } from '../support/scoring';
 import { until } from '../support/wait';
 import { DashboardBook, startDashboardBook, waitForSnapshot } from './dashboard-book';
+import type { Json } from '../support/json';
 
 /** The header row API.md documents for GET /v1/at-risk.csv. */
 const CSV_HEADER =
@@ -142,11 +143,11 @@ describe('the web dashboard in a real browser', () => {
 
     await w.page.getByLabel('Sort by').selectOption('valueAtRisk');
     const byValue = (await api('/v1/at-risk?tier=critical&sort=valueAtRisk')).body.items;
-    await expect.poll(() => rows(w.page).locator('.customer-link').allTextContents()).toEqual(byValue.map((i: any) => i.name));
+    await expect.poll(() => rows(w.page).locator('.customer-link').allTextContents()).toEqual(byValue.map((i: Json) => i.name));
     expect(w.page.url()).toMatch(/tier=critical.*sort=valueAtRisk|sort=valueAtRisk.*tier=critical/);
 
     await w.page.reload();
-    await expect.poll(() => rows(w.page).locator('.customer-link').allTextContents()).toEqual(byValue.map((i: any) => i.name));
+    await expect.poll(() => rows(w.page).locator('.customer-link').allTextContents()).toEqual(byValue.map((i: Json) => i.name));
     expect(await w.page.getByLabel('Tier').inputValue()).toBe('critical');
     expect(await w.page.getByLabel('Sort by').inputValue()).toBe('valueAtRisk');
 
@@ -154,15 +155,15 @@ describe('the web dashboard in a real browser', () => {
     await rows(w.page).locator('.customer-link').first().click();
     await expect.poll(() => heading(w.page)).toBe(byValue[0].name);
     await w.page.goBack();
-    await expect.poll(() => rows(w.page).locator('.customer-link').allTextContents()).toEqual(byValue.map((i: any) => i.name));
+    await expect.poll(() => rows(w.page).locator('.customer-link').allTextContents()).toEqual(byValue.map((i: Json) => i.name));
 
     // A driver: a group, or one feature by its label (the choices come from the service).
     await w.page.getByLabel('Tier').selectOption('');
     await w.page.getByLabel('Driver').selectOption({ label: 'Any complaints driver' });
-    const complaints = (await api('/v1/at-risk?driver=complaints&sort=valueAtRisk')).body.items.map((i: any) => i.name);
+    const complaints = (await api('/v1/at-risk?driver=complaints&sort=valueAtRisk')).body.items.map((i: Json) => i.name);
     await expect.poll(() => rows(w.page).locator('.customer-link').allTextContents()).toEqual(complaints);
     await w.page.getByLabel('Driver').selectOption({ label: 'Days since last payment' });
-    const payment = (await api('/v1/at-risk?driver=days_since_payment&sort=valueAtRisk')).body.items.map((i: any) => i.name);
+    const payment = (await api('/v1/at-risk?driver=days_since_payment&sort=valueAtRisk')).body.items.map((i: Json) => i.name);
     await expect.poll(() => rows(w.page).locator('.customer-link').allTextContents()).toEqual(payment);
     expect(w.page.url()).toContain('driver=days_since_payment');
     // Both filters really narrow the list (the seeded book has customers with either driver, not all with both).
@@ -174,7 +175,7 @@ describe('the web dashboard in a real browser', () => {
   it('pages through the list with Next and Previous', async () => {
     // Pages of 3: how many customers of the seeded book are at risk depends on the day the test runs (10 on some).
     const size = 3;
-    const all = (await api('/v1/at-risk?limit=500')).body.items.map((i: any) => i.name);
+    const all = (await api('/v1/at-risk?limit=500')).body.items.map((i: Json) => i.name);
     expect(all.length).toBeGreaterThan(size);
     const w = await signedIn(book.t.keys.lead, `#/at-risk?limit=${size}`);
     await expect.poll(() => rows(w.page).locator('.customer-link').allTextContents()).toEqual(all.slice(0, size));
@@ -197,7 +198,7 @@ describe('the web dashboard in a real browser', () => {
       .split(/\r?\n/);
     expect(lines[0]).toBe(CSV_HEADER);
     const expected = (await api('/v1/at-risk?tier=critical,high&limit=500')).body.items;
-    expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(expected.map((i: any) => i.customerId));
+    expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(expected.map((i: Json) => i.customerId));
   });
 
   it('opens a customer from the list: profile, score, drivers, the score-history chart and the weekly signal charts', async () => {

@@ -10,10 +10,11 @@ import { activityRow } from '../support/factories';
 import { driverGroups } from '../../src/playbooks/driver-groups';
 import { allocateBudget, rankActions, SuggestedAction } from '../../src/playbooks/playbook';
 import { ValueBands, valueSegmentOf } from '../../src/playbooks/value-segments';
+import type { Json } from '../support/json';
 
 /** A customer as POST /v1/customers takes it, read back from the database. */
 async function customerRowOf(t: TestApp, externalId: string): Promise<Record<string, unknown>> {
-  const [c] = await t.sql<Record<string, any>>(`SELECT * FROM customers WHERE external_id = $1`, [externalId]);
+  const [c] = await t.sql<Json>(`SELECT * FROM customers WHERE external_id = $1`, [externalId]);
   return {
     externalId,
     name: c!.name,

@@ -4,6 +4,7 @@ import { AlertBook, ALERT_TEST_CONFIG } from '../support/alert-book';
 import { startSmtp, TestSmtp } from '../support/smtp';
 import { TestApp, startTestApp } from '../support/test-app';
 import { sleep, until } from '../support/wait';
+import type { Json } from '../support/json';
 
 const SUPPORT_LEAD = 'support-lead@example.com';
 const MANAGERS = ['am1@example.com', 'am2@example.com', 'am3@example.com', 'am4@example.com', 'am5@example.com', 'am6@example.com'];
@@ -44,7 +45,7 @@ describe('alert-storm guard', () => {
   const customers = (from: number, to: number, p: number) =>
     Array.from({ length: to - from }, (_, i) => ({ id: `c${from + i}`, p, manager: MANAGERS[(from + i) % MANAGERS.length] }));
 
-  let stormRun: Record<string, any>;
+  let stormRun: Json;
 
   it('an ordinary run emails its alerts as before', async () => {
     await book.add(customers(0, 1, 0.9));

@@ -9,6 +9,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { DataSource } from 'typeorm';
 import { pgPool } from '../../src/database/data-source';
 import { ClientGoneError, streamCopy } from '../../src/reporting/at-risk/at-risk-csv';
+import type { Json } from '../support/json';
 
 /**
  * A model with two knobs the test sets: monthly revenue lowers the risk (so value at risk,
@@ -90,8 +91,8 @@ describe('at-risk list: filters, sorts, cursors, CSV and manager scoping', () =>
   const valueAtRisk = (c: { id: string; probability: number }) => c.probability * 12 * Number(revenue.get(c.id));
 
   /** Every page of a list, following nextCursor. */
-  async function walk(query: string, role: keyof TestApp['keys'] = 'lead'): Promise<Array<Record<string, any>>> {
-    const items: Array<Record<string, any>> = [];
+  async function walk(query: string, role: keyof TestApp['keys'] = 'lead'): Promise<Array<Json>> {
+    const items: Array<Json> = [];
     let cursor: string | null = null;
     do {
       const res = await get(`/v1/at-risk?${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, role);
@@ -132,7 +133,7 @@ describe('at-risk list: filters, sorts, cursors, CSV and manager scoping', () =>
     expect(csv.text.trim().split('\n')).toHaveLength(1);
   });
 
-  let run1: Record<string, any>;
+  let run1: Json;
 
   it('lists every customer in a tier, highest risk first, with the score, drivers, alert and actions', async () => {
     run1 = await runScoring(t, { asOf: day(10) });
@@ -143,9 +144,9 @@ describe('at-risk list: filters, sorts, cursors, CSV and manager scoping', () =>
     const res = await get('/v1/at-risk?limit=500');
     expect(res.body.nextCursor).toBeNull();
     expect(res.body.items.map((i: { customerId: string }) => i.customerId)).toEqual(want.map((c) => c.id));
-    const byId = new Map(res.body.items.map((i: Record<string, any>) => [i.customerId, i]));
+    const byId = new Map(res.body.items.map((i: Json) => [i.customerId, i]));
     for (const c of want) {
-      const item = byId.get(c.id) as Record<string, any>;
+      const item = byId.get(c.id) as Json;
       expect(item.probability).toBeCloseTo(c.probability, 12);
       expect(item.tier).toBe(tierOf(c.probability));
       expect(Number(item.valueAtRisk)).toBeCloseTo(valueAtRisk(c), 3);
@@ -174,7 +175,7 @@ describe('at-risk list: filters, sorts, cursors, CSV and manager scoping', () =>
     // What exports and metrics read instead of the json, written with the alert.
     expect(alerted!.action_keys).toEqual(alerted!.actions.map((a) => a.key));
     expect(alerted!.actions_text).toBe(alerted!.actions.map((a) => a.text).join(' | '));
-    expect((byId.get('w1') as Record<string, any>).alert).toBeNull();
+    expect((byId.get('w1') as Json).alert).toBeNull();
   });
 
   it('filters by tier, segment, manager and driver, alone and together', async () => {

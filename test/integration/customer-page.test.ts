@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertBook, ALERT_TEST_CONFIG } from '../support/alert-book';
 import { activityRow, complaintRow, spendRow } from '../support/factories';
 import { TestApp, startTestApp } from '../support/test-app';
+import type { Json } from '../support/json';
 
 const DAY = 86_400_000;
 /** Monday 00:00 UTC of the week holding t (ISO). */
@@ -73,7 +74,7 @@ describe('customer page: score, history, weekly signals, complaints and alerts',
   it('answers 26 weeks of activity, complaints and money, oldest first, ending with this week', async () => {
     const res = await page('p1');
     expect(res.status).toBe(200);
-    const weeks: Array<Record<string, any>> = res.body.signals.weeks;
+    const weeks: Array<Json> = res.body.signals.weeks;
     expect(weeks).toHaveLength(26);
     expect(weeks[25]!.weekStart).toBe(weekOf(now));
     expect(weeks[0]!.weekStart).toBe(new Date(Date.parse(weekOf(now)) - 25 * 7 * DAY).toISOString());

@@ -12,7 +12,7 @@ import { configureHttpApp } from '../../src/http-app';
 import { customerRow } from '../support/factories';
 import { freePort } from '../support/net';
 import { EmbeddedPostgres } from '../../src/database/embedded-postgres';
-import { describeStartupError } from '../../src/common/startup-error';
+import { describeStartupError } from '../../src/startup-error';
 
 function answers(port: number): Promise<boolean> {
   return new Promise((resolve) => {

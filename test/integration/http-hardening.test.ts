@@ -10,12 +10,13 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ApiKeysService } from '../../src/auth/api-keys.service';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
-import { RateLimiter } from '../../src/http/rate-limiter';
+import { RateLimiter } from '../../src/auth/rate-limiter';
 import { customerRow } from '../support/factories';
 import { encode, post } from '../support/formats';
 import { freePort } from '../support/net';
 import { TestApp, startTestApp } from '../support/test-app';
 import { sleep } from '../support/wait';
+import type { Json } from '../support/json';
 
 const STRICT_CSP =
   "default-src 'self';script-src 'self';style-src 'self';img-src 'self' data:;connect-src 'self';" +
@@ -34,7 +35,7 @@ async function streamUpload(
   key: string,
   contentType: string,
   chunks: string[],
-): Promise<{ status: number; body: any }> {
+): Promise<{ status: number; body: Json }> {
   if (!t.http.listening) await new Promise<void>((resolve) => t.http.listen(0, '127.0.0.1', resolve));
   const { port } = t.http.address() as AddressInfo;
   return new Promise((resolve, reject) => {

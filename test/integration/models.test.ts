@@ -3,12 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SeedService } from '../../src/demo/seed.service';
 import { runScoring } from '../support/scoring';
 import { TestApp, startTestApp } from '../support/test-app';
+import type { Json } from '../support/json';
 
 describe('model training, activation and the challenger', () => {
   let t: TestApp;
   const admin = () => ({ Authorization: `Bearer ${t.keys.admin}` });
 
-  async function waitForModel(id: number): Promise<Record<string, any>> {
+  async function waitForModel(id: number): Promise<Json> {
     for (let i = 0; i < 600; i++) {
       const res = await request(t.http).get(`/v1/models/${id}`).set(admin());
       if (res.body.status !== 'training') return res.body;
@@ -23,7 +24,7 @@ describe('model training, activation and the challenger', () => {
   }, 120_000);
   afterAll(() => t?.close());
 
-  let trained: Record<string, any>;
+  let trained: Json;
 
   it('trains on past snapshots, evaluates on a later slice and stores honest metrics', async () => {
     const res = await request(t.http).post('/v1/models/train').set(admin()).send({ horizonDays: 90 });

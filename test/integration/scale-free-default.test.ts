@@ -11,6 +11,7 @@ import { scoreStatement } from '../../src/scoring/score-statement';
 import { TierPolicy } from '../../src/thresholds/tier-policy';
 import { runScoring } from '../support/scoring';
 import { TestApp, startTestApp } from '../support/test-app';
+import type { Json } from '../support/json';
 
 const DAY = 86_400_000;
 const BOOK_AS_OF = new Date(Date.now() - 3_600_000);
@@ -68,7 +69,7 @@ describe.each([
 ])('the default model on a book at $eventRate× the demo event rates', ({ eventRate, topDecileAtLeast }) => {
   let t: TestApp;
   let declining: Set<string>;
-  let run: Record<string, any>;
+  let run: Json;
   let rows: Scored[];
 
   beforeAll(async () => {
@@ -99,7 +100,7 @@ describe.each([
   });
 
   it("stores the book's median and MAD with the run, as computed from its features", async () => {
-    const [stored] = await t.sql<{ s: any }>(`SELECT feature_statistics AS s FROM scoring_runs WHERE id = $1`, [run.id]);
+    const [stored] = await t.sql<{ s: Json }>(`SELECT feature_statistics AS s FROM scoring_runs WHERE id = $1`, [run.id]);
     expect(stored?.s).toMatchObject({ method: 'robust', customers: rows.length, population: rows.length, zLimit: 4 });
     const keys = t.config.model.default.features.map((f) => f.key as FeatureKey);
     const batch = await t.app.get(FeaturesRepository).compute(RUN_AS_OF, {});

@@ -4,7 +4,8 @@ import { customerValue, customerValueSql } from '../../src/alerts/customer-value
 import { FEATURE_INDEX, FEATURE_KEYS } from '../../src/features/feature-catalog';
 import { packedFeaturesSql, unpackFeatures } from '../../src/features/feature-vector';
 import { predict, type LogisticModelSpec } from '../../src/model/logistic-model';
-import { float8Literal, logitSql, sigmoidSql, textLiteral } from '../../src/model/model-sql';
+import { float8Literal, textLiteral } from '../../src/database/sql-literals';
+import { logitSql, sigmoidSql } from '../../src/model/model-sql';
 import { TierPolicy } from '../../src/thresholds/tier-policy';
 import { ADMIN_URL } from '../support/test-database';
 

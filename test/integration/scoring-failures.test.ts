@@ -5,6 +5,7 @@ import { activityRow, complaintRow, customerRow, iso, spendRow } from '../suppor
 import { FORMATS, encode, post } from '../support/formats';
 import { runScoring } from '../support/scoring';
 import { TestApp, startTestApp } from '../support/test-app';
+import type { Json } from '../support/json';
 
 /**
  * Issue 18 item 1: ingestion accepts only numbers every later column and computation can
@@ -115,7 +116,7 @@ const POISON = [
 ] as const;
 
 describe('a customer whose values break scoring', () => {
-  let poisoned: Record<string, any>;
+  let poisoned: Json;
 
   beforeAll(async () => {
     // A small book; the two poisoned customers side by side, in one chunk.

@@ -7,6 +7,7 @@ import { ChunkScorer } from '../../src/scoring/chunk-scorer';
 import { runScores, runScoring, waitForRun } from '../support/scoring';
 import { TestApp, startTestApp } from '../support/test-app';
 import { until } from '../support/wait';
+import type { Json } from '../support/json';
 
 const AS_OF = new Date(Date.now() - 3_600_000);
 
@@ -20,7 +21,7 @@ describe('scoring runs through BullMQ chunks', () => {
   });
   afterAll(() => t?.close());
 
-  let first: Record<string, any>;
+  let first: Json;
 
   it('scores every active customer, writes current scores and history, and reports the run', async () => {
     // a month back, so the next test's run has a different past to compare with

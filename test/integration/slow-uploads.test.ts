@@ -11,6 +11,7 @@ import { runScoring } from '../support/scoring';
 import { waitForSnapshot } from '../support/at-risk';
 import { TestApp, startTestApp } from '../support/test-app';
 import { sleep, until } from '../support/wait';
+import type { Json } from '../support/json';
 
 /**
  * Issue 18 item 2: slow uploads (bytes trickling in) must not starve anyone. The bound on
@@ -24,7 +25,7 @@ const ROWS_PER_UPLOAD = 20;
 interface Answer {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  body: any;
+  body: Json;
 }
 
 /** POSTs `body` in pieces of `piece` bytes every `everyMs`; resolves with the answer, even one sent before the body ended. */

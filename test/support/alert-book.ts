@@ -2,6 +2,7 @@ import request from 'supertest';
 import { activityRow, complaintRow, customerRow, spendRow } from './factories';
 import { runScoring } from './scoring';
 import type { TestApp } from './test-app';
+import type { Json } from './json';
 
 /**
  * A model whose churn probability is set by one knob the test controls: monthly revenue
@@ -65,7 +66,7 @@ export class AlertBook {
   }
 
   /** A full run as of day n; returns the run. */
-  run(n: number): Promise<Record<string, any>> {
+  run(n: number): Promise<Json> {
     return runScoring(this.t, { asOf: day(n) });
   }
 

@@ -1,9 +1,10 @@
 import request from 'supertest';
 import type { TestApp } from './test-app';
 import { until } from './wait';
+import type { Json } from './json';
 
 /** Waits until the at-risk list reads a snapshot that includes the given run; returns that snapshot. */
-export async function waitForSnapshot(t: TestApp, runId: number, timeoutMs = 30_000): Promise<Record<string, any>> {
+export async function waitForSnapshot(t: TestApp, runId: number, timeoutMs = 30_000): Promise<Json> {
   return until(
     `the at-risk snapshot of run ${runId}`,
     async () => {

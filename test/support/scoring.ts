@@ -1,8 +1,9 @@
 import request from 'supertest';
 import type { TestApp } from './test-app';
+import type { Json } from './json';
 
 /** Polls a run until it has finished (succeeded or failed) and returns its last view. */
-export async function waitForRun(t: TestApp, id: number, timeoutMs = 60_000): Promise<Record<string, any>> {
+export async function waitForRun(t: TestApp, id: number, timeoutMs = 60_000): Promise<Json> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await request(t.http).get(`/v1/scoring-runs/${id}`).set('Authorization', `Bearer ${t.keys.scheduler}`);
@@ -14,7 +15,7 @@ export async function waitForRun(t: TestApp, id: number, timeoutMs = 60_000): Pr
 }
 
 /** Triggers a run over HTTP and waits for it. */
-export async function runScoring(t: TestApp, body: Record<string, unknown> = {}): Promise<Record<string, any>> {
+export async function runScoring(t: TestApp, body: Record<string, unknown> = {}): Promise<Json> {
   const res = await request(t.http).post('/v1/scoring-runs').set('Authorization', `Bearer ${t.keys.scheduler}`).send(body);
   if (res.status !== 202) throw new Error(`POST run: ${res.status} ${JSON.stringify(res.body)}`);
   return waitForRun(t, res.body.id);

@@ -24,7 +24,7 @@ describe('the daily digest schedule', () => {
     expect(build.mock.calls).toEqual([['2026-11-24']]);
     await vi.advanceTimersByTimeAsync(86_400_000);
     expect(build.mock.calls).toEqual([['2026-11-24'], ['2026-11-25']]);
-    registry.getCronJob(DIGEST_JOB).stop();
+    await registry.getCronJob(DIGEST_JOB).stop();
   });
 
   it('is not scheduled in API-only processes or with no hour', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TooManyFailuresError, isCustomerDataError, scoreIsolatingFailures } from '../../src/scoring/failure-isolation';
+import { isCustomerDataError } from '../../src/database/pg-errors';
+import { TooManyFailuresError, scoreIsolatingFailures } from '../../src/scoring/failure-isolation';
 
 /** A chunk of customers (ids) some of which make the statement fail, and a client that tracks savepoints. */
 function chunk(ids: number[], bad: Map<number, { code: string; message: string }>) {

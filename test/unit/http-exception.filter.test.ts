@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/common/domain-error';
-import { HttpExceptionFilter } from '../../src/common/http-exception.filter';
+import { HttpExceptionFilter } from '../../src/http/http-exception.filter';
 
 function answer(exception: unknown): { status: number; body: Record<string, unknown> } {
   const out = { status: 0, body: {} as Record<string, unknown> };

@@ -38,7 +38,7 @@ describe('the rescoring schedule', () => {
     expect(calls).toEqual([{ request: {}, options: { trigger: 'cron', triggerKey: 'cron:2026-11-24T02:00:00.000Z' } }]);
     await vi.advanceTimersByTimeAsync(86_400_000);
     expect(calls.map((c) => c.options.triggerKey)).toEqual(['cron:2026-11-24T02:00:00.000Z', 'cron:2026-11-25T02:00:00.000Z']);
-    registry.getCronJob(NIGHTLY_JOB).stop();
+    await registry.getCronJob(NIGHTLY_JOB).stop();
   });
 
   it('two processes ticking at the same minute make one run', async () => {

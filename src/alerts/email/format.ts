@@ -68,7 +68,7 @@ export function plural(n: number, one: string, many: string): string {
  */
 export function oneLine(value: string): string {
   return String(value)
-    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\s]+/g, ' ')
+    .replace(/[\p{Cc}\u2028\u2029\s]+/gu, ' ')
     .trim();
 }
 

@@ -1,3 +1,4 @@
+import type { QueryResultRow } from 'pg';
 import { Injectable } from '@nestjs/common';
 import { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
@@ -19,8 +20,7 @@ export interface SnapshotRecord {
   createdAt: Date;
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-const toSnapshot = (r: any): SnapshotRecord => ({
+const toSnapshot = (r: QueryResultRow): SnapshotRecord => ({
   id: Number(r.id),
   runId: Number(r.run_id),
   asOf: r.as_of,

@@ -76,13 +76,11 @@ export class AtRiskController {
     const { snapshot, write } = await this.atRisk.prepareCsv(q, managerScope(principal));
     const name = `at-risk-${snapshot ? `run-${snapshot.runId}` : 'empty'}.csv`;
     const begin = () =>
-      res
-        .status(200)
-        .set({
-          'Content-Type': 'text/csv; charset=utf-8',
-          'Content-Disposition': `attachment; filename="${name}"`,
-          'Cache-Control': 'no-store',
-        });
+      res.status(200).set({
+        'Content-Type': 'text/csv; charset=utf-8',
+        'Content-Disposition': `attachment; filename="${name}"`,
+        'Cache-Control': 'no-store',
+      });
     try {
       await write(res, begin);
       res.end();

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { Response } from 'express';
-import type { AuthenticatedRequest } from '../auth/auth.guard';
+import type { AuthenticatedRequest } from './auth.guard';
 import { DomainError } from '../common/domain-error';
 import { RateLimiter } from './rate-limiter';
 

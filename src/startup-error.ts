@@ -1,8 +1,8 @@
-import { ConfigError } from '../config/app-config';
-import { DatabaseUnavailableError } from '../database/open-database';
-import { EmbeddedPostgresError } from '../database/embedded-postgres';
-import { RedisUnavailableError } from '../redis/redis.module';
-import { DomainError } from './domain-error';
+import { ConfigError } from './config/app-config';
+import { DatabaseUnavailableError } from './database/open-database';
+import { EmbeddedPostgresError } from './database/embedded-postgres';
+import { RedisUnavailableError } from './redis/redis.module';
+import { DomainError } from './common/domain-error';
 
 /** Known start-up failures are one readable line; anything else keeps its stack for the bug report. */
 export function describeStartupError(err: unknown): string {

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
-import { DomainError, ErrorCode } from './domain-error';
+import { DomainError, ErrorCode } from '../common/domain-error';
 import { isStatementTimeout } from '../database/statement-timeouts';
 
 const STATUS: Record<ErrorCode, number> = {
