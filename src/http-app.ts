@@ -13,6 +13,23 @@ import { configureCors } from './http/cors';
 import { QUEUE_VIEW_PATH } from './operations/queue-sessions';
 import { QueueView } from './operations/queue-view';
 import { QueueViewAccess } from './operations/queue-view-access';
+import { MetricsService } from './health/metrics.service';
+
+/**
+ * Times every answer by its route template (`/v1/customers/:id`, never the id itself, so the
+ * series stay few); requests no route matched, the dashboard's files among them, are "unmatched".
+ */
+function requestDurations(metrics: MetricsService) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const start = process.hrtime.bigint();
+    res.once('finish', () => {
+      const route = (req.route as { path?: unknown } | undefined)?.path;
+      const template = typeof route === 'string' ? `${req.baseUrl}${route}` : 'unmatched';
+      metrics.recordHttp(req.method, template, res.statusCode, Number(process.hrtime.bigint() - start) / 1e9);
+    });
+    next();
+  };
+}
 
 /**
  * HTTP wiring shared by main.ts and the tests: security headers and CORS first (so every
@@ -31,6 +48,7 @@ export function configureHttpApp(app: INestApplication, config: AppConfig): void
   // answers are not cached; the dashboard's assets set their own ETag, so they still revalidate with 304.
   (app as NestExpressApplication).set('etag', false);
   const filter = new HttpExceptionFilter(config.http.jsonBodyLimit);
+  app.use(requestDurations(app.get(MetricsService)));
   app.use(...securityHeaders(config));
   configureCors(app, config);
   // API answers hold customer data: never kept by a browser or proxy.

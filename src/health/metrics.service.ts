@@ -47,13 +47,14 @@ export class MetricsService {
   private readonly jobs = new Counter({
     name: 'churnwatch_jobs_total',
     help: 'Queue jobs run by this process, by job name and outcome (done, skipped, failed)',
-    labelNames: ['job', 'outcome'] as const,
+    // Not "job": Prometheus sets that label to the scrape job and renames ours exported_job.
+    labelNames: ['job_name', 'outcome'] as const,
     registers: [this.registry],
   });
   private readonly jobDuration = new Histogram({
     name: 'churnwatch_job_duration_seconds',
     help: 'Duration of queue jobs run by this process',
-    labelNames: ['job'] as const,
+    labelNames: ['job_name'] as const,
     buckets: [0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 120, 600],
     registers: [this.registry],
   });
@@ -70,8 +71,42 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly httpDuration = new Histogram({
+    name: 'churnwatch_http_request_duration_seconds',
+    help: 'HTTP requests answered by this process, by method, route template (unmatched: no route) and status code',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'churnwatch_' });
+    // Standard names (process_*, nodejs_*), so stock Node.js dashboards work unchanged.
+    collectDefaultMetrics({ register: this.registry });
+    // Except three gauges prom-client names like counters (promtool refuses "_total" on a
+    // gauge); their per-type families (nodejs_active_handles, …) stay, and sum to the same.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'])
+      this.registry.removeSingleMetric(name);
+    // Failure series exist at 0 from the start: an alert on rate(...) needs a first sample.
+    for (const reason of ['busy', 'idle'] as const) this.ingestRefused.inc({ reason }, 0);
+    for (const kind of ['immediate', 'digest', 'escalation', 'storm'])
+      for (const result of ['failed', 'deferred'] as const) this.emails.inc({ kind, result }, 0);
+  }
+
+  /** Declares the ingestion kinds, so their rejected series start at 0. */
+  declareIngestKinds(kinds: readonly string[]): void {
+    for (const kind of kinds) {
+      this.ingestRequests.inc({ kind, outcome: 'rejected' }, 0);
+      this.ingestRows.inc({ kind, result: 'rejected' }, 0);
+    }
+  }
+
+  /** Declares the jobs this process runs, so their failed series start at 0. */
+  declareJobs(names: readonly string[]): void {
+    for (const job_name of names) this.jobs.inc({ job_name, outcome: 'failed' }, 0);
+  }
+
+  recordHttp(method: string, route: string, status: number, seconds: number): void {
+    this.httpDuration.observe({ method, route, status: String(status) }, seconds);
   }
 
   recordIngest(kind: string, result: IngestCounts, seconds: number): void {
@@ -96,8 +131,8 @@ export class MetricsService {
   }
 
   recordJob(job: string, outcome: 'done' | 'skipped' | 'failed', seconds: number): void {
-    this.jobs.inc({ job, outcome });
-    this.jobDuration.observe({ job }, seconds);
+    this.jobs.inc({ job_name: job, outcome });
+    this.jobDuration.observe({ job_name: job }, seconds);
   }
 
   recordScored(customers: number): void {

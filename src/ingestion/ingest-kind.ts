@@ -1,6 +1,7 @@
 import { FieldSpec, RowValues } from './field-spec';
 
-export type IngestKindName = 'customers' | 'activity' | 'complaints' | 'spend' | 'costs';
+export const INGEST_KIND_NAMES = ['customers', 'activity', 'complaints', 'spend', 'costs'] as const;
+export type IngestKindName = (typeof INGEST_KIND_NAMES)[number];
 
 /** Outcome of one ingestion request, as answered over HTTP. */
 export interface IngestResult {

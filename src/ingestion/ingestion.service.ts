@@ -11,7 +11,7 @@ import { MetricsService } from '../health/metrics.service';
 import { BatchMerger, ErrorList } from './batch-merger';
 import { copyLine } from '../database/copy-writer';
 import { RowValues, ValidationContext, validateRecord } from './field-spec';
-import { IngestKind, IngestResult } from './ingest-kind';
+import { INGEST_KIND_NAMES, IngestKind, IngestResult } from './ingest-kind';
 import { RecordSink, UploadLimit, feedCsv, feedJsonArray, feedNdjson, uploadTooLarge } from './record-sources';
 import { byteSizeToBytes } from '../config/http-config.schema';
 import { Slots } from './ingest-slots';
@@ -89,6 +89,7 @@ export class IngestionService {
     private readonly config: AppConfig,
     private readonly metrics: MetricsService,
   ) {
+    metrics.declareIngestKinds(INGEST_KIND_NAMES);
     this.uploadLimit = { bytes: byteSizeToBytes(config.http.streamBodyLimit), label: config.http.streamBodyLimit };
     this.spool = {
       limit: this.uploadLimit,

@@ -5,6 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { StoredSecret } from '../database/stored-secret';
+import { MetricsService } from '../health/metrics.service';
+import { Gauge } from 'prom-client';
 import { JOB_QUEUE, JobName, JobPayloads, QueueName } from './job-catalogue';
 
 /** Redis connection for BullMQ: commands wait through a reconnect instead of failing. */
@@ -60,8 +62,31 @@ export class JobQueue implements OnApplicationShutdown {
   constructor(
     private readonly config: AppConfig,
     dataSource: DataSource,
+    metrics: MetricsService,
   ) {
     this.instance = new StoredSecret(dataSource, 'instance-id', () => randomBytes(6).toString('hex'));
+    const queue = (name: QueueName) => this.queue(name);
+    new Gauge({
+      name: 'churnwatch_queue_jobs',
+      help: 'Jobs on each queue by state (waiting, active, delayed, failed), as Redis holds them for every process',
+      labelNames: ['queue', 'state'] as const,
+      registers: [metrics.registry],
+      async collect() {
+        const counts = await Promise.all(
+          Object.values(QueueName).map(async (name) => ({
+            name,
+            // BullMQ's connection waits through a Redis outage; a scrape must not.
+            counts: await Promise.race([
+              queue(name)
+                .getJobCounts('waiting', 'active', 'delayed', 'failed')
+                .catch(() => null),
+              new Promise<null>((resolve) => setTimeout(resolve, 1000, null).unref()),
+            ]),
+          })),
+        );
+        for (const { name, counts: c } of counts) if (c) for (const [state, n] of Object.entries(c)) this.set({ queue: name, state }, n);
+      },
+    });
   }
 
   private async jobId(id: string): Promise<string> {

@@ -64,6 +64,7 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
     }
     const missing = Object.values(JobName).filter((name) => !this.handlers.has(name));
     if (missing.length > 0) throw new Error(`No handler for job(s): ${missing.join(', ')}`);
+    this.metrics.declareJobs([...this.handlers.keys()]);
   }
 
   private startWorker(queue: QueueName): { worker: Worker; connection: Redis } {

@@ -48,6 +48,10 @@ describe('alert outcomes: the feedback loop', () => {
     expect(all.body.alerts.byAction.executive_call).toMatchObject({ withOutcome: 2, precision: 1 });
     expect(all.body.alerts.byAction.plan_review).toMatchObject({ withOutcome: 1, precision: 0 });
     expect(all.body.alerts.open).toBe(1);
+    // Prometheus says the same: one alert still open, none acknowledged.
+    const metrics = (await request(t.http).get('/metrics')).text;
+    expect(metrics).toMatch(/^churnwatch_alerts\{state="open"\} 1$/m);
+    expect(metrics).toMatch(/^churnwatch_alerts\{state="acknowledged"\} 0$/m);
 
     const mine = await request(t.http).get('/v1/metrics/summary').set(auth('manager'));
     expect(mine.body.alerts.overall).toMatchObject({ alerts: 2, withOutcome: 2, precision: 1 });

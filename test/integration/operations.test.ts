@@ -34,7 +34,48 @@ describe('operations endpoints', () => {
     expect(metrics.text).toContain('churnwatch_ingest_rows_total{kind="activity",result="accepted"} 2');
     expect(metrics.text).toContain('churnwatch_ingest_rows_total{kind="activity",result="duplicate"} 2');
     expect(metrics.text).toContain('churnwatch_ingest_requests_total{kind="activity",outcome="rejected"} 1');
-    expect(metrics.text).toMatch(/churnwatch_process_resident_memory_bytes \d+/);
+    // Node's standard names, so stock dashboards work.
+    expect(metrics.text).toMatch(/^process_resident_memory_bytes \d+/m);
+    expect(metrics.text).toMatch(/^nodejs_eventloop_lag_seconds /m);
+  });
+
+  it('times answers by route template and status, and starts failure series at 0', async () => {
+    const customer = customerRow();
+    await post(t.http, '/v1/customers', t.keys.ingest, encode([customer], 'json'), 'json').expect(200);
+    await request(t.http).get(`/v1/customers/${customer.externalId}`).set('Authorization', `Bearer ${t.keys.lead}`).expect(200);
+    await request(t.http).get('/v1/customers/no-such-customer').set('Authorization', `Bearer ${t.keys.lead}`).expect(404);
+    const text = (await request(t.http).get('/metrics')).text;
+    // The template, never the id: one series for every customer.
+    expect(text).toMatch(/churnwatch_http_request_duration_seconds_count\{method="GET",route="\/v1\/customers\/:id",status="200"\} 1\n/);
+    expect(text).toMatch(/churnwatch_http_request_duration_seconds_count\{method="GET",route="\/v1\/customers\/:id",status="404"\} 1\n/);
+    expect(text).not.toContain(customer.externalId);
+    // Never failed yet, and said so: a rate() alert has a series to start from.
+    expect(text).toContain('churnwatch_ingest_requests_total{kind="spend",outcome="rejected"} 0');
+    expect(text).toContain('churnwatch_ingest_refused_total{reason="busy"} 0');
+    expect(text).toContain('churnwatch_emails_total{kind="immediate",result="failed"} 0');
+  });
+
+  it('exports the outbox backlog, open alerts, queue depths and signal freshness as the database holds them', async () => {
+    const customer = customerRow();
+    await post(t.http, '/v1/customers', t.keys.ingest, encode([customer], 'json'), 'json').expect(200);
+    const occurredAt = new Date(Date.now() - 3_600_000).toISOString();
+    await post(
+      t.http,
+      '/v1/signals/activity',
+      t.keys.ingest,
+      encode([activityRow(customer.externalId, { occurredAt })], 'json'),
+      'json',
+    ).expect(200);
+    const text = (await request(t.http).get('/metrics')).text;
+    const [newest] = await t.sql<{ at: number }>(
+      `SELECT extract(epoch FROM newest_at)::float8 AS at FROM signal_freshness WHERE kind = 'activity'`,
+    );
+    const value = (series: string) => Number(text.match(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm'))?.[1]);
+    expect(value('churnwatch_signal_newest_timestamp_seconds{kind="activity"}')).toBeCloseTo(newest!.at, 3);
+    expect(value('churnwatch_alerts{state="open"}')).toBe(0);
+    expect(value('churnwatch_outbox_deliveries{state="pending"}')).toBe(0);
+    expect(value('churnwatch_scoring_last_success_timestamp_seconds')).toBe(0);
+    expect(value('churnwatch_queue_jobs{queue="scoring",state="failed"}')).toBe(0);
   });
 
   it('serves OpenAPI docs describing the ingestion endpoints', async () => {

@@ -175,8 +175,18 @@ describe('scoring runs through BullMQ chunks', () => {
     const [{ n }] = await t.sql<{ n: number }>(`SELECT sum(customers_scored)::int AS n FROM scoring_runs`);
     const metrics = (await request(t.http).get('/metrics')).text;
     expect(metrics).toContain(`churnwatch_customers_scored_total ${n}`);
-    expect(metrics).toMatch(/churnwatch_jobs_total\{job="scoring-chunk",outcome="done"\} \d+/);
-    expect(metrics).toMatch(/churnwatch_job_duration_seconds_count\{job="scoring-plan"\} \d+/);
+    // job_name, not job: Prometheus would rename a "job" label exported_job.
+    expect(metrics).toMatch(/churnwatch_jobs_total\{job_name="scoring-chunk",outcome="done"\} \d+/);
+    expect(metrics).toMatch(/churnwatch_job_duration_seconds_count\{job_name="scoring-plan"\} \d+/);
+    expect(metrics).toMatch(/churnwatch_jobs_total\{job_name="model-train",outcome="failed"\} 0/);
+    // The newest successful full run, as stored: when it finished and how long it took.
+    const [last] = await t.sql<{ at: number; took: number }>(
+      `SELECT extract(epoch FROM finished_at)::float8 AS at, extract(epoch FROM finished_at - started_at)::float8 AS took
+         FROM scoring_runs WHERE full_run AND NOT backfill AND status = 'succeeded' ORDER BY id DESC LIMIT 1`,
+    );
+    const gauge = (name: string) => Number(metrics.match(new RegExp(`^${name} (\\S+)$`, 'm'))?.[1]);
+    expect(gauge('churnwatch_scoring_last_success_timestamp_seconds')).toBeCloseTo(last!.at, 3);
+    expect(gauge('churnwatch_scoring_last_success_duration_seconds')).toBeCloseTo(last!.took, 3);
   });
 
   it('records signal freshness from ingestion and marks a run stale for the kinds that are too old', async () => {
