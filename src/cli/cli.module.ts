@@ -6,9 +6,10 @@ import { DatabaseModule } from '../database/database.module';
 import { MetricsModule } from '../health/metrics.module';
 import { AuthModule } from '../auth/auth.module';
 import { DemoModule } from '../demo/demo.module';
+import { ImportsModule } from '../imports/imports.module';
 import { loggerOptions } from '../common/logging';
 
-/** What one-shot CLI commands need: the database, keys and the seeder; no HTTP, no Redis. */
+/** What one-shot CLI commands need: the database, keys, the seeder and CRM imports; no HTTP, no Redis. */
 @Module({})
 export class CliModule {
   static register(config: AppConfig): DynamicModule {
@@ -21,6 +22,7 @@ export class CliModule {
         MetricsModule,
         AuthModule,
         DemoModule,
+        ImportsModule,
       ],
     };
   }

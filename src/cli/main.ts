@@ -7,6 +7,8 @@ import { createApiKey, demo, migration, seed, SeedOptions } from './commands';
 import { ModelEvaluateFlags, runModelEvaluate } from '../model/evaluate-csv';
 import { score, trainModel } from './scoring-commands';
 import { ensurePrivateRedis } from '../redis/private-redis';
+import { ImportOptions, runImport } from '../imports/import-command';
+import { withContext } from './context';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -134,6 +136,26 @@ program
       flags.asOf,
     ),
   );
+
+program
+  .command('import')
+  .description('import a CRM export (Zoho CRM, Fxiaoke, or any CSV/JSON with a map) through the ingestion path, all or nothing')
+  .argument('<file>', 'the export: CSV, or JSON (an array of records or an API answer holding one)')
+  .requiredOption('--from <crm>', 'zoho | fxiaoke | generic')
+  .requiredOption('--kind <kind>', 'customers | complaints | spend | costs')
+  .option('--map <file>', 'mapping file (default: the shipped config/import/ map for the CRM and kind)')
+  .option('--owners <file>', "owners table (owner as the CRM shows it: manager email), overriding the map's ownersFile")
+  .option('--time-zone <zone>', "IANA zone of dates without an offset, overriding the map's timeZone")
+  .option('--dry-run', 'validate and report what would be stored, store nothing', false)
+  .action(async (file: string, flags: Omit<ImportOptions, 'file'>) => {
+    const report = await runImport(
+      quietConfig(),
+      { ...flags, file },
+      { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) },
+      withContext,
+    );
+    if (report.errorCount > 0) process.exitCode = 1;
+  });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`churnwatch: ${describeStartupError(err)}\n`);

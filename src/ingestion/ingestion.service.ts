@@ -17,7 +17,13 @@ import { byteSizeToBytes } from '../config/http-config.schema';
 import { Slots } from './ingest-slots';
 import { SpoolOptions, SpooledBody, spoolUpload } from './upload-spool';
 
-type Feed = (sink: RecordSink) => Promise<void>;
+/** Reads records into the sink: a parsed body, an in-process iterable, an imported file. */
+export type Feed = (sink: RecordSink) => Promise<void>;
+
+export interface IngestOptions {
+  /** Validate and merge as usual, then roll back: the answer is what would have been stored. */
+  dryRun?: boolean;
+}
 
 /** Validates each record and hands the good ones, as COPY lines, to the batch merger. */
 class StagingSink implements RecordSink {
@@ -180,7 +186,16 @@ export class IngestionService {
     );
   }
 
-  private async ingest(kind: IngestKind, feed: Feed, textual: boolean): Promise<IngestResult> {
+  /**
+   * Records a caller reads into the sink itself (the CRM importer: a file streamed in, rows
+   * it could not convert marked malformed so the whole import fails), validated as text
+   * formats are (numbers may come as strings).
+   */
+  ingestFeed(kind: IngestKind, feed: Feed, options: IngestOptions = {}): Promise<IngestResult> {
+    return this.ingest(kind, feed, true, options);
+  }
+
+  private async ingest(kind: IngestKind, feed: Feed, textual: boolean, options: IngestOptions = {}): Promise<IngestResult> {
     const started = process.hrtime.bigint();
     // Merges take their turn, so uploads never hold more than maxConcurrentMerges pool connections.
     const releaseMerge = await this.merges.take();
@@ -211,10 +226,10 @@ export class IngestionService {
           throw err;
         });
       if (errors.count > 0) throw this.validationError(errors);
-      await client.query('COMMIT');
+      await client.query(options.dryRun ? 'ROLLBACK' : 'COMMIT');
       const result: IngestResult = { accepted: merger.inserted, duplicates: merger.staged - merger.inserted };
       if (kind.reportsUpdates) result.updated = merger.updated;
-      this.metrics.recordIngest(kind.name, result, Number(process.hrtime.bigint() - started) / 1e9);
+      if (!options.dryRun) this.metrics.recordIngest(kind.name, result, Number(process.hrtime.bigint() - started) / 1e9);
       return result;
     } catch (err) {
       if (!broken) await client.query('ROLLBACK').catch(() => (broken = true));
