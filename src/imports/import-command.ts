@@ -2,7 +2,7 @@ import { basename, relative } from 'node:path';
 import { INestApplicationContext } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { ImportError } from './import-error';
-import { ImportReport, ImportRowError, ImportService } from './import.service';
+import { ImportReport, ImportRowError, ImportService, checkColumns } from './import.service';
 import { IMPORT_KINDS, ImportKindName, loadMapping } from './mapping';
 import { CRMS, CrmName, KINDS, formatFor, mapFileFor } from './profiles';
 import { openRecords } from './record-reader';
@@ -48,6 +48,12 @@ export async function runImport(config: AppConfig, opts: ImportOptions, io: Impo
   const map = loadMapping(mapFile, { kind: KINDS[kindName], crm, ownersFile: opts.owners, timeZone: opts.timeZone });
   const format = formatFor(crm, opts.file, map.format);
   const reader = await openRecords(opts.file, format, map.recordsPath);
+  try {
+    checkColumns(map, reader); // before connecting: a wrong file needs no database to be told so
+  } catch (err) {
+    reader.close();
+    throw err;
+  }
   const now = io.now ?? Date.now;
   let lastProgress = now();
   let shown = false;

@@ -41,6 +41,45 @@ export interface ImportReport {
   errorCount: number;
 }
 
+/** Throws ImportError naming every column the map reads that the file lacks. */
+export function checkColumns(map: Mapping, reader: RecordReader): void {
+  const missing = map.requiredColumns.filter((names) => !names.some((c) => reader.hasColumn(c)));
+  if (missing.length === 0) return;
+  const list = missing.map((names) => names.map((n) => `"${n}"`).join(' or ')).join(', ');
+  const one = missing.length === 1;
+  throw new ImportError(
+    `${one ? 'column' : 'columns'} ${list} ${one ? 'is' : 'are'} missing from the file (the map ${map.file} reads ${one ? 'it' : 'them'}); ` +
+      `the file's columns: ${reader.columns.join(', ') || 'none'}. Nothing was stored.`,
+  );
+}
+
+/** Where each fed row is in the file, 8 bytes a row (a file of millions of rows stays small). */
+class Positions {
+  private rows = new Uint32Array(1024);
+  private lines = new Uint32Array(1024);
+  length = 0;
+
+  push(row: number, line?: number): void {
+    if (this.length === this.rows.length) {
+      const grow = (a: Uint32Array) => {
+        const b = new Uint32Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.rows = grow(this.rows);
+      this.lines = grow(this.lines);
+    }
+    this.rows[this.length] = row;
+    this.lines[this.length] = line ?? 0; // lines start at 1: 0 is "none" (JSON)
+    this.length++;
+  }
+
+  at(i: number): { row: number; line?: number } | undefined {
+    if (i >= this.length) return undefined;
+    return this.lines[i] === 0 ? { row: this.rows[i] } : { row: this.rows[i], line: this.lines[i] };
+  }
+}
+
 /**
  * Imports a CRM export through the ingestion path of the HTTP endpoints: each converted row
  * is validated and merged exactly as a request's row, in one transaction for the whole
@@ -54,16 +93,8 @@ export class ImportService {
   ) {}
 
   async run(map: Mapping, reader: RecordReader, options: { dryRun: boolean; onRow?: (rowsRead: number) => void }): Promise<ImportReport> {
-    const missing = map.requiredColumns.filter((names) => !names.some((c) => reader.hasColumn(c)));
-    if (missing.length > 0) {
-      const list = missing.map((names) => names.map((n) => `"${n}"`).join(' or ')).join(', ');
-      throw new ImportError(
-        `${missing.length === 1 ? 'column' : 'columns'} ${list} ${missing.length === 1 ? 'is' : 'are'} missing from the file ` +
-          `(the map ${map.file} reads ${missing.length === 1 ? 'it' : 'them'}); the file's columns: ${reader.columns.join(', ') || 'none'}. Nothing was stored.`,
-      );
-    }
     // Our row number (what ingestion reports) → where it is in the file, and the problems found before validation.
-    const positions: { row: number; line?: number }[] = [];
+    const positions = new Positions();
     const problems = new Map<number, CellProblem>();
     const report: ImportReport = { dryRun: options.dryRun, rowsRead: 0, skipped: 0, accepted: 0, duplicates: 0, errors: [], errorCount: 0 };
 
@@ -74,7 +105,7 @@ export class ImportService {
         for (const { source, converted } of batch) {
           if (converted.kind === 'skipped') continue;
           const at = positions.length;
-          positions.push({ row: source.row, line: source.line });
+          positions.push(source.row, source.line);
           if (converted.kind === 'problem') {
             problems.set(at, converted.problem);
             sink.malformed(converted.problem.message); // fails the import like a field error
@@ -99,6 +130,7 @@ export class ImportService {
     };
 
     try {
+      checkColumns(map, reader);
       const result = await this.ingestion.ingestFeed(map.kind, feed, { dryRun: options.dryRun });
       return { ...report, ...result };
     } catch (err) {
@@ -113,13 +145,8 @@ export class ImportService {
   }
 
   /** An ingestion error in the CRM's terms: its row, line and column. */
-  private locate(
-    map: Mapping,
-    e: RowError,
-    positions: { row: number; line?: number }[],
-    problems: Map<number, CellProblem>,
-  ): ImportRowError {
-    const at = e.row === null ? undefined : positions[e.row];
+  private locate(map: Mapping, e: RowError, positions: Positions, problems: Map<number, CellProblem>): ImportRowError {
+    const at = e.row === null ? undefined : positions.at(e.row);
     const where = { row: at?.row ?? null, ...(at?.line !== undefined ? { line: at.line } : {}) };
     const problem = e.row === null ? undefined : problems.get(e.row);
     if (problem) return { ...where, ...problem };
