@@ -37,7 +37,8 @@ export class AlertsService {
    */
   async acknowledge(id: number, by: string, managerEmail: string | null): Promise<{ alert: AlertView; changed: boolean }> {
     const current = await this.get(id, managerEmail);
-    if (current.status === 'closed' && !current.acknowledgedAt) throw new DomainError('conflict', `Alert ${id} is closed`);
+    // Closed (by an outcome, a recovery or a run) is final, acknowledged before or not: 409 as documented.
+    if (current.status === 'closed') throw new DomainError('conflict', `Alert ${id} is closed`);
     const changed = await inTransaction(pgPool(this.dataSource), async (client) => {
       const { rowCount } = await client.query(
         `UPDATE alerts SET status = 'acknowledged', acknowledged_at = now(), acknowledged_by = $2, updated_at = now()

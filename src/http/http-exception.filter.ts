@@ -18,6 +18,20 @@ const STATUS: Record<ErrorCode, number> = {
   request_timeout: 408,
 };
 
+/** Codes for the HTTP errors Nest raises itself, so every error body has a code. */
+const HTTP_CODES: Partial<Record<number, string>> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  406: 'not_acceptable',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+};
+
 /** Errors thrown by Express's body parser carry a type and a status. */
 interface BodyParserError {
   type?: string;
@@ -51,8 +65,18 @@ export class HttpExceptionFilter implements ExceptionFilter {
       return [STATUS[exception.code], { code: exception.code, message: exception.message, ...exception.details }];
     }
     if (exception instanceof HttpException) {
+      // Nest's own (an unknown route, a wrong method): the same {code, message} body as ours.
+      const status = exception.getStatus();
       const response = exception.getResponse();
-      return [exception.getStatus(), typeof response === 'string' ? { message: response } : (response as Record<string, unknown>)];
+      const {
+        statusCode: _status,
+        error: _error,
+        ...rest
+      } = typeof response === 'string' ? { message: response } : (response as Record<string, unknown>);
+      const code = typeof rest.code === 'string' ? rest.code : (HTTP_CODES[status] ?? (status >= 500 ? 'internal_error' : 'bad_request'));
+      const message = Array.isArray(rest.message) ? rest.message.join('; ') : String(rest.message ?? exception.message);
+      if (status === 404 && !rest.code) return [404, { code, message: `No such endpoint: ${req.method} ${req.path}` }];
+      return [status, { ...rest, code, message }];
     }
     if (isStatementTimeout(exception)) {
       // The request asked for more work than its kind is allowed (database.statementTimeouts): the service is fine.

@@ -48,6 +48,12 @@ describe('alert outcomes: the feedback loop', () => {
     expect(all.body.alerts.byAction.executive_call).toMatchObject({ withOutcome: 2, precision: 1 });
     expect(all.body.alerts.byAction.plan_review).toMatchObject({ withOutcome: 1, precision: 0 });
     expect(all.body.alerts.open).toBe(1);
+    // Closed by its outcome: acknowledging it now is a conflict (it was acknowledged by the outcome).
+    const late = await request(t.http)
+      .post(`/v1/alerts/${ids.get('kept')}/acknowledge`)
+      .set(auth('lead'));
+    expect(late.status).toBe(409);
+    expect(late.body).toMatchObject({ code: 'conflict' });
     // Prometheus says the same: one alert still open, none acknowledged.
     const metrics = (await request(t.http).get('/metrics')).text;
     expect(metrics).toMatch(/^churnwatch_alerts\{state="open"\} 1$/m);

@@ -98,6 +98,30 @@ describe('smaller surface items', () => {
   });
 });
 
+describe('one error body everywhere', () => {
+  it('answers an unknown route or method with {code, message}, like every other error', async () => {
+    for (const [method, path] of [
+      ['get', '/v1/no-such-thing'],
+      ['post', '/v1/no-such-thing'],
+      ['delete', '/v1/customers'],
+      ['get', '/nothing-here'],
+    ] as const) {
+      const res = await request(t.http)[method](path).set(bearer('admin'));
+      expect({ path, status: res.status, body: res.body }).toEqual({
+        path,
+        status: 404,
+        body: { code: 'not_found', message: `No such endpoint: ${method.toUpperCase()} ${path}` },
+      });
+    }
+  });
+
+  it('answers a non-numeric id with a 400 naming the parameter, in the same shape', async () => {
+    const res = await request(t.http).get('/v1/alerts/abc').set(bearer('admin'));
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ code: 'validation_failed', errors: [{ field: 'id' }] });
+  });
+});
+
 describe('start-up warning about the public URL', () => {
   const config = (publicUrl: string) => ({ http: { port: 3000 }, email: { publicUrl } }) as Parameters<typeof defaultPublicUrlWarning>[0];
 
