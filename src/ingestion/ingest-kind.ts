@@ -1,6 +1,6 @@
 import { FieldSpec, RowValues } from './field-spec';
 
-export const INGEST_KIND_NAMES = ['customers', 'activity', 'complaints', 'spend', 'costs'] as const;
+export const INGEST_KIND_NAMES = ['customers', 'activity', 'complaints', 'spend', 'costs', 'surveys'] as const;
 export type IngestKindName = (typeof INGEST_KIND_NAMES)[number];
 
 /** Outcome of one ingestion request, as answered over HTTP. */

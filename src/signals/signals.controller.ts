@@ -8,6 +8,7 @@ import { IngestionService } from '../ingestion/ingestion.service';
 import { ACTIVITY } from './activity.ingest-kind';
 import { COMPLAINTS } from './complaint.ingest-kind';
 import { SPEND } from './spend.ingest-kind';
+import { SURVEYS } from './survey.ingest-kind';
 
 @ApiTags('signals')
 @Controller('v1/signals')
@@ -33,5 +34,12 @@ export class SignalsController {
   @IngestEndpoint(SPEND, 'Ingest invoices, payments and refunds')
   spend(@Req() req: Request): Promise<IngestResult> {
     return this.ingestion.ingestRequest(SPEND, req);
+  }
+
+  @Post('surveys')
+  @Roles('ingest')
+  @IngestEndpoint(SURVEYS, 'Ingest NPS and CSAT survey responses; the score is checked against its kind')
+  surveys(@Req() req: Request): Promise<IngestResult> {
+    return this.ingestion.ingestRequest(SURVEYS, req);
   }
 }

@@ -25,6 +25,7 @@ const TABLES = [
   'service_secrets',
   'signal_freshness',
   'spend_events',
+  'survey_responses',
 ];
 
 describe('migrations', () => {
