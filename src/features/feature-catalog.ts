@@ -8,6 +8,11 @@
  * T but not one at exactly T−30d, which belongs to the previous window. Days are 24 h,
  * durations are fractional days. Missing values are finite numbers, never NaN, so a model
  * can use every feature of every customer.
+ *
+ * Survey features (NPS and CSAT responses, responded_at ≤ T) read only the last year's
+ * responses, (T−365d, T]. A customer without a response gets each one's neutral value, the
+ * one the default model centres the feature at (see absoluteScale), so its score is exactly
+ * what it would be without survey features (docs/surveys.md).
  */
 
 export const FEATURE_KEYS = [
@@ -34,6 +39,13 @@ export const FEATURE_KEYS = [
   'days_to_renewal',
   'monthly_revenue',
   'monthly_revenue_log',
+  'nps_latest',
+  'nps_change',
+  'nps_detractor',
+  'csat_mean_90d',
+  'days_since_survey',
+  'nps_responses_365d',
+  'csat_responses_90d',
 ] as const;
 
 export type FeatureKey = (typeof FEATURE_KEYS)[number];
@@ -58,10 +70,28 @@ export const NEUTRAL_SATISFACTION = 3;
 /** days_to_renewal without a renewal date: as far away as an annual renewal can be. */
 export const NO_RENEWAL_DAYS = 365;
 
+/** nps_latest without an NPS response in the last year: between the passive answers 7 and 8, never a real answer. */
+export const NEUTRAL_NPS = 7.5;
+/** csat_mean_90d without a CSAT response in the last 90 days: the middle of the 1..5 scale. */
+export const NEUTRAL_CSAT = 3;
+/** NPS answers at or below this make a detractor (0–6), as the NPS method defines them. */
+export const NPS_DETRACTOR_MAX = 6;
+/** …and at or above this a promoter (9–10). */
+export const NPS_PROMOTER_MIN = 9;
+/** How far back survey features look: older responses say little about today. */
+export const SURVEY_WINDOW_DAYS = MAX_DAYS;
+
 export interface FeatureInfo {
   label: string;
   description: string;
   missing: string;
+  /**
+   * On a scale of its own (a survey's 0–10 or 1–5) rather than one that follows the book's
+   * event rates: the default model keeps its configured mean and std for it even under
+   * robust standardisation, and that mean is the neutral value of a customer without the
+   * data, so such a customer's contribution is exactly 0 whatever the book.
+   */
+  absoluteScale?: true;
 }
 
 const SLOPE =
@@ -193,4 +223,49 @@ export const FEATURE_CATALOG: Readonly<Record<FeatureKey, FeatureInfo>> = {
     description: 'ln(1 + monthly_revenue): revenue is log-normal across segments, the log suits a logistic model',
     missing: 'never missing',
   },
+  nps_latest: {
+    label: 'Latest NPS',
+    description:
+      `score (0–10) of the newest NPS response in (T−${SURVEY_WINDOW_DAYS}d, T]; of two at the same instant, the lower ` +
+      '(the cautious reading)',
+    missing: `${NEUTRAL_NPS} (neutral: between the passive answers 7 and 8, never a real answer)`,
+    absoluteScale: true,
+  },
+  nps_change: {
+    label: 'NPS change',
+    description: `nps_latest minus the score of the NPS response before it, both in (T−${SURVEY_WINDOW_DAYS}d, T]`,
+    missing: '0 (no change) with fewer than two NPS responses in the window',
+    absoluteScale: true,
+  },
+  nps_detractor: {
+    label: 'NPS detractor',
+    description: `1 when nps_latest is a detractor's answer (0–${NPS_DETRACTOR_MAX}), else 0`,
+    missing: '0 (not a detractor) without an NPS response in the window',
+    absoluteScale: true,
+  },
+  csat_mean_90d: {
+    label: 'CSAT, last 90 days',
+    description: 'mean score (1–5) of the CSAT responses in (T−90d, T]',
+    missing: `${NEUTRAL_CSAT} (neutral, the middle of the scale) without a CSAT response in the window`,
+    absoluteScale: true,
+  },
+  days_since_survey: {
+    label: 'Days since last survey response',
+    description: `days from the newest NPS or CSAT response at or before T to T, capped at ${MAX_DAYS}`,
+    missing: `${MAX_DAYS} (the cap: no response in the last year)`,
+    absoluteScale: true,
+  },
+  nps_responses_365d: {
+    label: 'NPS responses, last year',
+    description: `NPS responses in (T−${SURVEY_WINDOW_DAYS}d, T]: tells a real answer from the neutral values`,
+    missing: '0',
+  },
+  csat_responses_90d: {
+    label: 'CSAT responses, last 90 days',
+    description: 'CSAT responses in (T−90d, T]: tells a real mean from the neutral value',
+    missing: '0',
+  },
 };
+
+/** Keys the default model standardises by its own mean and std under robust standardisation too (FeatureInfo.absoluteScale). */
+export const ABSOLUTE_SCALE_KEYS: ReadonlySet<string> = new Set(FEATURE_KEYS.filter((k) => FEATURE_CATALOG[k].absoluteScale));

@@ -4,7 +4,7 @@
  * the customer's other features (the raw windows behind a ratio, the count behind an age) so
  * that it shows the numbers a person can check, not the model's transformed value.
  */
-import { type FeatureKey, MAX_DAYS, SEVERITY_WEIGHTS } from './feature-catalog';
+import { type FeatureKey, MAX_DAYS, NEUTRAL_CSAT, NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN, SEVERITY_WEIGHTS } from './feature-catalog';
 
 type Features = Record<FeatureKey, number>;
 
@@ -71,6 +71,49 @@ function tenure(d: number): string {
   return `customer for ${formatNumber(Math.round((v / 365.25) * 10) / 10)} years`;
 }
 
+/**
+ * Survey sentences read the response counts first: without a response the scores hold
+ * neutral values, which must not read as answers (a score stored before the survey
+ * features existed reads its counts as NaN, i.e. no response).
+ */
+const NO_NPS = 'no NPS response in the last year';
+const npsScore = (f: Features) => Math.round(fin(f.nps_latest));
+const npsCategory = (score: number) =>
+  score <= NPS_DETRACTOR_MAX ? 'a detractor' : score >= NPS_PROMOTER_MIN ? 'a promoter' : 'a passive';
+
+function npsLatest(f: Features): string {
+  if (fin(f.nps_responses_365d) <= 0) return NO_NPS;
+  const score = npsScore(f);
+  return `latest NPS ${score} of 10 (${npsCategory(score)})`;
+}
+
+/** "NPS fell from 9 to 3 in the last survey". */
+function npsChange(f: Features): string {
+  if (fin(f.nps_responses_365d) <= 0) return NO_NPS;
+  const score = npsScore(f);
+  if (fin(f.nps_responses_365d) < 2) return `NPS ${score} in the only survey of the last year`;
+  const change = Math.round(fin(f.nps_change));
+  if (change === 0) return `NPS unchanged at ${score} in the last survey`;
+  return `NPS ${change < 0 ? 'fell' : 'rose'} from ${score - change} to ${score} in the last survey`;
+}
+
+function npsDetractor(f: Features): string {
+  if (fin(f.nps_responses_365d) <= 0) return NO_NPS;
+  const score = npsScore(f);
+  return fin(f.nps_detractor) > 0
+    ? `a detractor: NPS ${score} in the last survey (0–${NPS_DETRACTOR_MAX} are detractors)`
+    : `not a detractor: NPS ${score} in the last survey`;
+}
+
+/** "CSAT averaged 2.1 over the last 90 days (3 responses)". */
+function csat(f: Features): string {
+  const n = Math.round(fin(f.csat_responses_90d));
+  if (n <= 0) return 'no CSAT response in the last 90 days';
+  const mean = formatNumber(Math.round(fin(f.csat_mean_90d, NEUTRAL_CSAT) * 10) / 10);
+  if (n === 1) return `CSAT ${mean} of 5 in the only response of the last 90 days`;
+  return `CSAT averaged ${mean} over the last 90 days (${n} responses)`;
+}
+
 const money = (x: number) => formatNumber(Math.round(fin(x)));
 const SEVERITY_TEXT = Object.entries(SEVERITY_WEIGHTS)
   .map(([s, w]) => `${s} ${w}`)
@@ -131,6 +174,19 @@ const SENTENCES: Record<FeatureKey, (f: Features) => string> = {
   monthly_revenue: (f) => `monthly revenue ${money(f.monthly_revenue)}`,
   monthly_revenue_log: (f) =>
     `monthly revenue ${money(Number.isFinite(f.monthly_revenue) ? f.monthly_revenue : Math.expm1(fin(f.monthly_revenue_log)))}`,
+  nps_latest: npsLatest,
+  nps_change: npsChange,
+  nps_detractor: npsDetractor,
+  csat_mean_90d: csat,
+  days_since_survey: (f) => since('survey response', f.days_since_survey, 'no survey response'),
+  nps_responses_365d: (f) => {
+    const n = Math.round(fin(f.nps_responses_365d));
+    return n <= 0 ? NO_NPS : `${plural(n, 'NPS response', 'NPS responses')} in the last year`;
+  },
+  csat_responses_90d: (f) => {
+    const n = Math.round(fin(f.csat_responses_90d));
+    return n <= 0 ? 'no CSAT response in the last 90 days' : `${plural(n, 'CSAT response', 'CSAT responses')} in the last 90 days`;
+  },
 };
 
 /** A driver explanation for `key`, with the customer's numbers in it; never NaN or Infinity. */

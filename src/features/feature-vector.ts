@@ -2,7 +2,7 @@
  * A score's features as stored with it (customer_scores.features): every FEATURE_KEYS value
  * as a big-endian float8, in catalogue order, 8 bytes each. A score keeps its inputs rather
  * than its explanation: drivers, "what changed" and their sentences are worked out from
- * these numbers and the model version when someone reads them, so a nightly run writes 184
+ * these numbers and the model version when someone reads them, so a nightly run writes 240
  * bytes of numbers per customer instead of rendered text.
  *
  * Stored vectors are read by position, so FEATURE_KEYS only ever grows at its end (a

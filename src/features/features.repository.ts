@@ -6,10 +6,14 @@ import {
   FEATURE_KEYS,
   type FeatureKey,
   MAX_DAYS,
+  NEUTRAL_CSAT,
+  NEUTRAL_NPS,
   NEUTRAL_SATISFACTION,
+  NPS_DETRACTOR_MAX,
   NO_RENEWAL_DAYS,
   SEVERITY_WEIGHTS,
   SPEND_CHANGE_CAP,
+  SURVEY_WINDOW_DAYS,
 } from './feature-catalog';
 
 /** Which customers to compute; every given filter applies (AND). Id bounds are inclusive. */
@@ -95,6 +99,13 @@ const FEATURE_SQL: Record<FeatureKey, string> = {
   days_to_renewal: `coalesce(date_part('epoch', next_renewal - ${T}) / 86400, ${NO_RENEWAL_DAYS})`,
   monthly_revenue: 'revenue',
   monthly_revenue_log: 'ln(1 + revenue)',
+  nps_latest: `coalesce(nps_last, ${NEUTRAL_NPS})`,
+  nps_change: 'coalesce(nps_last - nps_prev, 0)',
+  nps_detractor: `CASE WHEN nps_last <= ${NPS_DETRACTOR_MAX} THEN 1 ELSE 0 END`,
+  csat_mean_90d: `coalesce(csat90, ${NEUTRAL_CSAT})`,
+  days_since_survey: `least(${MAX_DAYS}, coalesce(${daysTo('sv_last')}, ${MAX_DAYS}))`,
+  nps_responses_365d: 'nps_n',
+  csat_responses_90d: 'csat_n',
 };
 
 /**
@@ -241,6 +252,18 @@ export function featureRowsSql(
   FROM spend_events
   WHERE ${signalWhere(`occurred_at > ${ago(180)} AND occurred_at <= ${T}`)}
   GROUP BY customer_id
+), sv AS (
+  -- Newest first; of two at one instant the lower score counts as the newer (the cautious
+  -- reading), which the covering index orders without visiting the table.
+  SELECT customer_id,
+    (array_agg(score ORDER BY responded_at DESC, score) FILTER (WHERE kind = 'nps'))[1:2] AS nps_scores,
+    count(*) FILTER (WHERE kind = 'nps') AS nps_n,
+    avg(score) FILTER (WHERE kind = 'csat' AND responded_at > ${ago(90)}) AS csat90,
+    count(*) FILTER (WHERE kind = 'csat' AND responded_at > ${ago(90)}) AS csat_n,
+    max(responded_at) AS sv_last
+  FROM survey_responses
+  WHERE ${signalWhere(`responded_at > ${ago(SURVEY_WINDOW_DAYS)} AND responded_at <= ${T}`)}
+  GROUP BY customer_id
 )`);
   const rows = sql(`SELECT b.id, b.segment, b.churned_at,
   ${FEATURE_KEYS.map((k) => `(${FEATURE_SQL[k]})::float8 AS ${k}`).join(',\n  ')}
@@ -252,11 +275,14 @@ FROM (
     coalesce(c.c_weighted, 0) AS c_weighted, coalesce(c.c_open, 0) AS c_open, c.c_oldest_open, c.c_last,
     c.c_sat::float8 AS c_sat,
     coalesce(s.s90, 0) AS s90, coalesce(s.s_prev, 0) AS s_prev, coalesce(s.s_refunds, 0) AS s_refunds,
-    coalesce(s.s84, 0) AS s84, coalesce(s.s_slope, 0) AS s_slope, coalesce(s.s_last, ${OLDER_PAYMENT}) AS s_last
+    coalesce(s.s84, 0) AS s84, coalesce(s.s_slope, 0) AS s_slope, coalesce(s.s_last, ${OLDER_PAYMENT}) AS s_last,
+    v.nps_scores[1]::float8 AS nps_last, v.nps_scores[2]::float8 AS nps_prev, coalesce(v.nps_n, 0) AS nps_n,
+    v.csat90::float8 AS csat90, coalesce(v.csat_n, 0) AS csat_n, v.sv_last
   FROM pop p
   LEFT JOIN act a ON a.customer_id = p.id
   LEFT JOIN cmp c ON c.customer_id = p.id
   LEFT JOIN sp s ON s.customer_id = p.id
+  LEFT JOIN sv v ON v.customer_id = p.id
 ) b`);
   // The scope's id bounds on another table's customer id column (e.g. to join its rows by index range).
   const idFilter = (column: string) => (idConds.length === 0 ? 'true' : idConds.map((c) => `${column} ${c}`).join(' AND '));

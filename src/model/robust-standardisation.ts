@@ -10,6 +10,7 @@
  * weight reads as "log-odds per usual spread of this book", whatever its event rates: the
  * customers who stand out from their own book are the ones at risk.
  */
+import { ABSOLUTE_SCALE_KEYS } from '../features/feature-catalog';
 import type { LogisticModelSpec } from './logistic-model';
 
 /** 1.4826 · MAD estimates the standard deviation of normal data (1 / Φ⁻¹(3/4)). */
@@ -51,13 +52,20 @@ export function robustScale(mad: number, meanAbsDeviation: number): number {
   return Math.max(MEAN_AD_TO_SD * meanAbsDeviation, MIN_SCALE);
 }
 
-/** The spec as a run scores it: each feature's mean and std replaced by the run's median and scale, z bounded. */
+/**
+ * The spec as a run scores it: each feature's mean and std replaced by the run's median and
+ * scale, z bounded. Features on a scale of their own (survey scores, ABSOLUTE_SCALE_KEYS)
+ * keep the spec's: the reason for robust standardisation, event rates that differ from
+ * book to book, does not apply to a 0–10 answer, and their mean is the neutral value of a
+ * customer without a response, whom they must leave exactly as scored without them (a
+ * median would move whenever most of the book has answered).
+ */
 export function robustSpec(spec: LogisticModelSpec, stats: RunFeatureStatistics): LogisticModelSpec {
   return {
     intercept: spec.intercept,
     zLimit: stats.zLimit,
     features: spec.features.map((f) => {
-      const s = stats.features[f.key];
+      const s = ABSOLUTE_SCALE_KEYS.has(f.key) ? undefined : stats.features[f.key];
       // a feature the statistics lack (none should) keeps the spec's own standardisation
       return s ? { key: f.key, mean: s.median, std: s.scale, weight: f.weight } : f;
     }),

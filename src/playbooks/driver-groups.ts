@@ -33,6 +33,14 @@ const GROUP_OF_FEATURE: Readonly<Record<FeatureKey, DriverGroup>> = {
   days_to_renewal: 'account',
   monthly_revenue: 'account',
   monthly_revenue_log: 'account',
+  // Dissatisfaction is answered as complaints are (service recovery, follow-ups), like mean_satisfaction.
+  nps_latest: 'complaints',
+  nps_change: 'complaints',
+  nps_detractor: 'complaints',
+  csat_mean_90d: 'complaints',
+  days_since_survey: 'complaints',
+  nps_responses_365d: 'complaints',
+  csat_responses_90d: 'complaints',
 };
 
 /**

@@ -75,6 +75,14 @@ const complaint = (id: number, days: number, severity: string, resolvedDays: num
       satisfaction,
     ],
   );
+const survey = (id: number, days: number, kind: 'nps' | 'csat', score: number) =>
+  ds.query(`INSERT INTO survey_responses (external_id, customer_id, kind, score, responded_at) VALUES ($1, $2, $3, $4, $5)`, [
+    `v-${++seq}`,
+    id,
+    kind,
+    score,
+    at(days),
+  ]);
 
 const ids: Record<string, number> = {};
 let batch: FeatureBatch;
@@ -140,6 +148,26 @@ beforeAll(async () => {
   ids.churned = await customer({ churnedDays: 1 });
   ids.churnedAtT = await customer({ churnedDays: 0 });
   ids.churnsLater = await customer({ churnedDays: -10 });
+
+  // Surveys, by hand: what each one's features are at T (and 15 days before) is worked out in its test.
+  ids.nps = await customer();
+  await survey(ids.nps, 400, 'nps', 10); // over a year before T: not read
+  await survey(ids.nps, 200, 'nps', 9);
+  await survey(ids.nps, 20, 'nps', 3); // the latest at T: fell from 9 to 3
+  await survey(ids.nps, -1, 'nps', 10); // after T: ignored
+  await survey(ids.nps, 100, 'csat', 5); // outside the 90 days
+  await survey(ids.nps, 90, 'csat', 1); // exactly T−90d: outside the 90 days, inside them 25 days earlier
+  await survey(ids.nps, 30, 'csat', 2);
+  await survey(ids.nps, 10, 'csat', 2);
+  await survey(ids.nps, 5, 'csat', 3);
+  ids.npsTie = await customer();
+  await survey(ids.npsTie, 10, 'nps', 8);
+  await survey(ids.npsTie, 10, 'nps', 5); // the same instant: the lower one counts as the newer
+  ids.csatOnly = await customer();
+  await survey(ids.csatOnly, 1, 'csat', 4);
+  ids.surveyedLongAgo = await customer();
+  await survey(ids.surveyedLongAgo, 365, 'nps', 0); // exactly T−365d: outside the year
+  await survey(ids.surveyedLongAgo, 500, 'csat', 1);
 
   // Irregular history over more than 12 weeks, for the slope against ml-regression.
   ids.slope = await customer();
@@ -257,10 +285,62 @@ describe('FeaturesRepository.compute', () => {
       days_to_renewal: 365,
       monthly_revenue: 0,
       monthly_revenue_log: 0,
+      nps_latest: 7.5,
+      nps_change: 0,
+      nps_detractor: 0,
+      csat_mean_90d: 3,
+      days_since_survey: 365,
+      nps_responses_365d: 0,
+      csat_responses_90d: 0,
     };
     expect(features('empty')).toEqual(expected);
     expect(features('emptyOld')).toMatchObject({ days_since_activity: 365, days_since_payment: 365, tenure_days: 1000 });
     expect(features('act').monthly_revenue_log).toBeCloseTo(Math.log(101), 12);
+  });
+
+  it('reads survey responses point in time: latest NPS, its change, detractor, CSAT over 90 days, days since', async () => {
+    expect(features('nps')).toMatchObject({
+      nps_latest: 3,
+      nps_change: -6, // 3 − 9: the 400-day-old 10 and the 10 after T are not read
+      nps_detractor: 1,
+      csat_mean_90d: 7 / 3, // (2 + 2 + 3) / 3: the one at exactly T−90d is out
+      csat_responses_90d: 3,
+      nps_responses_365d: 2,
+      days_since_survey: 5,
+    });
+    expect(features('npsTie')).toMatchObject({ nps_latest: 5, nps_change: -3, nps_detractor: 1, nps_responses_365d: 2 });
+    // Only a CSAT response: the NPS features keep their neutral values.
+    expect(features('csatOnly')).toMatchObject({
+      nps_latest: 7.5,
+      nps_change: 0,
+      nps_detractor: 0,
+      nps_responses_365d: 0,
+      csat_mean_90d: 4,
+      csat_responses_90d: 1,
+      days_since_survey: 1,
+    });
+    // Responses older than a year count as none.
+    expect(features('surveyedLongAgo')).toMatchObject({
+      nps_latest: 7.5,
+      nps_change: 0,
+      nps_detractor: 0,
+      csat_mean_90d: 3,
+      days_since_survey: 365,
+      nps_responses_365d: 0,
+      csat_responses_90d: 0,
+    });
+    // 25 days before T the 3 had not been given: the 9 was the latest (and only) NPS in the
+    // year, and the CSAT window (T−115d, T−25d] holds the 5, the 1 and the 2.
+    const earlier = await repo.compute(new Date(T.getTime() - 25 * DAY), { customerIds: [ids.nps] });
+    expect(featureRow(earlier, 0)).toMatchObject({
+      nps_latest: 9,
+      nps_change: 0,
+      nps_detractor: 0,
+      nps_responses_365d: 1,
+      csat_mean_90d: 8 / 3,
+      csat_responses_90d: 3,
+      days_since_survey: 5,
+    });
   });
 
   it('computes the 12-week slopes equal to a least-squares fit of the zero-filled weekly series', async () => {
@@ -326,7 +406,12 @@ describe('FeaturesRepository.compute', () => {
       await client.query('BEGIN; SET LOCAL enable_seqscan = off');
       const plan = (await client.query(`EXPLAIN ${text}`, values)).rows.map((r) => r['QUERY PLAN'] as string).join('\n');
       await client.query('ROLLBACK');
-      for (const index of ['ix_activity_customer_time', 'ix_complaints_customer_time', 'ix_spend_customer_time']) {
+      for (const index of [
+        'ix_activity_customer_time',
+        'ix_complaints_customer_time',
+        'ix_spend_customer_time',
+        'ix_surveys_customer_time',
+      ]) {
         expect(plan).toMatch(
           new RegExp(`${index}[^]*?Index Cond: \\(\\(customer_id >= '1'::bigint\\) AND \\(customer_id <= '50000'::bigint\\)`),
         );

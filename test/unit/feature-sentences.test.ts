@@ -27,6 +27,13 @@ const declining: Record<FeatureKey, number> = {
   days_to_renewal: 14.2,
   monthly_revenue: 12500.5,
   monthly_revenue_log: Math.log1p(12500.5),
+  nps_latest: 3,
+  nps_change: -6,
+  nps_detractor: 1,
+  csat_mean_90d: 32 / 15,
+  days_since_survey: 12.4,
+  nps_responses_365d: 2,
+  csat_responses_90d: 3,
 };
 
 /** What a customer without any signal gets (the catalog's missing values). */
@@ -39,6 +46,9 @@ const empty: Record<FeatureKey, number> = {
   days_since_payment: 100,
   tenure_days: 100,
   days_to_renewal: 365,
+  nps_latest: 7.5,
+  csat_mean_90d: 3,
+  days_since_survey: 365,
 } as Record<FeatureKey, number>;
 
 describe('describeDriver', () => {
@@ -62,6 +72,13 @@ describe('describeDriver', () => {
     ['days_to_renewal', 'renewal in 14 days'],
     ['monthly_revenue', 'monthly revenue 12,501'],
     ['monthly_revenue_log', 'monthly revenue 12,501'],
+    ['nps_change', 'NPS fell from 9 to 3 in the last survey'],
+    ['nps_latest', 'latest NPS 3 of 10 (a detractor)'],
+    ['nps_detractor', 'a detractor: NPS 3 in the last survey (0–6 are detractors)'],
+    ['csat_mean_90d', 'CSAT averaged 2.1 over the last 90 days (3 responses)'],
+    ['days_since_survey', 'no survey response for 12 days'],
+    ['nps_responses_365d', '2 NPS responses in the last year'],
+    ['csat_responses_90d', '3 CSAT responses in the last 90 days'],
   ])('%s: %s', (key, sentence) => {
     expect(describeDriver(key, declining)).toBe(sentence);
   });
@@ -76,6 +93,25 @@ describe('describeDriver', () => {
     expect(describeDriver('activity_slope_12w', empty)).toBe('activity flat over the last 12 weeks');
     expect(describeDriver('days_to_renewal', empty)).toBe('no renewal due within a year');
     expect(describeDriver('tenure_days', empty)).toBe('customer for 3 months');
+    // Without a response the neutral values (7.5, 3) must not read as answers.
+    for (const key of ['nps_latest', 'nps_change', 'nps_detractor', 'nps_responses_365d'] as const)
+      expect(describeDriver(key, empty)).toBe('no NPS response in the last year');
+    expect(describeDriver('csat_mean_90d', empty)).toBe('no CSAT response in the last 90 days');
+    expect(describeDriver('days_since_survey', empty)).toBe('no survey response for over a year');
+  });
+
+  it('tells a rise, no change and a single response apart in the NPS sentences', () => {
+    const one = { ...declining, nps_latest: 9, nps_change: 0, nps_detractor: 0, nps_responses_365d: 1 };
+    expect(describeDriver('nps_change', one)).toBe('NPS 9 in the only survey of the last year');
+    expect(describeDriver('nps_latest', one)).toBe('latest NPS 9 of 10 (a promoter)');
+    expect(describeDriver('nps_detractor', one)).toBe('not a detractor: NPS 9 in the last survey');
+    expect(describeDriver('nps_change', { ...one, nps_responses_365d: 4, nps_change: 2 })).toBe('NPS rose from 7 to 9 in the last survey');
+    expect(describeDriver('nps_change', { ...one, nps_latest: 7, nps_responses_365d: 4 })).toBe('NPS unchanged at 7 in the last survey');
+    expect(describeDriver('nps_latest', { ...one, nps_latest: 8 })).toBe('latest NPS 8 of 10 (a passive)');
+    expect(describeDriver('csat_mean_90d', { ...declining, csat_mean_90d: 4, csat_responses_90d: 1 })).toBe(
+      'CSAT 4 of 5 in the only response of the last 90 days',
+    );
+    expect(describeDriver('days_since_survey', { ...declining, days_since_survey: 0.5 })).toBe('last survey response less than a day ago');
   });
 
   it('handles caps, growth from nothing, singulars and the edges of rounding', () => {

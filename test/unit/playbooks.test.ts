@@ -232,6 +232,8 @@ describe('driver groups', () => {
       return 'complaints';
     if (/^spend_/.test(key) || ['days_since_payment', 'refund_share_180d'].includes(key)) return 'spend';
     if (/^monthly_revenue/.test(key) || ['tenure_days', 'days_to_renewal'].includes(key)) return 'account';
+    // Survey answers are dissatisfaction, answered as complaints are.
+    if (/^(nps|csat)_/.test(key) || key === 'days_since_survey') return 'complaints';
     throw new Error(`feature ${key} has no intended driver group`);
   }
 
