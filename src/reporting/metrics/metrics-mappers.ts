@@ -5,7 +5,7 @@ import { toModelView } from '../../model/models.controller';
 import { toRunView } from '../../scoring/run-view';
 import type { RunRecord } from '../../scoring/scoring-runs.repository';
 import type { ChallengerRun, PairTotals } from './champion-challenger.repository';
-import type { AtRiskRow, CustomerFlowRow, MoneyRow } from './metrics.repository';
+import type { AtRiskRow, CustomerFlowRow, MoneyRow, SatisfactionRow } from './metrics.repository';
 
 /** Exact decimal strings per currency, e.g. {"USD": "1234.5000"}. */
 export type Money = Record<string, string>;
@@ -94,6 +94,36 @@ export function revenueFigures(
       flows.map((r) => ({ currency: r.currency, amount: r.churn_cost })),
     ),
     saved: moneyByCurrency(currencies, saved),
+  };
+}
+
+export interface SurveyFigures {
+  nps: { responses: number; promoters: number; passives: number; detractors: number; score: number | null };
+  csat: { responses: number; mean: number | null };
+}
+
+export interface SatisfactionFigures {
+  overall: SurveyFigures;
+  bySegment: Array<{ segment: string | null } & SurveyFigures>;
+}
+
+function surveyFigures(r: SatisfactionRow | undefined): SurveyFigures {
+  const n = r?.nps_responses ?? 0;
+  const promoters = r?.promoters ?? 0;
+  const detractors = r?.detractors ?? 0;
+  const score = ratio(promoters - detractors, n);
+  return {
+    // NPS as the method states it: % promoters − % detractors, from −100 to 100.
+    nps: { responses: n, promoters, passives: r?.passives ?? 0, detractors, score: score === null ? null : score * 100 },
+    csat: { responses: r?.csat_responses ?? 0, mean: r && r.csat_responses > 0 ? r.csat_mean : null },
+  };
+}
+
+/** The book's NPS and CSAT over the period, in total (zeros and nulls without responses) and per segment with responses. */
+export function satisfactionFigures(rows: SatisfactionRow[]): SatisfactionFigures {
+  return {
+    overall: surveyFigures(rows.find((r) => r.total)),
+    bySegment: rows.filter((r) => !r.total).map((r) => ({ segment: r.segment, ...surveyFigures(r) })),
   };
 }
 

@@ -117,6 +117,32 @@ const RUN = {
   },
 };
 
+const SURVEYS = {
+  type: 'object',
+  properties: {
+    nps: {
+      type: 'object',
+      description:
+        "Each customer's latest NPS response in [from, to) (of two at one instant, the lower): promoters answered 9–10, passives 7–8, detractors 0–6",
+      properties: {
+        responses: integer('customers with an NPS response in the period'),
+        promoters: integer(),
+        passives: integer(),
+        detractors: integer(),
+        score: number('NPS = % promoters − % detractors of those customers, from −100 to 100; null without responses'),
+      },
+    },
+    csat: {
+      type: 'object',
+      description: 'Every CSAT response (1–5) in [from, to)',
+      properties: {
+        responses: integer(),
+        mean: number('mean CSAT score; null without responses'),
+      },
+    },
+  },
+};
+
 export const METRICS_SUMMARY_SCHEMA = {
   type: 'object',
   properties: {
@@ -195,5 +221,18 @@ export const METRICS_SUMMARY_SCHEMA = {
     },
     championChallenger: CHAMPION_CHALLENGER,
     runs: { type: 'array', description: 'the last 10 scoring runs, any status, newest first', items: RUN },
+    satisfaction: {
+      type: 'object',
+      description:
+        'Survey responses (POST /v1/signals/surveys) of the (scoped) book over the period, by customers.segment (docs/surveys.md)',
+      properties: {
+        overall: SURVEYS,
+        bySegment: {
+          type: 'array',
+          description: 'segments with at least one response in the period, by name (customers without a segment, segment null, last)',
+          items: { type: 'object', properties: { segment: nullable({ type: 'string' }), ...SURVEYS.properties } },
+        },
+      },
+    },
   },
 };

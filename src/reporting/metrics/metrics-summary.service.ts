@@ -12,6 +12,8 @@ import {
   RevenueFigures,
   revenueFigures,
   runFigures,
+  SatisfactionFigures,
+  satisfactionFigures,
 } from './metrics-mappers';
 import { MetricsRepository } from './metrics.repository';
 import type { Period } from './period';
@@ -28,6 +30,7 @@ export interface MetricsSummary {
   model: ReturnType<typeof modelFigures>;
   championChallenger: ReturnType<typeof championChallengerFigures> | null;
   runs: Array<ReturnType<typeof runFigures>>;
+  satisfaction: SatisfactionFigures;
 }
 
 /**
@@ -47,7 +50,7 @@ export class MetricsSummaryService {
 
   async summary(managerEmail: string | null, period: Period): Promise<MetricsSummary> {
     const tiers = this.config.tiers.map((t) => t.name);
-    const [flows, atRisk, saved, tallies, models, runs, championChallenger] = await Promise.all([
+    const [flows, atRisk, saved, tallies, models, runs, championChallenger, satisfaction] = await Promise.all([
       this.metrics.customerFlows(managerEmail, period),
       this.metrics.atRisk(managerEmail, tiers),
       this.metrics.saved(managerEmail, period),
@@ -56,6 +59,7 @@ export class MetricsSummaryService {
       this.registry.list(),
       this.runs.list(RECENT_RUNS, null),
       this.championChallenger(managerEmail),
+      this.metrics.satisfaction(managerEmail, period),
     ]);
     const customers = customerFigures(flows);
     // The book's currencies: those of its customers, so each money map names every one.
@@ -68,6 +72,7 @@ export class MetricsSummaryService {
       model: modelFigures(models),
       championChallenger,
       runs: runs.map(runFigures),
+      satisfaction: satisfactionFigures(satisfaction),
     };
   }
 

@@ -28,6 +28,18 @@ export interface MoneyRow {
   amount: string;
 }
 
+/** Survey figures of one segment (segment null and total true: the whole scoped book), see satisfactionFigures. */
+export interface SatisfactionRow {
+  segment: string | null;
+  total: boolean;
+  nps_responses: number;
+  promoters: number;
+  passives: number;
+  detractors: number;
+  csat_responses: number;
+  csat_mean: number | null;
+}
+
 /** A manager key's filter on customers c ($1): its own customers only; null (other roles): everyone. */
 export const SCOPE = `($1::text IS NULL OR c.account_manager_email = $1)`;
 /** Money sums stay numeric (exact) and come back as text with 4 decimals, "0.0000" when nothing is summed. */
@@ -72,6 +84,42 @@ export class MetricsRepository {
         WHERE ${SCOPE} AND c.status = 'active' AND s.tier = ANY($2::text[])
         GROUP BY GROUPING SETS ((s.tier, c.currency), (c.currency))`,
       [managerEmail, tiers],
+    );
+  }
+
+  /**
+   * NPS and CSAT per segment of the (scoped) book and in total (GROUPING SETS): each
+   * customer's latest NPS response in the period (of two at one instant the lower, as the
+   * features read them) counted as promoter (9–10), passive (7–8) or detractor (0–6);
+   * every CSAT response in the period for the mean. Segments without a response are left out.
+   */
+  satisfaction(managerEmail: string | null, period: Period): Promise<SatisfactionRow[]> {
+    const inPeriod = `s.responded_at >= $2 AND s.responded_at < $3`;
+    return this.reads.query(
+      'report',
+      `WITH latest_nps AS (
+         SELECT DISTINCT ON (s.customer_id) s.customer_id, c.segment, s.score
+           FROM survey_responses s JOIN customers c ON c.id = s.customer_id
+          WHERE ${SCOPE} AND s.kind = 'nps' AND ${inPeriod}
+          ORDER BY s.customer_id, s.responded_at DESC, s.score
+       ), answers AS (
+         SELECT segment, 'nps' AS kind, score FROM latest_nps
+         UNION ALL
+         SELECT c.segment, 'csat', s.score
+           FROM survey_responses s JOIN customers c ON c.id = s.customer_id
+          WHERE ${SCOPE} AND s.kind = 'csat' AND ${inPeriod}
+       )
+       SELECT segment, GROUPING(segment) = 1 AS total,
+              count(*) FILTER (WHERE kind = 'nps')::int AS nps_responses,
+              count(*) FILTER (WHERE kind = 'nps' AND score >= 9)::int AS promoters,
+              count(*) FILTER (WHERE kind = 'nps' AND score BETWEEN 7 AND 8)::int AS passives,
+              count(*) FILTER (WHERE kind = 'nps' AND score <= 6)::int AS detractors,
+              count(*) FILTER (WHERE kind = 'csat')::int AS csat_responses,
+              (avg(score) FILTER (WHERE kind = 'csat'))::float8 AS csat_mean
+         FROM answers
+        GROUP BY GROUPING SETS ((segment), ())
+        ORDER BY total, segment NULLS LAST`,
+      [managerEmail, period.from, period.to],
     );
   }
 
