@@ -22,9 +22,9 @@ export class MetricsSummaryController {
   @Roles('lead', 'manager')
   @ApiOperation({
     summary:
-      'Business metrics over a period: churn and retention, revenue at risk, churn cost and revenue saved, alert precision and lift, model metrics, champion vs challenger, recent runs',
+      'Business metrics over a period: churn and retention, revenue at risk, churn cost and revenue saved, alert precision and lift, model metrics, champion vs challenger, recent runs, NPS and CSAT per segment',
     description:
-      'The period is [from, to): to defaults to now, from to `to` minus reporting.metrics.defaultPeriodDays. A manager key sees only its own customers in every customer-based figure (customers, revenue, alerts, champion vs challenger counts); model versions and runs are the same for every role. Each field’s description says how it is computed.',
+      'The period is [from, to): to defaults to now, from to `to` minus reporting.metrics.defaultPeriodDays. A manager key sees only its own customers in every customer-based figure (customers, revenue, alerts, champion vs challenger counts, satisfaction); model versions and runs are the same for every role. Each field’s description says how it is computed.',
   })
   @ApiQuery({ name: 'from', required: false, description: instantDoc })
   @ApiQuery({ name: 'to', required: false, description: instantDoc })
