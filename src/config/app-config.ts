@@ -6,6 +6,7 @@ import { alertsSchema, deliverySchema, emailSchema, playbooksSchema, thresholdsS
 import { modelSchema, queueSchema, scoringSchema, tiersSchema } from './scoring-config.schema';
 import { reportingSchema } from './reporting-config.schema';
 import { byteSize, httpSchema } from './http-config.schema';
+import { economicsSchema } from './economics-config.schema';
 
 const schema = z
   .object({
@@ -74,6 +75,7 @@ const schema = z
     delivery: deliverySchema,
     playbooks: playbooksSchema,
     reporting: reportingSchema,
+    economics: economicsSchema,
     logging: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),

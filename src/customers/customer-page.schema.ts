@@ -2,6 +2,7 @@
 import { dateTime, nullable } from '../common/openapi';
 import { CHANGE_SCHEMA, DRIVER_SCHEMA } from '../model/explanation-openapi';
 import { ACTION_SCHEMA } from '../playbooks/action-openapi';
+import { CUSTOMER_ECONOMICS_SCHEMA } from '../economics/economics-openapi';
 
 export const CUSTOMER_PAGE_SCHEMA = {
   type: 'object',
@@ -21,6 +22,7 @@ export const CUSTOMER_PAGE_SCHEMA = {
         accountManager: { type: 'object', properties: { email: { type: 'string' }, name: nullable({ type: 'string' }) } },
         status: { type: 'string', enum: ['active', 'churned'] },
         churnedAt: nullable(dateTime),
+        acquisitionChannel: nullable({ type: 'string', description: 'how the customer was won (economics)' }),
       },
     },
     score: nullable({
@@ -127,5 +129,6 @@ export const CUSTOMER_PAGE_SCHEMA = {
         },
       },
     },
+    economics: nullable(CUSTOMER_ECONOMICS_SCHEMA),
   },
 };

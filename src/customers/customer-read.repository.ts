@@ -30,6 +30,7 @@ export interface CustomerPage {
     accountManager: { email: string; name: string | null };
     status: 'active' | 'churned';
     churnedAt: string | null;
+    acquisitionChannel: string | null;
   };
   score: {
     probability: number;
@@ -118,6 +119,7 @@ function toPage(r: QueryResultRow, explanation: Explanation | null): CustomerPag
       accountManager: { email: r.account_manager_email, name: r.account_manager_name },
       status: r.status,
       churnedAt: iso(r.churned_at),
+      acquisitionChannel: r.acquisition_channel,
     },
     score:
       r.probability === null

@@ -14,6 +14,7 @@ const MUTABLE = [
   'account_manager_name',
   'status',
   'churned_at',
+  'acquisition_channel',
 ];
 
 /** `POST /v1/customers`: an upsert by externalId; changed profiles are updated. */
@@ -54,6 +55,13 @@ export const CUSTOMERS: IngestKind = {
       description: 'Defaults to churned when churnedAt is given, else active',
     },
     { path: 'churnedAt', column: 'churned_at', type: 'timestamp', notFuture: true },
+    {
+      path: 'acquisitionChannel',
+      column: 'acquisition_channel',
+      type: 'text',
+      maxLength: 100,
+      description: 'How the customer was won (e.g. "search"); pooled acquisition costs of a channel are shared among its customers',
+    },
   ],
   columnTypes: {
     external_id: 'text COLLATE "C"',
@@ -69,6 +77,7 @@ export const CUSTOMERS: IngestKind = {
     account_manager_name: 'text',
     status: 'text',
     churned_at: 'timestamptz',
+    acquisition_channel: 'text',
   },
   refine(values, report, defaults) {
     // Every other id reads back at /v1/customers/<encodeURIComponent(id)>; these two are path

@@ -10,6 +10,7 @@ import { IngestEndpoint } from '../ingestion/ingest-openapi';
 import { IngestResult } from '../ingestion/ingest-kind';
 import { IngestionService } from '../ingestion/ingestion.service';
 import { CUSTOMERS } from './customer.ingest-kind';
+import { CustomerEconomics, EconomicsService, scopeOf } from '../economics/economics.service';
 
 @ApiTags('customers')
 @Controller('v1/customers')
@@ -17,6 +18,7 @@ export class CustomersController {
   constructor(
     private readonly ingestion: IngestionService,
     private readonly reads: CustomerReadRepository,
+    private readonly economics: EconomicsService,
   ) {}
 
   @Post()
@@ -36,9 +38,13 @@ export class CustomersController {
   })
   @ApiOkResponse({ schema: CUSTOMER_PAGE_SCHEMA })
   @ApiNotFoundResponse({ description: 'No such customer (or not yours)' })
-  async get(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<CustomerPage> {
+  async get(
+    @Param('id') id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<CustomerPage & { economics: CustomerEconomics | null }> {
     const page = await this.reads.page(id, managerScope(principal));
     if (!page) throw new DomainError('not_found', `No customer '${id}'`);
-    return page;
+    // Added beside the page's own fields, so existing readers are unaffected.
+    return { ...page, economics: await this.economics.forCustomer(id, page.customer.currency, scopeOf(principal)) };
   }
 }

@@ -8,6 +8,7 @@ import { BackfillsAndAlertStorms1764600000000 } from '../../migrations/176460000
 import { ScoringFailures1764800000000 } from '../../migrations/1764800000000-ScoringFailures';
 import { RunFeatureStatistics1764900000000 } from '../../migrations/1764900000000-RunFeatureStatistics';
 import { CostLedger1765000000000 } from '../../migrations/1765000000000-CostLedger';
+import { AcquisitionChannel1765100000000 } from '../../migrations/1765100000000-AcquisitionChannel';
 import { SurveyResponses1765200000000 } from '../../migrations/1765200000000-SurveyResponses';
 
 /** Every migration, oldest first. Listed explicitly so the built app needs no glob. */
@@ -22,5 +23,6 @@ export const MIGRATIONS = [
   ScoringFailures1764800000000,
   RunFeatureStatistics1764900000000,
   CostLedger1765000000000,
+  AcquisitionChannel1765100000000,
   SurveyResponses1765200000000,
 ];
