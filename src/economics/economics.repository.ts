@@ -48,9 +48,8 @@ export interface CustomerEconomicsRow {
   running_costs: string;
   probability: number | null;
   horizon_days: number | null;
-  segment_churn_rate: number | null;
-  segment_churned: number;
-  segment_customer_months: number;
+  /** [churned, customer-months] of the customer's segment; null when the customer has a score. */
+  segment_counts: [number, number] | null;
 }
 
 /** Numbered parameters by name, each with its type, so that statements built from parts never leave a gap. */
@@ -323,14 +322,13 @@ export class EconomicsRepository {
               (SELECT json_object_agg(category, round(amount, 4)::text) FROM mine) AS costs,
               (SELECT ${money('sum(amount)')} FROM mine WHERE category IN ('retention', 'service', 'other')) AS running_costs,
               cs.probability, CASE WHEN cs.probability IS NULL THEN NULL ELSE coalesce(m.horizon_days, ${horizon}) END AS horizon_days,
-              sr.churned::float8 / nullif(sr.months, 0) AS segment_churn_rate, sr.churned AS segment_churned, sr.months AS segment_customer_months
+              -- only read without a score: it counts the whole segment
+              CASE WHEN cs.probability IS NULL THEN
+                (SELECT ARRAY[count(x.churned_at), coalesce(sum(${tenureMonths('x', 'coalesce(x.churned_at, now())')}), 0)]::int[]
+                   FROM customers x WHERE x.segment = c.segment OR (x.segment IS NULL AND c.segment IS NULL)) END AS segment_counts
          FROM customers c
          LEFT JOIN customer_scores cs ON cs.customer_id = c.id
          LEFT JOIN models m ON m.id = cs.model_id
-         LEFT JOIN LATERAL (
-           SELECT count(x.churned_at)::int AS churned, sum(${tenureMonths('x', 'coalesce(x.churned_at, now())')})::int AS months
-             FROM customers x WHERE x.segment IS NOT DISTINCT FROM c.segment
-         ) sr ON true
         WHERE c.id = ${target}`,
       p.values,
     );

@@ -109,6 +109,15 @@ export function toGroups(rows: EconomicsRow[], lostValueBasis: EconomicsConfig['
   return groups;
 }
 
+/** Survival from the segment's observed monthly churn rate, churned ÷ customer-months (0 without any: S = 1). */
+function segmentSurvival([churned, months]: [number, number]): Figure<number> {
+  return {
+    value: monthlySurvivalFromRate(months > 0 ? churned / months : 0),
+    formula: "1 − segmentChurned ÷ segmentCustomerMonths: the segment's observed monthly churn rate (no score)",
+    inputs: { source: 'segment', segmentChurned: churned, segmentCustomerMonths: months },
+  };
+}
+
 /** A customer's economics from its row: margin, CLV (survival from its score or its segment), CLV ÷ CAC and payback. */
 export function customerEconomics(
   r: CustomerEconomicsRow,
@@ -133,11 +142,7 @@ export function customerEconomics(
           formula: '(1 − probability)^((365.25 / 12) ÷ horizonDays): the score read as a constant monthly hazard',
           inputs: { source: 'score', probability: r.probability, horizonDays: r.horizon_days },
         }
-      : {
-          value: monthlySurvivalFromRate(r.segment_churn_rate ?? 0),
-          formula: "1 − segmentChurned ÷ segmentCustomerMonths: the segment's observed monthly churn rate (no score)",
-          inputs: { source: 'segment', segmentChurned: r.segment_churned, segmentCustomerMonths: r.segment_customer_months },
-        };
+      : segmentSurvival(r.segment_counts ?? [0, 0]);
   const value = clv({
     monthlyMargin: Number(margin.value),
     monthlySurvival: survival.value,

@@ -327,3 +327,35 @@ describe('the customer page', () => {
     });
   });
 });
+
+describe('the other rules: pooled costs by revenue, lost value as annual revenue', () => {
+  let t2: TestApp;
+  beforeAll(async () => {
+    t2 = await startTestApp({}, { economics: { allocationDriver: 'revenue', lostValue: 'annualRevenue' } });
+    const send = async (path: string, body: object[]) =>
+      expect((await request(t2.http).post(path).set('Authorization', `Bearer ${t2.keys.ingest}`).send(body)).status).toBe(200);
+    await send('/v1/customers', [
+      customerRow({ externalId: 'r1', segment: 'smb', monthlyRevenue: '100', signupAt: at(5, 10) }),
+      customerRow({ externalId: 'r2', segment: 'smb', monthlyRevenue: '300', signupAt: at(5, 10) }),
+      customerRow({ externalId: 'r3', segment: 'smb', monthlyRevenue: '200', signupAt: at(5, 10), churnedAt: at(2, 25) }),
+    ]);
+    // 600 for smb in B, shared 100 : 300 : 200 by monthly revenue (r3 was still active in B).
+    await send('/v1/costs', [{ externalId: 'pool', category: 'retention', amount: '600', occurredAt: at(2, 20), segment: 'smb' }]);
+  }, 60_000);
+  afterAll(() => t2?.close());
+
+  it('shares by revenue and counts a churner at 12 × its monthly revenue', async () => {
+    const res = await request(t2.http).get(`/v1/economics?from=${B}&to=${B}`).set('Authorization', `Bearer ${t2.keys.lead}`);
+    expect(res.status).toBe(200);
+    const b = monthOf(res.body, 'smb', B)!;
+    // 600 ÷ r1, r2 retained = 300
+    expect(b.crc).toMatchObject({ value: '300.0000', inputs: { retentionSpend: '600.0000', customersRetained: 2 } });
+    // r3: 12 × 200
+    expect(b.ccc).toMatchObject({
+      value: '2400.0000',
+      inputs: { lostValue: '2400.0000', customersChurned: 1, lostValueBasis: 'annualRevenue' },
+    });
+    const page = await request(t2.http).get('/v1/customers/r2').set('Authorization', `Bearer ${t2.keys.lead}`);
+    expect(page.body.economics.costsToDate.retention).toBe('300.0000');
+  });
+});
