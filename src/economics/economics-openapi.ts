@@ -36,7 +36,7 @@ export const ECONOMICS_SCHEMA = {
                 month: { type: 'string', description: 'YYYY-MM (UTC)' },
                 cac: figure('acquisition spend ÷ customers who signed up in the month; null when none did'),
                 crc: figure('retention spend ÷ customers active all month (signed up before it, not churned in it)'),
-                csc: figure('service spend ÷ customers with service costs in the month'),
+                csc: figure('service spend ÷ customers served (active in the month)'),
                 ccc: figure('Σ lost value of the customers who churned in the month + win-back spend'),
                 otherSpend: { type: 'string' },
               },

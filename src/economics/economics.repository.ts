@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { ReadPools } from '../database/read-pools';
+import type { QueryResultRow } from 'pg';
+import { ReadKind, ReadPools } from '../database/read-pools';
 import { DAYS_PER_MONTH, monthlyDiscountRate } from './economics-formulas';
 
 /** How figures are grouped: the customer's segment, acquisition channel, or signup month (cohort). */
@@ -79,29 +80,29 @@ const tenureMonths = (c: string, end: string) =>
     - (extract(year from ${c}.signup_at AT TIME ZONE 'UTC') * 12 + extract(month from ${c}.signup_at AT TIME ZONE 'UTC')) + 1)::int`;
 const money = (sum: string) => `round(coalesce(${sum}, 0), 4)::text`;
 
-interface AttributedOptions {
-  /** Costs of UTC months from..to (timestamps as 'YYYY-MM-DD', to exclusive); null: unbounded. */
+/** Customer costs of UTC months [from, to) (timestamps 'YYYY-MM-DD'; null: unbounded), of one customer or all. */
+interface DirectOptions {
+  /** The CTE's name. */
+  name: string;
   from: string | null;
   to: string | null;
-  scope: EconomicsScope;
-  /** Only this customer's costs (the customer page): pooled costs it takes a share of. */
-  customerId: string | null;
+  /** Only the customers this predicate on a customer id column admits (one customer, the churners); null: all. */
+  only: ((col: string) => string) | null;
 }
 
 /**
- * Every cost the economics figures add up, as (customer_id, category, ms, amount) with ms
- * its UTC month: the ledger's customer costs; each recorded alert outcome's action at its
+ * `direct`: the costs that belong to one customer, as (customer_id, category, ms, amount),
+ * ms the UTC month: the ledger's customer costs; each recorded alert outcome's action at its
  * configured cost (retention, once per alert: the alert is the key, so re-sending an
- * outcome replaces it, and a ledger cost with externalId `outcome:<alertId>` stands in
- * for it); each complaint's configured handling cost by severity (service), unless the
- * customer has service costs of its own in the ledger that month; and each pooled cost's
- * shares (see `recipient`). All of it set-based: one statement, never a query per customer.
+ * outcome replaces it, and a ledger cost with externalId `outcome:<alertId>` stands in for
+ * it); each complaint's configured handling cost by severity (service), unless the
+ * customer has service costs of its own in the ledger that month.
  */
-function attributedCtes(p: Params, config: AppConfig, o: AttributedOptions): string {
+function directCte(p: Params, config: AppConfig, o: DirectOptions): string {
   const from = o.from ? p.bind('from', o.from, 'timestamp') : `'-infinity'::timestamp`;
   const to = o.to ? p.bind('to', o.to, 'timestamp') : `'infinity'::timestamp`;
   const inRange = (col: string) => `${col} >= ${startOf(from)} AND ${col} < ${startOf(to)}`;
-  const target = p.bind('customer', o.customerId, 'bigint');
+  const only = (col: string) => (o.only ? o.only(col) : 'true');
   const actions = config.playbooks.actions;
   const keys = p.bind(
     'actionKeys',
@@ -116,69 +117,101 @@ function attributedCtes(p: Params, config: AppConfig, o: AttributedOptions): str
   const handling = config.economics.complaintHandlingCost;
   const severities = p.bind('severities', Object.keys(handling), 'text[]');
   const severityCosts = p.bind('severityCosts', Object.values(handling), 'numeric[]');
-  const byRevenue = config.economics.allocationDriver === 'revenue';
-  const window = p.bind('winbackWindow', config.economics.winbackWindowMonths, 'int');
-  const recipient = recipientSql('p', 'c', window);
-  const pooled = o.scope.includePooled
-    ? `SELECT s.customer_id, s.category, s.ms,
-              CASE WHEN sum(s.w) OVER w > 0 THEN s.amount * s.w / sum(s.w) OVER w ELSE s.amount / count(*) OVER w END AS amount
-         FROM shares s WINDOW w AS (PARTITION BY s.id)`
-    : `SELECT NULL::bigint, NULL::text, NULL::timestamp, NULL::numeric WHERE false`;
   return `
-    pooled_costs AS (
-      SELECT k.id, k.category, k.amount, k.currency, k.channel, k.segment, ${month('k.occurred_at')} AS ms
-        FROM costs k
-       WHERE ${o.scope.includePooled ? 'true' : 'false'} AND k.customer_id IS NULL AND ${inRange('k.occurred_at')}
-    ),
-    pooled AS (
-      SELECT p.* FROM pooled_costs p
-       WHERE ${target} IS NULL OR EXISTS (SELECT 1 FROM customers c WHERE c.id = ${target} AND ${recipient})
-    ),
-    shares AS (
-      SELECT p.id, p.category, p.ms, p.amount, c.id AS customer_id,
-             ${byRevenue ? `CASE WHEN p.category = 'acquisition' THEN 1 ELSE c.monthly_revenue END` : '1'}::numeric AS w
-        FROM pooled p JOIN customers c ON ${recipient}
-    ),
-    attributed AS (
+    ${o.name} AS (
       SELECT k.customer_id, k.category, ${month('k.occurred_at')} AS ms, k.amount
         FROM costs k
-       WHERE k.customer_id IS NOT NULL AND ${inRange('k.occurred_at')} AND (${target} IS NULL OR k.customer_id = ${target})
+       WHERE k.customer_id IS NOT NULL AND ${inRange('k.occurred_at')} AND ${only('k.customer_id')}
       UNION ALL
       SELECT a.customer_id, 'retention', ${month('a.outcome_at')}, x.cost
         FROM alerts a JOIN unnest(${keys}, ${costs}) AS x(key, cost) ON x.key = a.outcome_action
-       WHERE x.cost > 0 AND ${inRange('a.outcome_at')} AND (${target} IS NULL OR a.customer_id = ${target})
+       WHERE x.cost > 0 AND ${inRange('a.outcome_at')} AND ${only('a.customer_id')}
          AND NOT EXISTS (SELECT 1 FROM costs k WHERE k.external_id = 'outcome:' || a.id::text)
       UNION ALL
       SELECT q.customer_id, 'service', ${month('q.opened_at')}, x.cost
         FROM complaints q JOIN unnest(${severities}, ${severityCosts}) AS x(severity, cost) ON x.severity = q.severity
-       WHERE x.cost > 0 AND ${inRange('q.opened_at')} AND (${target} IS NULL OR q.customer_id = ${target})
+       WHERE x.cost > 0 AND ${inRange('q.opened_at')} AND ${only('q.customer_id')}
          AND NOT EXISTS (SELECT 1 FROM costs k
                           WHERE k.customer_id = q.customer_id AND k.category = 'service'
                             AND k.occurred_at >= ${startOf(month('q.opened_at'))} AND k.occurred_at < ${endOf(month('q.opened_at'))})
-      UNION ALL
-      ${pooled}
+    )`;
+}
+
+/** A bucket's key as one text, nulls included (quote_nullable keeps 'NULL' apart from the text NULL), so buckets join by hash. */
+const bucketKey = (segment: string, channel: string, currency: string, sm: string, cm: string) =>
+  `concat_ws(',', quote_nullable(${segment}), quote_nullable(${channel}), ${currency}::text, quote_nullable(${sm}), quote_nullable(${cm}))`;
+
+/**
+ * Pooled costs are shared among customers by what allocation looks at only: segment,
+ * channel, currency, signup month and churn month. So customers are first counted in
+ * those buckets (`buckets`: customers n, monthly revenue rev), each pooled cost is matched
+ * against buckets rather than customers (`matches`), and `units` holds each cost's amount
+ * per unit of its driver: thousands of rows where a customer-by-customer share would make
+ * millions. `w` is a bucket's weight: its customers (equal, and always for acquisition) or
+ * its revenue (allocationDriver revenue); a cost whose matched revenue is 0 is shared equally.
+ */
+function pooledCtes(
+  p: Params,
+  config: AppConfig,
+  o: { from: string | null; to: string; managerEmail: string | null; enabled: boolean },
+): string {
+  const from = o.from ? p.bind('pooledFrom', o.from, 'timestamp') : `'-infinity'::timestamp`;
+  const to = p.bind('to', o.to, 'timestamp');
+  const manager = p.bind('manager', o.managerEmail, 'text');
+  const window = p.bind('winbackWindow', config.economics.winbackWindowMonths, 'int');
+  const byRevenue = config.economics.allocationDriver === 'revenue';
+  return `
+    buckets AS (
+      SELECT c.segment, c.acquisition_channel AS channel, c.currency, ${month('c.signup_at')} AS sm, ${month('c.churned_at')} AS cm,
+             count(*)::numeric AS n, sum(c.monthly_revenue) AS rev,
+             ${bucketKey('c.segment', 'c.acquisition_channel', 'c.currency', month('c.signup_at'), month('c.churned_at'))} AS bkey
+        FROM customers c
+       WHERE ${manager} IS NULL OR c.account_manager_email = ${manager}
+       GROUP BY 1, 2, 3, 4, 5
+    ),
+    pooled AS (
+      SELECT k.id, k.category, k.amount, k.currency, k.channel, k.segment, ${month('k.occurred_at')} AS ms
+        FROM costs k
+       WHERE ${o.enabled ? 'true' : 'false'} AND k.customer_id IS NULL
+         AND k.occurred_at >= ${startOf(from)} AND k.occurred_at < ${startOf(to)}
+    ),
+    matches AS (
+      SELECT p.id, p.category, p.ms, b.bkey, b.segment, b.channel, b.currency, b.sm, b.cm, b.n,
+             ${byRevenue ? `CASE WHEN p.category = 'acquisition' THEN b.n ELSE b.rev END` : 'b.n'} AS w
+        FROM pooled p JOIN buckets b ON ${recipientSql('p', 'b', window)}
+    ),
+    units AS (
+      SELECT m.id, p.amount / nullif(sum(m.w), 0) AS per_w, p.amount / sum(m.n) AS per_n
+        FROM matches m JOIN pooled p ON p.id = m.id
+       GROUP BY m.id, p.amount
+    ),
+    shares AS (
+      SELECT m.*, coalesce(u.per_w * m.w, u.per_n * m.n) AS amount, u.per_w, u.per_n
+        FROM matches m JOIN units u ON u.id = m.id
     )`;
 }
 
 /**
- * Who takes a share of pooled cost p: acquisition, the customers who signed up in its
- * month; win-back, those who churned in its month or the window's months before; the
- * others, the customers active in its month (signed up before its end, not churned before
- * its start). A channel or segment on the cost narrows its recipients to customers with
- * that channel or segment.
+ * Who takes a share of pooled cost p, as a condition on bucket b (UTC months: sm signup,
+ * cm churn): acquisition, the customers who signed up in its month; win-back, those who
+ * churned in its month or the window's months before; the others, the customers active in
+ * its month (signed up by its end, not churned before its start). A channel or segment on
+ * the cost narrows its recipients to customers with that channel or segment.
  */
-function recipientSql(p: string, c: string, window: string): string {
-  const ms = startOf(`${p}.ms`);
-  const me = endOf(`${p}.ms`);
-  return `(((${p}.category = 'acquisition' AND ${c}.signup_at >= ${ms} AND ${c}.signup_at < ${me})
-            OR (${p}.category = 'winback' AND ${c}.churned_at >= ((${p}.ms - make_interval(months => ${window} - 1)) AT TIME ZONE 'UTC') AND ${c}.churned_at < ${me})
-            OR (${p}.category NOT IN ('acquisition', 'winback') AND ${c}.signup_at < ${me} AND (${c}.churned_at IS NULL OR ${c}.churned_at >= ${ms})))
-           AND (${p}.channel IS NULL OR ${c}.acquisition_channel = ${p}.channel)
-           AND (${p}.segment IS NULL OR ${c}.segment = ${p}.segment))`;
+function recipientSql(p: string, b: string, window: string): string {
+  return `(((${p}.category = 'acquisition' AND ${b}.sm = ${p}.ms)
+            OR (${p}.category = 'winback' AND ${b}.cm <= ${p}.ms AND ${b}.cm >= ${p}.ms - make_interval(months => ${window} - 1))
+            OR (${p}.category NOT IN ('acquisition', 'winback') AND ${b}.sm <= ${p}.ms AND (${b}.cm IS NULL OR ${b}.cm >= ${p}.ms)))
+           AND (${p}.channel IS NULL OR ${b}.channel = ${p}.channel)
+           AND (${p}.segment IS NULL OR ${b}.segment = ${p}.segment))`;
 }
 
-const groupKey = (by: EconomicsGroupBy, c: string): string =>
-  by === 'segment' ? `${c}.segment` : by === 'channel' ? `${c}.acquisition_channel` : `to_char(${month(`${c}.signup_at`)}, 'YYYY-MM')`;
+/** The group of bucket or customer columns x (segment, channel, sm: signup month). */
+const groupKey = (by: EconomicsGroupBy, segment: string, channel: string, sm: string): string =>
+  by === 'segment' ? segment : by === 'channel' ? channel : `to_char(${sm}, 'YYYY-MM')`;
+
+/** A customer's weight in a pooled cost of a category other than acquisition (its running costs). */
+const customerWeight = (config: AppConfig, c: string) => (config.economics.allocationDriver === 'revenue' ? `${c}.monthly_revenue` : '1');
 
 /** Observed monthly churn rate of each segment: churned customers ÷ customer-months (calendar months from signup to churn or now). */
 const SEGMENT_RATES = `
@@ -203,9 +236,8 @@ const survival = (p: Params, config: AppConfig) => {
 };
 
 /**
- * The set-based statements of the economics figures, on the 'report' read pool (its
- * statement timeout). Pooled costs are shared in SQL; the formulas are applied in
- * economics-formulas.ts.
+ * The set-based statements of the economics figures, on the read pools (their statement
+ * timeouts). Pooled costs are shared in SQL; the formulas are applied in economics-formulas.ts.
  */
 @Injectable()
 export class EconomicsRepository {
@@ -214,87 +246,123 @@ export class EconomicsRepository {
     private readonly config: AppConfig,
   ) {}
 
+  /**
+   * One statement without JIT: these statements have many small parts over a few thousand
+   * rows, and compiling them (seconds) cost far more than running them (on 100,000
+   * customers: 6.5 s of JIT for 0.8 s of work).
+   */
+  private async query<T extends QueryResultRow>(kind: ReadKind, text: string, values: unknown[]): Promise<T[]> {
+    const client = await this.reads.pool(kind).connect();
+    try {
+      await client.query('BEGIN READ ONLY');
+      await client.query('SET LOCAL jit = off');
+      const { rows } = await client.query<T>(text, values);
+      await client.query('COMMIT');
+      return rows;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
   /** Per (group, currency, UTC month) of [from, to): customer counts, spend by category and CCC's lost value. */
   groups(by: EconomicsGroupBy, from: string, to: string, scope: EconomicsScope): Promise<EconomicsRow[]> {
     const p = new Params();
     const clvBasis = this.config.economics.lostValue === 'clv';
     // Lost value at churn needs each churner's running costs over its whole life.
-    const ctes = attributedCtes(p, this.config, { from: clvBasis ? null : from, to, scope, customerId: null });
+    const costsFrom = clvBasis ? null : from;
+    const ctes = [
+      directCte(p, this.config, { name: 'direct', from, to, only: null }),
+      pooledCtes(p, this.config, { from: costsFrom, to, managerEmail: scope.managerEmail, enabled: scope.includePooled }),
+    ].join(',');
     const f = p.bind('periodFrom', from, 'timestamp');
     const t = p.bind('to', to, 'timestamp');
     const manager = p.bind('manager', scope.managerEmail, 'text');
     const inScope = `(${manager} IS NULL OR c.account_manager_email = ${manager})`;
-    const key = groupKey(by, 'c');
-    const churnedInPeriod = `c.churned_at >= ${startOf(f)} AND c.churned_at < ${startOf(t)}`;
+    const churnersCte = `churners AS (SELECT c.* FROM customers c WHERE ${inScope} AND c.churned_at >= ${startOf(f)} AND c.churned_at < ${startOf(t)})`;
+    // The churners' own costs over their whole lives, for their margin at churn.
+    const runningCte = clvBasis
+      ? directCte(p, this.config, { name: 'churner_costs', from: null, to, only: (col) => `${col} IN (SELECT id FROM churners)` })
+      : `churner_costs AS (SELECT NULL::bigint AS customer_id, NULL::text AS category, NULL::timestamp AS ms, NULL::numeric AS amount WHERE false)`;
+    const cKey = groupKey(by, 'c.segment', 'c.acquisition_channel', month('c.signup_at'));
+    const bKey = groupKey(by, 'b.segment', 'b.channel', 'b.sm');
     const tenure = tenureMonths('c', 'c.churned_at');
+    const running = `('retention', 'service', 'other')`;
     const lost = clvBasis
-      ? `round(((c.monthly_revenue - coalesce(r.amount, 0) / ${tenure})::float8 * ${annuity(survival(p, this.config), p, this.config)})::numeric, 4)`
+      ? `round(((c.monthly_revenue - (coalesce(r.amount, 0) + coalesce(pu.per_w, 0) * ${customerWeight(this.config, 'c')} + coalesce(pu.per_n, 0)) / ${tenure})::float8
+                * ${annuity(survival(p, this.config), p, this.config)})::numeric, 4)`
       : `12 * c.monthly_revenue`;
     const sql = `
-      WITH ${ctes},
+      WITH ${ctes}, ${churnersCte}, ${runningCte},
       ${SEGMENT_RATES},
       months AS (SELECT g AS ms FROM generate_series(${f}, ${t} - interval '1 month', interval '1 month') AS g),
       base AS (
-        SELECT ${key} AS key, c.currency, m.ms,
-               count(*) FILTER (WHERE c.signup_at >= ${startOf('m.ms')}) AS acquired,
-               count(*) FILTER (WHERE c.signup_at < ${startOf('m.ms')} AND (c.churned_at IS NULL OR c.churned_at >= ${endOf('m.ms')})) AS retained,
-               count(*) FILTER (WHERE c.churned_at < ${endOf('m.ms')}) AS churned
-          FROM months m JOIN customers c ON c.signup_at < ${endOf('m.ms')} AND (c.churned_at IS NULL OR c.churned_at >= ${startOf('m.ms')})
-         WHERE ${inScope}
+        SELECT ${bKey} AS key, b.currency, m.ms,
+               sum(b.n) FILTER (WHERE b.sm = m.ms) AS acquired,
+               sum(b.n) FILTER (WHERE b.sm < m.ms AND (b.cm IS NULL OR b.cm > m.ms)) AS retained,
+               sum(b.n) AS served,
+               sum(b.n) FILTER (WHERE b.cm = m.ms) AS churned
+          FROM months m JOIN buckets b ON b.sm <= m.ms AND (b.cm IS NULL OR b.cm >= m.ms)
          GROUP BY 1, 2, 3
       ),
       spend AS (
-        SELECT ${key} AS key, c.currency, a.ms,
-               count(DISTINCT a.customer_id) FILTER (WHERE a.category = 'service') AS served,
-               sum(a.amount) FILTER (WHERE a.category = 'acquisition') AS acquisition,
-               sum(a.amount) FILTER (WHERE a.category = 'retention') AS retention,
-               sum(a.amount) FILTER (WHERE a.category = 'service') AS service,
-               sum(a.amount) FILTER (WHERE a.category = 'winback') AS winback,
-               sum(a.amount) FILTER (WHERE a.category = 'other') AS other
-          FROM attributed a JOIN customers c ON c.id = a.customer_id
-         WHERE ${inScope} AND a.ms >= ${f}
-         GROUP BY 1, 2, 3
+        SELECT ${cKey} AS key, c.currency, d.ms, d.category, sum(d.amount) AS amount
+          FROM direct d JOIN customers c ON c.id = d.customer_id
+         WHERE ${inScope} AND d.ms >= ${f}
+         GROUP BY 1, 2, 3, 4
+        UNION ALL
+        SELECT ${bKey}, b.currency, b.ms, b.category, sum(b.amount)
+          FROM shares b WHERE b.ms >= ${f}
+         GROUP BY 1, 2, 3, 4
       ),
       running AS (
-        SELECT a.customer_id, sum(a.amount) AS amount
-          FROM attributed a JOIN customers c ON c.id = a.customer_id
-         WHERE a.category IN ('retention', 'service', 'other') AND ${churnedInPeriod} AND a.ms <= ${month('c.churned_at')}
-         GROUP BY a.customer_id
+        SELECT d.customer_id, sum(d.amount) AS amount
+          FROM churner_costs d JOIN churners c ON c.id = d.customer_id
+         WHERE d.category IN ${running} AND d.ms <= ${month('c.churned_at')}
+         GROUP BY d.customer_id
+      ),
+      -- per churned bucket: Σ amount per unit of driver of the running pooled costs up to its churn month
+      pooled_units AS (
+        SELECT s.bkey, sum(s.per_w) FILTER (WHERE s.per_w IS NOT NULL) AS per_w, sum(s.per_n) FILTER (WHERE s.per_w IS NULL) AS per_n
+          FROM shares s WHERE s.cm IS NOT NULL AND s.category IN ${running} AND s.ms <= s.cm
+         GROUP BY s.bkey
       ),
       lost AS (
-        SELECT ${key} AS key, c.currency, ${month('c.churned_at')} AS ms, sum(${lost}) AS lost_value
-          FROM customers c
+        SELECT ${cKey} AS key, c.currency, ${month('c.churned_at')} AS ms, sum(${lost}) AS lost_value
+          FROM churners c
           LEFT JOIN running r ON r.customer_id = c.id
+          LEFT JOIN pooled_units pu ON pu.bkey = ${bucketKey('c.segment', 'c.acquisition_channel', 'c.currency', month('c.signup_at'), month('c.churned_at'))}
           LEFT JOIN customer_scores cs ON cs.customer_id = c.id
           LEFT JOIN models m ON m.id = cs.model_id
           LEFT JOIN segment_rates sr ON sr.segment IS NOT DISTINCT FROM c.segment
-         WHERE ${inScope} AND ${churnedInPeriod}
          GROUP BY 1, 2, 3
       )
       SELECT u.key, u.currency::text AS currency, to_char(u.ms, 'YYYY-MM') AS month,
-             sum(u.acquired)::int AS acquired, sum(u.retained)::int AS retained, sum(u.served)::int AS served, sum(u.churned)::int AS churned,
-             ${money('sum(u.acquisition)')} AS acquisition, ${money('sum(u.retention)')} AS retention, ${money('sum(u.service)')} AS service,
-             ${money('sum(u.winback)')} AS winback, ${money('sum(u.other)')} AS other, ${money('sum(u.lost_value)')} AS lost_value
-        FROM (SELECT key, currency, ms, acquired, retained, 0 AS served, churned, NULL::numeric AS acquisition, NULL::numeric AS retention,
-                     NULL::numeric AS service, NULL::numeric AS winback, NULL::numeric AS other, NULL::numeric AS lost_value FROM base
+             coalesce(sum(u.acquired), 0)::int AS acquired, coalesce(sum(u.retained), 0)::int AS retained,
+             coalesce(sum(u.served), 0)::int AS served, coalesce(sum(u.churned), 0)::int AS churned,
+             ${['acquisition', 'retention', 'service', 'winback', 'other'].map((k) => `${money(`sum(u.amount) FILTER (WHERE u.category = '${k}')`)} AS ${k}`).join(', ')},
+             ${money('sum(u.lost_value)')} AS lost_value
+        FROM (SELECT key, currency, ms, acquired, retained, served, churned, NULL::text AS category, NULL::numeric AS amount, NULL::numeric AS lost_value FROM base
               UNION ALL
-              SELECT key, currency, ms, 0, 0, served, 0, acquisition, retention, service, winback, other, NULL FROM spend
+              SELECT key, currency, ms, NULL, NULL, NULL, NULL, category, amount, NULL FROM spend
               UNION ALL
-              SELECT key, currency, ms, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, lost_value FROM lost) u
+              SELECT key, currency, ms, NULL, NULL, NULL, NULL, NULL, NULL, lost_value FROM lost) u
        GROUP BY u.key, u.currency, u.ms
        ORDER BY u.key NULLS LAST, u.currency, u.ms`;
-    return this.reads.query('report', sql, p.values);
+    return this.query<EconomicsRow>('report', sql, p.values);
   }
 
   /** Pooled costs per month and category in [from, to), with the part no customer matched (admins and leads only). */
   pooled(from: string, to: string): Promise<PooledRow[]> {
     const p = new Params();
-    const ctes = attributedCtes(p, this.config, { from, to, scope: { managerEmail: null, includePooled: true }, customerId: null });
-    return this.reads.query(
+    const ctes = pooledCtes(p, this.config, { from, to, managerEmail: null, enabled: true });
+    return this.query<PooledRow>(
       'report',
       `WITH ${ctes}
        SELECT to_char(p.ms, 'YYYY-MM') AS month, p.category, p.currency::text AS currency, ${money('sum(p.amount)')} AS amount,
-              ${money('sum(p.amount) FILTER (WHERE NOT EXISTS (SELECT 1 FROM shares s WHERE s.id = p.id))')} AS unallocated
+              ${money('sum(p.amount) FILTER (WHERE NOT EXISTS (SELECT 1 FROM units u WHERE u.id = p.id))')} AS unallocated
          FROM pooled p GROUP BY p.ms, p.category, p.currency ORDER BY p.ms, p.category, p.currency`,
       p.values,
     );
@@ -309,13 +377,26 @@ export class EconomicsRepository {
       [externalId, scope.managerEmail],
     );
     if (!id) return null;
-    const ctes = attributedCtes(p, this.config, { from: null, to: null, scope, customerId: id.id });
+    const ctes = [
+      directCte(p, this.config, { name: 'direct', from: null, to: null, only: (col) => `${col} = ${p.bind('customer', id.id, 'bigint')}` }),
+      // Shares are the whole book's, whoever asks (managers get none).
+      pooledCtes(p, this.config, { from: null, to: 'infinity', managerEmail: null, enabled: scope.includePooled }),
+    ].join(',');
     const target = p.bind('customer', id.id, 'bigint');
     const horizon = p.bind('defaultHorizonDays', this.config.model.training.horizonDays, 'int');
-    const [row] = await this.reads.query<CustomerEconomicsRow>(
+    const ownBucket = bucketKey('c.segment', 'c.acquisition_channel', 'c.currency', month('c.signup_at'), month('c.churned_at'));
+    const [row] = await this.query<CustomerEconomicsRow>(
       'page',
       `WITH ${ctes},
-       mine AS (SELECT category, sum(amount) AS amount FROM attributed WHERE customer_id = ${target} GROUP BY category)
+       target AS (SELECT c.*, ${ownBucket} AS bkey FROM customers c WHERE c.id = ${target}),
+       mine AS (
+         SELECT category, sum(amount) AS amount FROM (
+           SELECT d.category, d.amount FROM direct d
+           UNION ALL
+           SELECT s.category, coalesce(s.per_w * CASE WHEN s.category = 'acquisition' THEN 1 ELSE ${customerWeight(this.config, 'c')} END, s.per_n)
+             FROM shares s JOIN target c ON s.bkey = c.bkey
+         ) x GROUP BY category
+       )
        SELECT c.monthly_revenue::text AS monthly_revenue, c.status, ${tenureMonths('c', 'coalesce(c.churned_at, now())')} AS tenure_months,
               (SELECT ${money(`sum(CASE e.kind WHEN 'payment' THEN e.amount WHEN 'refund' THEN -e.amount ELSE 0 END)`)}
                  FROM spend_events e WHERE e.customer_id = c.id) AS revenue,
@@ -326,10 +407,9 @@ export class EconomicsRepository {
               CASE WHEN cs.probability IS NULL THEN
                 (SELECT ARRAY[count(x.churned_at), coalesce(sum(${tenureMonths('x', 'coalesce(x.churned_at, now())')}), 0)]::int[]
                    FROM customers x WHERE x.segment = c.segment OR (x.segment IS NULL AND c.segment IS NULL)) END AS segment_counts
-         FROM customers c
+         FROM target c
          LEFT JOIN customer_scores cs ON cs.customer_id = c.id
-         LEFT JOIN models m ON m.id = cs.model_id
-        WHERE c.id = ${target}`,
+         LEFT JOIN models m ON m.id = cs.model_id`,
       p.values,
     );
     return row ?? null;

@@ -157,20 +157,22 @@ describe('GET /v1/economics', () => {
       inputs: { acquisitionSpend: '1200.0000', customersAcquired: 2 },
     });
     expect(a.crc).toMatchObject({ value: '0.0000', inputs: { retentionSpend: '0.0000', customersRetained: 1 } });
-    expect(a.csc).toMatchObject({ value: null, inputs: { customersServed: 0 } });
+    // Served: every customer active in the month (s1, s2, o1), none with service costs yet.
+    expect(a.csc).toMatchObject({ value: '0.0000', inputs: { serviceSpend: '0.0000', customersServed: 3 } });
     // B: p1 signed up (600 partner; search's 300 found nobody). 400 retention ÷ s1, s2 retained (o1 churned, p1 is new) = 200.
     const b = monthOf(res.body, 'smb', B)!;
     expect(b.cac.inputs).toEqual({ acquisitionSpend: '600.0000', customersAcquired: 1 });
     expect(b.crc).toMatchObject({ value: '200.0000', inputs: { retentionSpend: '400.0000', customersRetained: 2 } });
-    // s2's low complaint: 10 ÷ 1 served.
-    expect(b.csc).toMatchObject({ value: '10.0000', inputs: { serviceSpend: '10.0000', customersServed: 1 } });
+    // s2's low complaint: 10 ÷ 4 served (active in B: s1, s2, p1, o1).
+    expect(b.csc).toMatchObject({ value: '2.5000', inputs: { serviceSpend: '10.0000', customersServed: 4 } });
     // o1 churned: margin 100 − 100 retention ÷ 4 months = 75 a month; lost value 75 × Σ qᵗ ≈ 192.5374.
     expect(b.ccc).toEqual({
       value: money(75 * annuity),
       formula: 'lostValue (Σ over churned customers) + winbackSpend',
       inputs: { lostValue: money(75 * annuity), customersChurned: 1, winbackSpend: '0.0000', lostValueBasis: 'clv' },
     });
-    // C: service 30 × 3 pooled + s1's high complaint 50 + p1's own 25 (its critical complaint not charged) = 165 over 3 → 55.
+    // C: service 30 × 3 pooled + s1's high complaint 50 + p1's own 25 (its critical complaint not charged) = 165 over
+    // the 3 active (s1, s2, p1) → 55.
     const c = monthOf(res.body, 'smb', C)!;
     expect(c.csc).toMatchObject({ value: '55.0000', inputs: { serviceSpend: '165.0000', customersServed: 3 } });
     expect(c.cac.value).toBeNull();
