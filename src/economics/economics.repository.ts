@@ -253,6 +253,7 @@ export class EconomicsRepository {
    */
   private async query<T extends QueryResultRow>(kind: ReadKind, text: string, values: unknown[]): Promise<T[]> {
     const client = await this.reads.pool(kind).connect();
+    let broken: Error | undefined;
     try {
       await client.query('BEGIN READ ONLY');
       await client.query('SET LOCAL jit = off');
@@ -260,10 +261,11 @@ export class EconomicsRepository {
       await client.query('COMMIT');
       return rows;
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      // A connection that cannot even roll back is not handed out again.
+      await client.query('ROLLBACK').catch((e: Error) => (broken = e));
       throw err;
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 
