@@ -6,6 +6,7 @@ import { AppConfig, loadConfig } from './config/app-config';
 import { configureHttpApp } from './http-app';
 import { describeStartupError } from './startup-error';
 import { stopOnSignals } from './common/shutdown';
+import { HealthService } from './health/health.service';
 import { defaultPublicUrlWarning } from './common/public-url-warning';
 
 /** Starts the service; any start-up failure is one readable line and exit code 1. */
@@ -25,7 +26,8 @@ async function bootstrap(): Promise<void> {
   // Nest's own logger stays off until pino is attached, so a failed start is our one line.
   const app = await NestFactory.create(module, { bodyParser: false, logger: false, abortOnError: false });
   configureHttpApp(app, config);
-  stopOnSignals(app);
+  const health = app.get(HealthService);
+  stopOnSignals(app, { drainSeconds: config.http.shutdownDrainSeconds, startDraining: () => health.startDraining() });
   await app.listen(config.http.port);
   if (publicUrlWarning) app.get(Logger).warn(publicUrlWarning);
 }

@@ -146,6 +146,7 @@ export class ConfigError extends Error {
 /** Environment variables that override a config key (secrets and URLs live here). */
 const ENV_KEYS: ReadonlyArray<[env: string, path: string, kind: 'string' | 'number' | 'boolean']> = [
   ['PORT', 'http.port', 'number'],
+  ['CHURNWATCH_SHUTDOWN_DRAIN_SECONDS', 'http.shutdownDrainSeconds', 'number'],
   ['CHURNWATCH_RATE_LIMIT', 'http.rateLimit.requestsPerWindow', 'number'],
   ['DATABASE_URL', 'database.url', 'string'],
   ['REDIS_URL', 'redis.url', 'string'],

@@ -13,6 +13,8 @@ export const httpSchema = z
     requestTimeoutSeconds: z.number().int().min(0),
     /** Seconds a client may take to send a request's headers (Node's server.headersTimeout). */
     headersTimeoutSeconds: z.number().int().min(1),
+    /** Seconds between SIGTERM and closing the port: readiness answers 503 while requests still get answers. */
+    shutdownDrainSeconds: z.number().min(0).max(300),
     rateLimit: z
       .object({
         /** 0 turns rate limiting off. */

@@ -24,7 +24,7 @@ export class HealthController {
   @Get('health/ready')
   @ApiOperation({ summary: 'Readiness: Postgres and Redis reachable (503 otherwise)' })
   @ApiOkResponse({ schema: { example: { status: 'ready', checks: { postgres: 'up', redis: 'up' } } } })
-  @ApiServiceUnavailableResponse({ description: 'A dependency is down; checks says which' })
+  @ApiServiceUnavailableResponse({ description: 'A dependency is down (checks says which), or the process is draining before shutdown' })
   async ready(@Res({ passthrough: true }) res: Response): Promise<Readiness> {
     const readiness = await this.health.readiness();
     res.status(readiness.status === 'ready' ? 200 : 503);

@@ -5,7 +5,8 @@ import { DataSource } from 'typeorm';
 import { pgPool } from '../database/data-source';
 
 export interface Readiness {
-  status: 'ready' | 'unavailable';
+  /** draining: shutting down (SIGTERM), still answering while a load balancer moves away. */
+  status: 'ready' | 'unavailable' | 'draining';
   checks: { postgres: 'up' | 'down'; redis: 'up' | 'down' };
 }
 
@@ -26,9 +27,17 @@ export class HealthService implements OnApplicationShutdown {
     private readonly redis: Redis,
   ) {}
 
+  private draining = false;
+
+  /** From now on readiness answers 503 (draining), whatever the dependencies say. */
+  startDraining(): void {
+    this.draining = true;
+  }
+
   async readiness(): Promise<Readiness> {
     const [postgres, redis] = await Promise.all([probe(() => this.pingPostgres()), probe(() => this.redis.ping())]);
-    return { status: postgres === 'up' && redis === 'up' ? 'ready' : 'unavailable', checks: { postgres, redis } };
+    const status = this.draining ? 'draining' : postgres === 'up' && redis === 'up' ? 'ready' : 'unavailable';
+    return { status, checks: { postgres, redis } };
   }
 
   private async pingPostgres(): Promise<void> {

@@ -49,7 +49,12 @@ describe('the service process', () => {
 
   it('migrates at start-up, logs JSON without customer PII or keys, and exits 0 on SIGTERM', async () => {
     const port = await freePort();
-    const service = startService({ DATABASE_URL: db.url, PORT: String(port), CHURNWATCH_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY });
+    const service = startService({
+      DATABASE_URL: db.url,
+      PORT: String(port),
+      CHURNWATCH_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY,
+      CHURNWATCH_SHUTDOWN_DRAIN_SECONDS: '2',
+    });
     try {
       await waitReady(port);
       const customer = customerRow({ name: 'Zelda Secretperson', email: 'zelda@private.example' });
@@ -60,6 +65,15 @@ describe('the service process', () => {
       });
       expect(await res.json()).toEqual({ accepted: 1, duplicates: 0, updated: 0 });
       service.child.kill('SIGTERM');
+      // Draining: readiness says 503 so a load balancer moves away, while requests still get answers.
+      await expect
+        .poll(async () => {
+          const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
+          return { status: ready.status, body: await ready.json() };
+        })
+        .toMatchObject({ status: 503, body: { status: 'draining' } });
+      const during = await fetch(`http://127.0.0.1:${port}/v1/auth/me`, { headers: { Authorization: `Bearer ${ADMIN_KEY}` } });
+      expect(during.status).toBe(200);
       expect(await service.exited).toBe(0);
     } finally {
       service.child.kill('SIGKILL');
