@@ -276,6 +276,18 @@ describe('at-risk list: filters, sorts, cursors, CSV and manager scoping', () =>
     expect((await request(t.http).get('/v1/at-risk')).status).toBe(401);
   });
 
+  it('starts the CSV with a UTF-8 byte order mark on ?bom=true (for spreadsheet programs), and only then', async () => {
+    const plain = await get('/v1/at-risk.csv');
+    const marked = await get('/v1/at-risk.csv?bom=true');
+    expect(marked.status).toBe(200);
+    expect(plain.text.charCodeAt(0)).not.toBe(0xfeff);
+    expect(marked.text.charCodeAt(0)).toBe(0xfeff);
+    expect(marked.text.slice(1)).toBe(plain.text);
+    const bad = await get('/v1/at-risk.csv?bom=yes');
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors).toEqual([expect.objectContaining({ field: 'bom' })]);
+  });
+
   it('exports the same rows as CSV, quoted, with formulas defused', async () => {
     const res = await get('/v1/at-risk.csv?sort=valueAtRisk');
     expect(res.status).toBe(200);

@@ -45,7 +45,14 @@ export const atRiskQuerySchema = z
 export type AtRiskQuery = z.infer<typeof atRiskQuerySchema>;
 
 /** The export's query: the same filters and sort, every row of the newest snapshot (no paging). */
-export const atRiskCsvQuerySchema = atRiskQuerySchema.omit({ limit: true, cursor: true });
+export const atRiskCsvQuerySchema = atRiskQuerySchema.omit({ limit: true, cursor: true }).extend({
+  /** Starts the file with a UTF-8 byte order mark, so spreadsheet programs read accents right. */
+  bom: z
+    .enum(['true', 'false'], { message: 'expected true or false' })
+    .optional()
+    .transform((v) => v === 'true'),
+});
+export type AtRiskCsvQuery = z.infer<typeof atRiskCsvQuerySchema>;
 
 /** What the rows must match. null = no condition. */
 export interface AtRiskFilter {

@@ -7,7 +7,7 @@ import { ZodPipe } from '../../common/zod-pipe';
 import { CSV_HEADER } from './at-risk.repository';
 import { AT_RISK_PAGE_SCHEMA } from './at-risk-openapi';
 import { ClientGoneError } from './at-risk-csv';
-import { AtRiskQuery, atRiskCsvQuerySchema, atRiskQuerySchema, SORTS } from './at-risk-query';
+import { AtRiskCsvQuery, AtRiskQuery, atRiskCsvQuerySchema, atRiskQuerySchema, SORTS } from './at-risk-query';
 import { AtRiskService, pageJson } from './at-risk.service';
 
 const FILTER_DOCS = applyDecorators(
@@ -66,21 +66,24 @@ export class AtRiskController {
     description: `Columns: ${CSV_HEADER.join(', ')}. Drivers and actions are their sentences joined with " | ".`,
   })
   @FILTER_DOCS
+  @ApiQuery({ name: 'bom', required: false, enum: ['true', 'false'], description: 'true: start with a UTF-8 byte order mark (for Excel)' })
   @ApiProduces('text/csv')
   @ApiOkResponse({ description: 'text/csv, one header row then one row per customer' })
   async csv(
-    @Query(new ZodPipe(atRiskCsvQuerySchema)) q: AtRiskQuery,
+    @Query(new ZodPipe(atRiskCsvQuerySchema)) { bom, ...q }: AtRiskCsvQuery,
     @CurrentPrincipal() principal: Principal,
     @Res() res: Response,
   ): Promise<void> {
     const { snapshot, write } = await this.atRisk.prepareCsv(q, managerScope(principal));
     const name = `at-risk-${snapshot ? `run-${snapshot.runId}` : 'empty'}.csv`;
-    const begin = () =>
+    const begin = () => {
       res.status(200).set({
         'Content-Type': 'text/csv; charset=utf-8',
         'Content-Disposition': `attachment; filename="${name}"`,
         'Cache-Control': 'no-store',
       });
+      if (bom) res.write('\uFEFF');
+    };
     try {
       await write(res, begin);
       res.end();
