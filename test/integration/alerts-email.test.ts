@@ -52,6 +52,8 @@ describe('alert emails through the outbox, the queue and a real SMTP server', ()
     expect(mail!.cc).toEqual(['support-lead@example.com']);
     expect(mail!.subject).toMatch(/CRITICAL/);
     expect(mail!.subject).toContain('Customer acme');
+    // Machine-sent (RFC 3834): no out-of-office replies come back to it.
+    expect(mail!.headers.get('auto-submitted')).toBe('auto-generated');
     for (const part of [mail!.text, mail!.html]) {
       expect(part).toContain('85 %'); // probability
       expect(part).toMatch(/monthly revenue \d/i); // the driver, as a sentence
@@ -96,6 +98,7 @@ describe('alert emails through the outbox, the queue and a real SMTP server', ()
     const digest = mails[1]!;
     expect(digest.to).toEqual(['am2@example.com']);
     expect(digest.subject).toMatch(/digest/i);
+    expect(digest.headers.get('auto-submitted')).toBe('auto-generated');
     // umbrella (p 0.62, larger revenue) before globex (0.6) before initech (0.4)
     const order = ['umbrella', 'globex', 'initech'].map((id) => digest.text.indexOf(`Customer ${id}`));
     expect(order.every((i) => i >= 0)).toBe(true);

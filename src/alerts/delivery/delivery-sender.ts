@@ -54,7 +54,12 @@ export class DeliverySender {
         text: email.text,
         html: email.html,
         messageId: delivery.messageId,
-        headers: { 'X-Churnwatch-Delivery': String(delivery.id), 'X-Churnwatch-Kind': delivery.kind },
+        headers: {
+          // RFC 3834: machine-sent, so mail servers and out-of-office robots send no auto-replies to it.
+          'Auto-Submitted': 'auto-generated',
+          'X-Churnwatch-Delivery': String(delivery.id),
+          'X-Churnwatch-Kind': delivery.kind,
+        },
       }));
     } catch (err) {
       if (isOutage(err)) return this.deferred(delivery, err as Error);
