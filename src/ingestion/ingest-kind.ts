@@ -1,3 +1,4 @@
+import type { IngestWarning } from './field-names';
 import { FieldSpec, RowValues } from './field-spec';
 
 export const INGEST_KIND_NAMES = ['customers', 'activity', 'complaints', 'spend', 'costs', 'surveys'] as const;
@@ -9,6 +10,8 @@ export interface IngestResult {
   duplicates: number;
   /** Customers and complaints only: known rows whose mutable fields changed. */
   updated?: number;
+  /** Fields no known name matches (ignored, nothing stored from them); absent when there are none. */
+  warnings?: IngestWarning[];
 }
 
 /**

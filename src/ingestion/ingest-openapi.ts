@@ -80,7 +80,23 @@ export function IngestEndpoint(kind: IngestKind, summary: string) {
           accepted: { type: 'integer' },
           duplicates: { type: 'integer' },
           ...(kind.reportsUpdates ? { updated: { type: 'integer' } } : {}),
+          warnings: {
+            type: 'array',
+            description:
+              'Present only when some row had a field no name of this endpoint matches (names are matched without regard to case): ignored, nothing stored from it',
+            items: {
+              type: 'object',
+              required: ['field', 'message', 'rows', 'firstRow'],
+              properties: {
+                field: { type: 'string' },
+                message: { type: 'string' },
+                rows: { type: 'integer', description: 'rows that had it' },
+                firstRow: { type: 'integer', description: 'the first of them (0-based)' },
+              },
+            },
+          },
         },
+        required: ['accepted', 'duplicates'],
       },
     }),
     ApiBadRequestResponse({

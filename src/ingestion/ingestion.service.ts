@@ -10,6 +10,7 @@ import { pgPool } from '../database/data-source';
 import { MetricsService } from '../health/metrics.service';
 import { BatchMerger, ErrorList } from './batch-merger';
 import { copyLine } from '../database/copy-writer';
+import { FieldNames, type IngestWarning } from './field-names';
 import { RowValues, ValidationContext, validateRecord } from './field-spec';
 import { INGEST_KIND_NAMES, IngestKind, IngestResult } from './ingest-kind';
 import { RecordSink, UploadLimit, feedCsv, feedJsonArray, feedNdjson, uploadTooLarge } from './record-sources';
@@ -38,14 +39,23 @@ class StagingSink implements RecordSink {
     private readonly defaults: { currency: string },
   ) {
     this.columns = kind.fields.map((f) => f.column);
+    this.names = new FieldNames(kind.fields);
+  }
+
+  private readonly names: FieldNames;
+
+  /** Unknown fields seen (ignored), for the answer. */
+  warnings(): IngestWarning[] {
+    return this.names.warnings();
   }
 
   get stopped(): boolean {
     return this.errors.full;
   }
 
-  add(record: unknown, line?: number): void {
+  add(input: unknown, line?: number): void {
     const row = this.rows++;
+    const record = this.names.resolve(input, row);
     let bad = false;
     const report = (field: string | null, message: string) => {
       bad = true;
@@ -229,6 +239,8 @@ export class IngestionService {
       await client.query(options.dryRun ? 'ROLLBACK' : 'COMMIT');
       const result: IngestResult = { accepted: merger.inserted, duplicates: merger.staged - merger.inserted };
       if (kind.reportsUpdates) result.updated = merger.updated;
+      const warnings = sink.warnings();
+      if (warnings.length > 0) result.warnings = warnings;
       if (!options.dryRun) this.metrics.recordIngest(kind.name, result, Number(process.hrtime.bigint() - started) / 1e9);
       return result;
     } catch (err) {

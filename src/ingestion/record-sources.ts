@@ -98,6 +98,7 @@ export async function feedCsv(
 ): Promise<void> {
   let parseError: CsvError | Error | undefined;
   let headerChecked = false;
+  let wrongSeparator = false;
   // Read as latin1 (one char per byte, lossless) and each non-ASCII cell decoded here:
   // csv-parse would turn invalid UTF-8 into U+FFFD, and this way it becomes a mark the field
   // check rejects by row and field. The UTF-8 BOM is dropped below (csv-parse's own BOM
@@ -115,11 +116,18 @@ export async function feedCsv(
   parser.on('data', ({ record, info }: { record: Record<string, string>; info: { lines: number } }) => {
     if (!headerChecked) {
       headerChecked = true;
-      for (const column of requiredColumns) {
-        if (!(column in record)) sink.requestError(column, 'column is missing from the CSV header');
-      }
+      // Header names are matched without regard to case (the sink resolves them the same way).
+      const header = Object.keys(record);
+      const present = new Set(header.map((h) => h.toLowerCase()));
+      const missing = requiredColumns.filter((c) => !present.has(c.toLowerCase()));
+      if (missing.length > 0 && header.length === 1 && /[;\t]/.test(header[0] as string)) {
+        const separator = (header[0] as string).includes(';') ? 'semicolons (;)' : 'tabs';
+        sink.requestError(null, `the header row is one column separated by ${separator}: CSV columns must be separated by commas (,)`);
+        wrongSeparator = true;
+      } else for (const column of missing) sink.requestError(column, 'column is missing from the CSV header');
     }
-    if (sink.stopped) return;
+    // Every row of a file split on the wrong separator would repeat the header's error.
+    if (sink.stopped || wrongSeparator) return;
     for (const key in record) {
       const cell = record[key];
       if (cell === '') delete record[key];

@@ -33,6 +33,29 @@ describe.each(FORMATS)('ingestion as %s', (format) => {
     });
   });
 
+  it('reads mis-cased names as their fields and reports unknown ones as ignored, storing the rest', async () => {
+    const row = customerRow();
+    // Segment, renewalat, AccountManager.Email: a spreadsheet's header, a hand-written client.
+    const { segment: _s, renewalAt: _r, accountManager: _a, ...rest } = row as typeof row & { renewalAt?: string };
+    const renewal = iso(-30);
+    const sent =
+      format === 'csv'
+        ? { ...rest, Segment: 'enterprise', renewalat: renewal, 'AccountManager.Email': 'am1@example.com', Colour: 'blue' }
+        : { ...rest, Segment: 'enterprise', renewalat: renewal, AccountManager: { Email: 'am1@example.com' }, Colour: 'blue' };
+    const res = await send('/v1/customers', [sent, { ...sent, externalId: `${row.externalId}-2`, Colour: 'red' }], format);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      accepted: 2,
+      duplicates: 0,
+      updated: 0,
+      warnings: [{ field: 'Colour', message: 'unknown field: ignored (nothing stored from it)', rows: 2, firstRow: 0 }],
+    });
+    const [stored] = await t.sql(`SELECT segment, renewal_at, account_manager_email FROM customers WHERE external_id = $1`, [
+      row.externalId,
+    ]);
+    expect(stored).toEqual({ segment: 'enterprise', renewal_at: new Date(renewal), account_manager_email: 'am1@example.com' });
+  });
+
   it('stores activity, complaints and spend for known customers', async () => {
     const customer = customerRow();
     await send('/v1/customers', [customer], format).expect(200);
@@ -220,6 +243,34 @@ describe('bad input answers 400 naming row and field, and stores nothing', () =>
     expect(res.status).toBe(400);
     expect(res.body.errors).toContainEqual({ row: null, field: 'occurredAt', message: 'column is missing from the CSV header' });
     expect(res.body.errors).toContainEqual({ row: null, field: 'kind', message: 'column is missing from the CSV header' });
+  });
+
+  it('says a semicolon-separated CSV needs commas, and stores nothing', async () => {
+    const before = await count('spend_events');
+    const res = await post(
+      t.http,
+      '/v1/signals/spend',
+      key,
+      `externalId;customerId;kind;amount;occurredAt\ns1;${customerId};payment;10;${iso(1)}\n`,
+      'csv',
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([
+      {
+        row: null,
+        field: null,
+        message: 'the header row is one column separated by semicolons (;): CSV columns must be separated by commas (,)',
+      },
+    ]);
+    expect(await count('spend_events')).toBe(before);
+  });
+
+  it('accepts required CSV columns in any case', async () => {
+    const ok = spendRow(customerId);
+    const body = `EXTERNALID,CustomerId,Kind,AMOUNT,occurredat\n${ok.externalId},${customerId},${ok.kind},${ok.amount},${ok.occurredAt}\n`;
+    const res = await post(t.http, '/v1/signals/spend', key, body, 'csv');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ accepted: 1, duplicates: 0 });
   });
 
   it('rejects malformed JSON and a non-array body', async () => {
