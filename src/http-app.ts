@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from './config/app-config';
 import { HttpExceptionFilter } from './http/http-exception.filter';
+import { completeOpenApi } from './http/openapi-document';
 import { InputGuardPipe, noStore } from './common/input-guard.pipe';
 import { rejectInvalidUtf8 } from './common/strict-utf8';
 import { securityHeaders } from './http/security-headers';
@@ -71,5 +72,6 @@ export function configureHttpApp(app: INestApplication, config: AppConfig): void
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key' })
       .build(),
   );
+  completeOpenApi(document, config.email.publicUrl);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
 }

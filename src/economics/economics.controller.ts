@@ -48,7 +48,10 @@ export class EconomicsController {
   })
   @QUERY_DOCS
   @ApiProduces('text/csv')
-  @ApiOkResponse({ description: 'text/csv, a header row then one row per group and month' })
+  @ApiOkResponse({
+    description: 'text/csv, a header row then one row per group and month',
+    content: { 'text/csv': { schema: { type: 'string' } } },
+  })
   async csv(
     @Query(new ZodPipe(economicsQuery)) q: EconomicsQuery,
     @CurrentPrincipal() principal: Principal,

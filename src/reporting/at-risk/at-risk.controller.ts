@@ -68,7 +68,10 @@ export class AtRiskController {
   @FILTER_DOCS
   @ApiQuery({ name: 'bom', required: false, enum: ['true', 'false'], description: 'true: start with a UTF-8 byte order mark (for Excel)' })
   @ApiProduces('text/csv')
-  @ApiOkResponse({ description: 'text/csv, one header row then one row per customer' })
+  @ApiOkResponse({
+    description: 'text/csv, one header row then one row per customer',
+    content: { 'text/csv': { schema: { type: 'string' } } },
+  })
   async csv(
     @Query(new ZodPipe(atRiskCsvQuerySchema)) { bom, ...q }: AtRiskCsvQuery,
     @CurrentPrincipal() principal: Principal,
