@@ -179,12 +179,18 @@ describe('the web dashboard in a real browser', () => {
     expect(all.length).toBeGreaterThan(size);
     const w = await signedIn(book.t.keys.lead, `#/at-risk?limit=${size}`);
     await expect.poll(() => rows(w.page).locator('.customer-link').allTextContents()).toEqual(all.slice(0, size));
-    expect(await w.page.getByRole('button', { name: 'Previous' }).isDisabled()).toBe(true);
-    await w.page.getByRole('button', { name: 'Next' }).click();
+    // A pager above the list and one below it, always alike.
+    expect(await w.page.locator('nav.pager').count()).toBe(2);
+    expect(await w.page.getByRole('button', { name: 'Previous' }).last().isDisabled()).toBe(true);
+    await w.page.getByRole('button', { name: 'Next' }).last().click();
     await expect.poll(() => rows(w.page).locator('.customer-link').allTextContents()).toEqual(all.slice(size, 2 * size));
-    expect(await w.page.locator('.page-info').textContent()).toContain('Page 2');
-    if (all.length <= 2 * size) expect(await w.page.getByRole('button', { name: 'Next' }).isDisabled()).toBe(true);
-    await w.page.getByRole('button', { name: 'Previous' }).click();
+    expect(await w.page.locator('.page-info').allTextContents()).toEqual([
+      expect.stringContaining('Page 2'),
+      expect.stringContaining('Page 2'),
+    ]);
+    if (all.length <= 2 * size) expect(await w.page.getByRole('button', { name: 'Next' }).first().isDisabled()).toBe(true);
+    // The top pager turns the page back as well.
+    await w.page.getByRole('button', { name: 'Previous' }).first().click();
     await expect.poll(() => rows(w.page).locator('.customer-link').allTextContents()).toEqual(all.slice(0, size));
   });
 
@@ -251,7 +257,13 @@ describe('the web dashboard in a real browser', () => {
     const alert = alerts[alerts.length - 1];
     const w = await signedIn(book.t.keys.lead, `#/customers/${encodeURIComponent(alert.customerId)}`);
     const item = w.page.locator(`li.alert-item[data-alert-id="${alert.id}"]`);
-    await item.getByRole('button', { name: /^Record the outcome/ }).click();
+    // Every labelled button's accessible name contains its visible text (voice control users say what they see).
+    for (const button of await item.getByRole('button').all()) {
+      const label = await button.getAttribute('aria-label');
+      const text = ((await button.textContent()) ?? '').trim();
+      if (label) expect(label.toLowerCase()).toContain(text.toLowerCase());
+    }
+    await item.getByRole('button', { name: /^Record outcome/ }).click();
     const form = item.locator('form.outcome-form');
     await form.getByLabel('Retained').check();
     await form.getByLabel('Action taken').selectOption(alert.actions[0].key);
@@ -325,12 +337,12 @@ describe('the web dashboard in a real browser', () => {
       async () => (await api(`/v1/at-risk?limit=3&cursor=${encodeURIComponent(nextCursor)}`)).status === 410,
     );
     w.expect(/status of 410/);
-    await w.page.getByRole('button', { name: 'Next' }).click();
+    await w.page.getByRole('button', { name: 'Next' }).last().click();
     await expect
       .poll(() => w.page.locator('#list-notice').textContent())
       .toBe('The list was rebuilt from a newer scoring run, so it starts again at the first page.');
     await expect.poll(() => w.page.locator('#status').textContent()).toContain('starts again at the first page');
-    expect(await w.page.locator('.page-info').textContent()).toMatch(/^Page 1/);
+    expect(await w.page.locator('.page-info').last().textContent()).toMatch(/^Page 1/);
     expect(await w.page.locator('#snapshot').textContent()).toContain(`Scores of run ${book.lastRunId} as of`);
   }, 90_000);
 

@@ -46,7 +46,8 @@ export function alertControls(ctx, alert, onChanged) {
     buttons.append(ack);
   }
   const record = h('button', { type: 'button', class: 'secondary record-outcome', 'aria-expanded': 'false' }, 'Record outcome');
-  record.setAttribute('aria-label', `Record the outcome of the alert for ${who}`);
+  // The accessible name starts with the visible text, so voice control ("click Record outcome") finds it.
+  record.setAttribute('aria-label', `Record outcome of the alert for ${who}`);
   record.addEventListener('click', () => {
     const open = record.getAttribute('aria-expanded') === 'true';
     record.setAttribute('aria-expanded', String(!open));

@@ -31,8 +31,10 @@ export async function renderAlerts(ctx) {
     field('Tier', select('tier', [['', 'Any tier'], ...tiers.map((t) => /** @type {[string, string]} */ ([t, t]))], filters.tier)),
   );
   const results = h('div', { class: 'results', id: 'results', tabindex: '-1' });
+  // The pager above the list too: on a phone the one below is a long scroll away.
+  const pagerTop = h('nav', { class: 'pager', 'aria-label': 'Pages of alerts (top)' });
   const pager = h('nav', { class: 'pager', 'aria-label': 'Pages of alerts' });
-  root.append(form, results, pager);
+  root.append(form, pagerTop, results, pager);
   /** @type {Array<string | null>} */
   let cursors = [null];
 
@@ -44,11 +46,13 @@ export async function renderAlerts(ctx) {
         { signal },
       );
       replace(results, page.items.length ? alertsList(ctx, page.items) : h('p', { class: 'empty' }, 'No alerts match these filters.'));
-      const previous = h('button', { type: 'button', class: 'secondary', disabled: cursors.length === 1 }, 'Previous');
-      const next = h('button', { type: 'button', class: 'secondary', disabled: page.nextCursor === null }, 'Next');
-      previous.addEventListener('click', () => turn(() => cursors.pop()));
-      next.addEventListener('click', () => turn(() => cursors.push(page.nextCursor)));
-      replace(pager, previous, h('span', { class: 'page-info' }, `Page ${cursors.length}`), next);
+      for (const nav of [pagerTop, pager]) {
+        const previous = h('button', { type: 'button', class: 'secondary', disabled: cursors.length === 1 }, 'Previous');
+        const next = h('button', { type: 'button', class: 'secondary', disabled: page.nextCursor === null }, 'Next');
+        previous.addEventListener('click', () => turn(() => cursors.pop()));
+        next.addEventListener('click', () => turn(() => cursors.push(page.nextCursor)));
+        replace(nav, previous, h('span', { class: 'page-info' }, `Page ${cursors.length}`), next);
+      }
     } catch (err) {
       if (isAbort(err)) return;
       replace(results, errorPanel(err));

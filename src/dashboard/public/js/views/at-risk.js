@@ -33,9 +33,11 @@ export async function renderAtRisk(ctx) {
   const form = filterForm(ctx, filters, managerFilter);
   const csvButton = h('button', { type: 'button', class: 'secondary', id: 'download-csv' }, 'Download CSV');
   const results = h('div', { class: 'results', id: 'results', tabindex: '-1' });
+  // The pager above the list too: on a phone the one below is a long scroll away.
+  const pagerTop = h('nav', { class: 'pager', 'aria-label': 'Pages of the list (top)' });
   const pager = h('nav', { class: 'pager', 'aria-label': 'Pages of the list' });
   const notice = h('p', { class: 'notice info', id: 'list-notice', hidden: true });
-  root.append(form, h('div', { class: 'toolbar' }, snapshotLine, csvButton), notice, results, pager);
+  root.append(form, h('div', { class: 'toolbar' }, snapshotLine, csvButton), notice, pagerTop, results, pager);
 
   /** Cursor of every page shown so far; the last one is the current page (null: the first). */
   /** @type {Array<string | null>} */
@@ -56,6 +58,7 @@ export async function renderAtRisk(ctx) {
       }
       replace(results, errorPanel(err));
       replace(pager);
+      replace(pagerTop);
       return;
     }
     notice.hidden = !restarted;
@@ -70,12 +73,14 @@ export async function renderAtRisk(ctx) {
   function renderPager(nextCursor, shown) {
     const size = Number(filters.limit) || 50;
     const first = (cursors.length - 1) * size + 1;
-    const previous = h('button', { type: 'button', class: 'secondary', disabled: cursors.length === 1 }, 'Previous');
-    const next = h('button', { type: 'button', class: 'secondary', disabled: nextCursor === null }, 'Next');
-    previous.addEventListener('click', () => turn(() => cursors.pop()));
-    next.addEventListener('click', () => turn(() => cursors.push(nextCursor)));
     const where = shown ? `Page ${cursors.length}: rows ${fmt.int(first)}–${fmt.int(first + shown - 1)}` : `Page ${cursors.length}`;
-    replace(pager, previous, h('span', { class: 'page-info' }, where), next);
+    for (const nav of [pagerTop, pager]) {
+      const previous = h('button', { type: 'button', class: 'secondary', disabled: cursors.length === 1 }, 'Previous');
+      const next = h('button', { type: 'button', class: 'secondary', disabled: nextCursor === null }, 'Next');
+      previous.addEventListener('click', () => turn(() => cursors.pop()));
+      next.addEventListener('click', () => turn(() => cursors.push(nextCursor)));
+      replace(nav, previous, h('span', { class: 'page-info' }, where), next);
+    }
   }
 
   /** @param {() => unknown} move */
