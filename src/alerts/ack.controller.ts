@@ -43,8 +43,17 @@ export class AckController {
     const found = await this.resolve(token);
     if ('kind' in found) return this.page(res, found);
     const a = found.alert;
-    if (a.status === 'closed' && !a.acknowledgedAt) return this.page(res, { kind: 'closed', customerName: a.customerName }, 409);
-    const { alert, changed } = await this.alerts.acknowledge(a.id, 'email link', null);
+    // As the confirmation page: acknowledged before (then maybe closed by an outcome) says when; closed otherwise says so.
+    if (a.acknowledgedAt)
+      return this.page(res, { kind: 'already', customerName: a.customerName, acknowledgedAt: new Date(a.acknowledgedAt) }, 409);
+    if (a.status === 'closed') return this.page(res, { kind: 'closed', customerName: a.customerName }, 409);
+    const acknowledged = await this.alerts.acknowledge(a.id, 'email link', null).catch((err: unknown) => {
+      // Closed by a run or an outcome in the meantime.
+      if (err instanceof DomainError && err.code === 'conflict') return null;
+      throw err;
+    });
+    if (!acknowledged) return this.page(res, { kind: 'closed', customerName: a.customerName }, 409);
+    const { alert, changed } = acknowledged;
     const at = new Date(alert.acknowledgedAt as string);
     if (!changed) return this.page(res, { kind: 'already', customerName: a.customerName, acknowledgedAt: at }, 409);
     this.page(res, { kind: 'done', customerName: a.customerName, acknowledgedAt: at }, 200);

@@ -128,6 +128,15 @@ describe('alert emails through the outbox, the queue and a real SMTP server', ()
     const second = await request(t.http).post(link);
     expect(second.status).toBe(409);
     expect(second.text).toMatch(/already acknowledged/i);
+
+    // Closed by its outcome afterwards: the link still answers its page (not a JSON error), both ways.
+    const outcome = await request(t.http).post(`/v1/alerts/${criticalAlertId}/outcome`).set(auth('lead')).send({ outcome: 'retained' });
+    expect(outcome.status).toBe(200);
+    for (const late of [await request(t.http).get(link), await request(t.http).post(link)]) {
+      expect(late.status).toBe(409);
+      expect(late.headers['content-type']).toMatch(/^text\/html/);
+      expect(late.text).toMatch(/already acknowledged/i);
+    }
   });
 
   it('a tampered or expired link is refused', async () => {
