@@ -7,6 +7,9 @@ import { AlertsController } from './alerts.controller';
 import { AlertsRepository } from './alerts.repository';
 import { AlertsService } from './alerts.service';
 import { AckLinks } from './delivery/ack-links';
+import { UnsubscribeLinks } from './delivery/unsubscribe-links';
+import { UnsubscribeController } from './unsubscribe.controller';
+import { DigestOptOutsController } from './digest-opt-outs.controller';
 import { DeliverySender } from './delivery/delivery-sender';
 import { DigestService } from './delivery/digest.service';
 import { EmailContent } from './delivery/email-content';
@@ -15,13 +18,14 @@ import { OutboxDispatcher } from './delivery/outbox-dispatcher';
 
 @Module({
   imports: [ThresholdsModule],
-  controllers: [AlertsController, AckController],
+  controllers: [AlertsController, AckController, UnsubscribeController, DigestOptOutsController],
   providers: [
     AlertEngine,
     AlertStormGuard,
     AlertsRepository,
     AlertsService,
     AckLinks,
+    UnsubscribeLinks,
     EmailContent,
     MailTransport,
     DeliverySender,

@@ -20,7 +20,7 @@ export const STRICT_CSP: Directives = {
 /**
  * Pages we do not write ourselves get only what they need, and only styles: Swagger UI
  * (/docs) and bull-board (/admin/queues) put <style> blocks and style attributes in their
- * HTML, and the acknowledge page (/ack/…) shares the inline-styled building blocks of the
+ * HTML, and the acknowledge and unsubscribe pages (/ack/…, /unsubscribe/…) share the inline-styled building blocks of the
  * alert emails. Scripts stay 'self' everywhere.
  */
 const INLINE_STYLES: Directives = { ...STRICT_CSP, 'style-src': ["'self'", "'unsafe-inline'"] };
@@ -28,6 +28,7 @@ const RELAXED: ReadonlyArray<[prefix: string, directives: Directives]> = [
   ['/docs', INLINE_STYLES],
   ['/admin/queues', INLINE_STYLES],
   ['/ack', INLINE_STYLES],
+  ['/unsubscribe', INLINE_STYLES],
 ];
 
 const under = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);

@@ -16,6 +16,7 @@ const TABLES = [
   'costs',
   'customer_scores',
   'customers',
+  'digest_opt_outs',
   'models',
   'retention_budget',
   'score_history',

@@ -4,7 +4,8 @@ import { AppConfig } from '../../config/app-config';
 import { StoredSecret } from '../../database/stored-secret';
 import { signAckToken, verifyAckToken } from '../ack-token';
 
-const SECRET_NAME = 'ack-link-hmac';
+/** The stored key of the signed links in emails (acknowledge and unsubscribe). */
+export const ACK_SECRET_NAME = 'ack-link-hmac';
 
 /**
  * Signed acknowledge links. The key is CHURNWATCH_ACK_SECRET, or else one generated on
@@ -19,7 +20,7 @@ export class AckLinks {
     private readonly config: AppConfig,
     dataSource: DataSource,
   ) {
-    this.secret = new StoredSecret(dataSource, SECRET_NAME);
+    this.secret = new StoredSecret(dataSource, ACK_SECRET_NAME);
   }
 
   async url(alertId: number, now = new Date()): Promise<string> {

@@ -59,6 +59,7 @@ export class DeliverySender {
           'Auto-Submitted': 'auto-generated',
           'X-Churnwatch-Delivery': String(delivery.id),
           'X-Churnwatch-Kind': delivery.kind,
+          ...email.headers,
         },
       }));
     } catch (err) {

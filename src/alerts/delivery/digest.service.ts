@@ -71,6 +71,8 @@ export class DigestService implements OnApplicationBootstrap {
       `WITH waiting AS (
          SELECT a.id, c.account_manager_email AS recipient FROM alerts a JOIN customers c ON c.id = a.customer_id
           WHERE a.needs_digest AND a.digest_delivery_id IS NULL AND a.status = 'open' AND a.held_reason IS NULL
+            -- Stopped with the digest's unsubscribe link: the alerts wait (on the dashboard) until it is turned back on.
+            AND NOT EXISTS (SELECT 1 FROM digest_opt_outs o WHERE o.recipient = c.account_manager_email)
        ), created AS (
          INSERT INTO alert_deliveries (kind, recipient, idempotency_key, message_id)
          SELECT 'digest', recipient, 'digest:' || recipient || ':' || $1, '<digest-' || gen_random_uuid() || '@' || $2 || '>'

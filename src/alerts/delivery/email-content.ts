@@ -6,6 +6,7 @@ import type { EmailAlert, RenderedEmail } from '../email/alert-email.types';
 import { renderAlertEmail } from '../email/render-alert-email';
 import { renderDigestEmail } from '../email/render-digest-email';
 import { AckLinks } from './ack-links';
+import { UnsubscribeLinks } from './unsubscribe-links';
 import { escapeHtml, heading, htmlDocument, paragraph } from '../email/html';
 
 /** An outbox row as the sender sees it. */
@@ -57,6 +58,7 @@ export class EmailContent {
     private readonly config: AppConfig,
     private readonly dataSource: DataSource,
     private readonly links: AckLinks,
+    private readonly unsubscribe: UnsubscribeLinks,
   ) {}
 
   /** The email of a delivery, or null when there is nothing left to say (alert acknowledged or closed before an escalation went out). */
@@ -79,6 +81,7 @@ export class EmailContent {
         { email: d.recipient, name: first.account_manager_email === d.recipient ? first.account_manager_name : null },
         alerts,
         date,
+        await this.unsubscribe.url(d.recipient),
       );
     }
     const { rows } = await db.query<AlertRow>(

@@ -26,6 +26,8 @@ export interface RenderedEmail {
   subject: string;
   text: string;
   html: string;
+  /** Extra headers this kind of email carries (the digest's List-Unsubscribe). */
+  headers?: Record<string, string>;
 }
 
 export interface Escalation {

@@ -14,12 +14,21 @@ const DRIVERS_PER_BLOCK = 2;
 /** Past this many currencies the subject omits the totals (the body still lists them). */
 const CURRENCIES_IN_SUBJECT = 3;
 
-export function renderDigestEmail(manager: Manager, alerts: EmailAlert[], date: string): RenderedEmail {
+/** `unsubscribeUrl`: the one-click link that stops this manager's digests (also in the List-Unsubscribe header). */
+export function renderDigestEmail(
+  manager: Manager,
+  alerts: EmailAlert[],
+  date: string,
+  unsubscribeUrl: string | null = null,
+): RenderedEmail {
   const summary = summarize(alerts);
   return {
     subject: digestSubject(summary, date),
-    text: digestText(manager, alerts, summary, date),
-    html: digestHtml(manager, alerts, summary, date),
+    text: digestText(manager, alerts, summary, date, unsubscribeUrl),
+    html: digestHtml(manager, alerts, summary, date, unsubscribeUrl),
+    ...(unsubscribeUrl
+      ? { headers: { 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } }
+      : {}),
   };
 }
 
@@ -89,10 +98,12 @@ const topDrivers = (a: EmailAlert) => a.drivers.slice(0, DRIVERS_PER_BLOCK);
 
 // ---- plain text -------------------------------------------------------------------------
 
-function digestText(manager: Manager, alerts: EmailAlert[], summary: DigestSummary, date: string): string {
+function digestText(manager: Manager, alerts: EmailAlert[], summary: DigestSummary, date: string, unsubscribeUrl: string | null): string {
   const lines = [greeting(manager), '', ...wrap(`Churn-risk digest for ${oneLine(date)}. ${overview(summary)}`), ...wrap(RISK_NOTE), ''];
   alerts.forEach((a, i) => lines.push(...textBlock(a, i), ''));
   lines.push('-- ', ...wrap(`churnwatch daily digest for ${managerLabel(manager)}`));
+  if (unsubscribeUrl)
+    lines.push('Stop these digests (alerts stay on the dashboard; critical ones are still emailed):', oneLine(unsubscribeUrl));
   return `${lines.join('\n')}\n`;
 }
 
@@ -119,7 +130,7 @@ function textBlock(a: EmailAlert, index: number): string[] {
 
 // ---- html -------------------------------------------------------------------------------
 
-function digestHtml(manager: Manager, alerts: EmailAlert[], summary: DigestSummary, date: string): string {
+function digestHtml(manager: Manager, alerts: EmailAlert[], summary: DigestSummary, date: string, unsubscribeUrl: string | null): string {
   const body = [
     `<h1 style="margin:0 0 8px;font-size:24px;line-height:1.3;">${escapeHtml(`Daily digest ${oneLine(date)}`)}</h1>`,
     paragraph(escapeHtml(greeting(manager))),
@@ -130,6 +141,13 @@ function digestHtml(manager: Manager, alerts: EmailAlert[], summary: DigestSumma
       escapeHtml(`churnwatch daily digest for ${managerLabel(manager)}`),
       `margin:24px 0 12px;font-size:14px;color:${MUTED_COLOR};`,
     ),
+    unsubscribeUrl
+      ? paragraph(
+          `<a href="${escapeHtml(unsubscribeUrl)}" style="color:${MUTED_COLOR};">${escapeHtml('Stop these digests')}</a>` +
+            escapeHtml(' (alerts stay on the dashboard; critical ones are still emailed)'),
+          `margin:0 0 12px;font-size:14px;color:${MUTED_COLOR};`,
+        )
+      : '',
   ].join('\n');
   return htmlDocument(digestSubject(summary, date), body);
 }
