@@ -7,6 +7,7 @@ import { RedisModule } from './redis/redis.module';
 import { AuthModule } from './auth/auth.module';
 import { CustomersModule } from './customers/customers.module';
 import { EconomicsModule } from './economics/economics.module';
+import { BudgetsModule } from './economics/budgets/budgets.module';
 import { SignalsModule } from './signals/signals.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './health/metrics.module';
@@ -39,6 +40,7 @@ export class AppModule {
         CustomersModule,
         SignalsModule,
         EconomicsModule,
+        BudgetsModule,
         HealthModule,
         ScheduleModule.forRoot(),
         JobsModule,

@@ -8,6 +8,7 @@ import { ValueBands, valueSegmentOf } from '../playbooks/value-segments';
 import { TierPolicy } from '../thresholds/tier-policy';
 import { AlertDecision, decideAlert, OpenAlert, TierState } from './alert-rules';
 import { messageIdDomain } from './outbox-keys';
+import { playbookBudget } from '../config/budgets-config.schema';
 
 const DAY_MS = 86_400_000;
 
@@ -85,7 +86,7 @@ export class AlertEngine {
     // The budget row first, before any alert row: alert-writing chunks then go one at a
     // time from here to commit, and none holds alert rows while waiting for it, so the
     // digest or the escalation sweep (which update alert rows) cannot close a lock cycle.
-    const period = budgetPeriodStart(new Date(), this.config.playbooks.budget.period);
+    const period = budgetPeriodStart(new Date(), playbookBudget(this.config).period);
     const remaining = await this.lockBudget(client, period);
     const ids = candidates.map((c) => c.customerId);
     const open = await this.openAlerts(client, ids);
@@ -186,7 +187,7 @@ export class AlertEngine {
       `INSERT INTO retention_budget (period_start, amount) VALUES ($1, $2)
        ON CONFLICT (period_start) DO UPDATE SET amount = excluded.amount
        RETURNING amount - spent AS remaining`,
-      [period, this.config.playbooks.budget.amount],
+      [period, playbookBudget(this.config).amount],
     );
     return Math.max(0, Number(rows[0]?.remaining ?? 0));
   }

@@ -140,7 +140,14 @@ export const playbooksSchema = z
       .strict()
       .refine((v) => v.mid <= v.high, { message: 'mid must not exceed high' })
       .refine((v) => v.basis !== 'percentile' || v.high <= 1, { message: 'percentiles are between 0 and 1' }),
-    budget: z.object({ period: z.enum(['month', 'quarter']), amount: z.number().min(0) }).strict(),
+    /**
+     * Deprecated: the playbook budget is now the budget with `playbook: true` in `budgets.items`.
+     * Still read, as an alias: where set, its amount and period replace that budget's (see budgets/budget-definitions.ts).
+     */
+    budget: z
+      .object({ period: z.enum(['month', 'quarter']).optional(), amount: z.number().min(0).optional() })
+      .strict()
+      .optional(),
     /** Ranked actions kept per alert. */
     actionsPerAlert: z.number().int().min(1).max(10),
     actions: z.array(playbookAction).min(1),

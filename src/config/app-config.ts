@@ -7,6 +7,7 @@ import { modelSchema, queueSchema, scoringSchema, tiersSchema } from './scoring-
 import { reportingSchema } from './reporting-config.schema';
 import { byteSize, httpSchema } from './http-config.schema';
 import { economicsSchema } from './economics-config.schema';
+import { budgetsSchema } from './budgets-config.schema';
 
 const schema = z
   .object({
@@ -76,6 +77,7 @@ const schema = z
     playbooks: playbooksSchema,
     reporting: reportingSchema,
     economics: economicsSchema,
+    budgets: budgetsSchema,
     logging: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),

@@ -1,21 +1,35 @@
-import { Controller, Post, Req } from '@nestjs/common';
+import { Controller, Logger, Post, Req } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Roles } from '../auth/auth.decorators';
 import { IngestEndpoint } from '../ingestion/ingest-openapi';
 import { IngestResult } from '../ingestion/ingest-kind';
 import { IngestionService } from '../ingestion/ingestion.service';
+import { JobQueue } from '../jobs/job-queue.service';
+import { enqueueBudgetCheckAfterCosts } from './budgets/budget-check-queue';
 import { COSTS } from './cost.ingest-kind';
 
 @ApiTags('economics')
 @Controller('v1/costs')
 export class CostsController {
-  constructor(private readonly ingestion: IngestionService) {}
+  private readonly logger = new Logger('Budgets');
+
+  constructor(
+    private readonly ingestion: IngestionService,
+    private readonly queue: JobQueue,
+  ) {}
 
   @Post()
   @Roles('ingest')
   @IngestEndpoint(COSTS, 'Record costs: acquisition, retention, service, win-back; with a customerId or pooled')
-  costs(@Req() req: Request): Promise<IngestResult> {
-    return this.ingestion.ingestRequest(COSTS, req);
+  async costs(@Req() req: Request): Promise<IngestResult> {
+    const result = await this.ingestion.ingestRequest(COSTS, req);
+    // New costs may cross a budget: one check per 10 s of uploads (docs/economics.md#budgets).
+    // Not awaited: with Redis away the answer must not wait for it (the cron checks anyway).
+    if (result.accepted > 0)
+      void enqueueBudgetCheckAfterCosts(this.queue).catch((err: Error) =>
+        this.logger.warn(`Budget check after a cost upload could not be queued: ${err.message}`),
+      );
+    return result;
   }
 }

@@ -10,6 +10,6 @@ import { EconomicsService } from './economics.service';
   imports: [IngestionModule],
   controllers: [CostsController, EconomicsController],
   providers: [EconomicsRepository, EconomicsService],
-  exports: [EconomicsService],
+  exports: [EconomicsService, EconomicsRepository],
 })
 export class EconomicsModule {}

@@ -54,7 +54,7 @@ export interface CustomerEconomicsRow {
 }
 
 /** Numbered parameters by name, each with its type, so that statements built from parts never leave a gap. */
-class Params {
+export class Params {
   readonly values: unknown[] = [];
   private readonly index = new Map<string, string>();
 
@@ -96,9 +96,10 @@ interface DirectOptions {
  * configured cost (retention, once per alert: the alert is the key, so re-sending an
  * outcome replaces it, and a ledger cost with externalId `outcome:<alertId>` stands in for
  * it); each complaint's configured handling cost by severity (service), unless the
- * customer has service costs of its own in the ledger that month.
+ * customer has service costs of its own in the ledger that month. `source` says which
+ * (ledger, outcome, complaint): budgets show their actual by it.
  */
-function directCte(p: Params, config: AppConfig, o: DirectOptions): string {
+export function directCte(p: Params, config: AppConfig, o: DirectOptions): string {
   const from = o.from ? p.bind('from', o.from, 'timestamp') : `'-infinity'::timestamp`;
   const to = o.to ? p.bind('to', o.to, 'timestamp') : `'infinity'::timestamp`;
   const inRange = (col: string) => `${col} >= ${startOf(from)} AND ${col} < ${startOf(to)}`;
@@ -119,16 +120,16 @@ function directCte(p: Params, config: AppConfig, o: DirectOptions): string {
   const severityCosts = p.bind('severityCosts', Object.values(handling), 'numeric[]');
   return `
     ${o.name} AS (
-      SELECT k.customer_id, k.category, ${month('k.occurred_at')} AS ms, k.amount
+      SELECT k.customer_id, k.category, ${month('k.occurred_at')} AS ms, k.amount, 'ledger'::text AS source
         FROM costs k
        WHERE k.customer_id IS NOT NULL AND ${inRange('k.occurred_at')} AND ${only('k.customer_id')}
       UNION ALL
-      SELECT a.customer_id, 'retention', ${month('a.outcome_at')}, x.cost
+      SELECT a.customer_id, 'retention', ${month('a.outcome_at')}, x.cost, 'outcome'
         FROM alerts a JOIN unnest(${keys}, ${costs}) AS x(key, cost) ON x.key = a.outcome_action
        WHERE x.cost > 0 AND ${inRange('a.outcome_at')} AND ${only('a.customer_id')}
          AND NOT EXISTS (SELECT 1 FROM costs k WHERE k.external_id = 'outcome:' || a.id::text)
       UNION ALL
-      SELECT q.customer_id, 'service', ${month('q.opened_at')}, x.cost
+      SELECT q.customer_id, 'service', ${month('q.opened_at')}, x.cost, 'complaint'
         FROM complaints q JOIN unnest(${severities}, ${severityCosts}) AS x(severity, cost) ON x.severity = q.severity
        WHERE x.cost > 0 AND ${inRange('q.opened_at')} AND ${only('q.customer_id')}
          AND NOT EXISTS (SELECT 1 FROM costs k
@@ -150,7 +151,7 @@ const bucketKey = (segment: string, channel: string, currency: string, sm: strin
  * millions. `w` is a bucket's weight: its customers (equal, and always for acquisition) or
  * its revenue (allocationDriver revenue); a cost whose matched revenue is 0 is shared equally.
  */
-function pooledCtes(
+export function pooledCtes(
   p: Params,
   config: AppConfig,
   o: { from: string | null; to: string; managerEmail: string | null; enabled: boolean },
@@ -251,7 +252,7 @@ export class EconomicsRepository {
    * rows, and compiling them (seconds) cost far more than running them (on 100,000
    * customers: 6.5 s of JIT for 0.8 s of work).
    */
-  private async query<T extends QueryResultRow>(kind: ReadKind, text: string, values: unknown[]): Promise<T[]> {
+  async query<T extends QueryResultRow>(kind: ReadKind, text: string, values: unknown[]): Promise<T[]> {
     const client = await this.reads.pool(kind).connect();
     let broken: Error | undefined;
     try {

@@ -88,7 +88,7 @@ export class MetricsService {
       this.registry.removeSingleMetric(name);
     // Failure series exist at 0 from the start: an alert on rate(...) needs a first sample.
     for (const reason of ['busy', 'idle'] as const) this.ingestRefused.inc({ reason }, 0);
-    for (const kind of ['immediate', 'digest', 'escalation', 'storm'])
+    for (const kind of ['immediate', 'digest', 'escalation', 'storm', 'budget'])
       for (const result of ['failed', 'deferred'] as const) this.emails.inc({ kind, result }, 0);
   }
 

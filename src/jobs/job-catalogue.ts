@@ -8,6 +8,7 @@ export enum QueueName {
   Scoring = 'scoring',
   Models = 'models',
   Alerts = 'alerts',
+  Economics = 'economics',
 }
 
 export enum JobName {
@@ -19,6 +20,8 @@ export enum JobName {
   ModelTrain = 'model-train',
   /** Sends one email of the alert outbox. */
   AlertDelivery = 'alert-delivery',
+  /** Compares budgets with their actual and forecast and writes the emails of new crossings. */
+  BudgetCheck = 'budget-check',
 }
 
 const id = z.number().int().positive();
@@ -29,6 +32,10 @@ export const JOB_PAYLOADS = {
   [JobName.ScoringChunk]: z.object({ runId: id, chunkNo: z.number().int().min(0) }).strict(),
   [JobName.ModelTrain]: z.object({ modelId: id, asOf: z.string().datetime({ offset: true }) }).strict(),
   [JobName.AlertDelivery]: z.object({ deliveryId: id }).strict(),
+  /** asOf: the moment checked (default: when the job runs). */
+  [JobName.BudgetCheck]: z
+    .object({ trigger: z.enum(['cron', 'run', 'costs', 'manual']), asOf: z.string().datetime({ offset: true }).optional() })
+    .strict(),
 } satisfies Record<JobName, z.ZodTypeAny>;
 
 export type JobPayloads = { [J in JobName]: z.infer<(typeof JOB_PAYLOADS)[J]> };
@@ -38,6 +45,7 @@ export const JOB_QUEUE: Readonly<Record<JobName, QueueName>> = {
   [JobName.ScoringChunk]: QueueName.Scoring,
   [JobName.ModelTrain]: QueueName.Models,
   [JobName.AlertDelivery]: QueueName.Alerts,
+  [JobName.BudgetCheck]: QueueName.Economics,
 };
 
 /** What a handler reports; `skipped` when there was nothing (left) to do. */
@@ -50,4 +58,6 @@ export const jobIds = {
   train: (modelId: number) => `model-${modelId}-train`,
   /** Per dispatch (counted on the outbox row, which one dispatcher holds at a time): an email queued again gets a fresh job. */
   delivery: (deliveryId: number, dispatch: number) => `delivery-${deliveryId}-${dispatch}`,
+  /** Per trigger and occasion (a cron minute, a run, a window of cost uploads): one check each. */
+  budgetCheck: (trigger: string, occasion: string) => `budget-check-${trigger}-${occasion}`,
 };

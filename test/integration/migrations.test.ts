@@ -12,6 +12,7 @@ const TABLES = [
   'api_keys',
   'at_risk_entries',
   'at_risk_snapshots',
+  'budget_alerts',
   'complaints',
   'costs',
   'customer_scores',

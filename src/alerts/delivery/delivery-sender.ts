@@ -90,6 +90,7 @@ export class DeliverySender {
       kind: DeliveryRow['kind'];
       alert_id: number | null;
       run_id: number | null;
+      budget_alert_id: number | null;
       step: number | null;
       recipient: string;
       cc: string[];
@@ -101,7 +102,8 @@ export class DeliverySender {
       `UPDATE alert_deliveries SET status = 'sending', attempts = attempts + 1,
               lease_until = now() + make_interval(secs => ${Number(this.config.delivery.sendLeaseSeconds)})
         WHERE id = ${idLiteral(id)} AND (status IN ('pending', 'queued') OR (status = 'sending' AND lease_until < now()))
-        RETURNING id::float8 AS id, kind, alert_id::float8 AS alert_id, run_id::float8 AS run_id, step, recipient, cc, message_id, attempts, created_at`,
+        RETURNING id::float8 AS id, kind, alert_id::float8 AS alert_id, run_id::float8 AS run_id,
+                  budget_alert_id::float8 AS budget_alert_id, step, recipient, cc, message_id, attempts, created_at`,
     );
     const r = rows[0];
     if (!r) return null;
@@ -110,6 +112,7 @@ export class DeliverySender {
       kind: r.kind,
       alertId: r.alert_id,
       runId: r.run_id,
+      budgetAlertId: r.budget_alert_id,
       step: r.step,
       recipient: r.recipient,
       cc: r.cc,

@@ -8,14 +8,17 @@ import { renderDigestEmail } from '../email/render-digest-email';
 import { AckLinks } from './ack-links';
 import { UnsubscribeLinks } from './unsubscribe-links';
 import { escapeHtml, heading, htmlDocument, paragraph } from '../email/html';
+import { BudgetAlertRow, renderBudgetEmail } from '../email/render-budget-email';
 
 /** An outbox row as the sender sees it. */
 export interface DeliveryRow {
   id: number;
-  kind: 'immediate' | 'digest' | 'escalation' | 'storm';
+  kind: 'immediate' | 'digest' | 'escalation' | 'storm' | 'budget';
   alertId: number | null;
   /** The run of a storm email. */
   runId: number | null;
+  /** The budget crossing of a budget email (budget_alerts). */
+  budgetAlertId: number | null;
   step: number | null;
   recipient: string;
   cc: string[];
@@ -67,6 +70,7 @@ export class EmailContent {
     // while waiting for another could exhaust the pool at high concurrency.
     const db = pgPool(this.dataSource);
     if (d.kind === 'storm') return this.stormEmail(d);
+    if (d.kind === 'budget') return this.budgetEmail(d);
     if (d.kind === 'digest') {
       const { rows } = await db.query<AlertRow>(
         `SELECT ${ALERT_COLUMNS} FROM alerts a JOIN customers c ON c.id = a.customer_id
@@ -134,6 +138,23 @@ export class EmailContent {
           .join(''),
     );
     return { subject, text: `${lines.join('\n')}\n`, html };
+  }
+
+  /** The email telling finance that a budget's actual or forecast reached a threshold (figures as of that check). */
+  private async budgetEmail(d: DeliveryRow): Promise<RenderedEmail | null> {
+    const { rows } = await pgPool(this.dataSource).query<BudgetAlertRow>(
+      `SELECT b.budget_key, b.period, to_char(b.period_start, 'YYYY-MM-DD') AS period_start, to_char(b.period_end, 'YYYY-MM-DD') AS period_end,
+              b.kind, b.threshold::float8 AS threshold, b.category, b.segment, b.currency::text AS currency, b.budget::text AS budget,
+              b.actual::text AS actual, b.forecast::text AS forecast, b.share, b.forecast_share, b.days_begun, b.days_in_period, b.as_of,
+              (SELECT array_agg(o.threshold::float8 ORDER BY o.threshold) FROM budget_alerts o
+                WHERE o.budget_key = b.budget_key AND o.period_start = b.period_start AND o.kind = b.kind AND o.threshold < b.threshold) AS lower
+         FROM budget_alerts b WHERE b.id = $1`,
+      [d.budgetAlertId],
+    );
+    const b = rows[0];
+    return b
+      ? renderBudgetEmail(b, `${this.config.email.publicUrl.replace(/\/$/, '')}/v1/budgets?period=${b.period_start.slice(0, 7)}`)
+      : null;
   }
 
   private async emailAlert(r: AlertRow): Promise<EmailAlert> {
