@@ -4,6 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BudgetMonitor } from '../../src/economics/budgets/budget-monitor';
 import { JobName } from '../../src/jobs/job-catalogue';
 import { JobQueue } from '../../src/jobs/job-queue.service';
+import { driverGroups } from '../../src/playbooks/driver-groups';
+import { allocateBudget, rankActions, SuggestedAction } from '../../src/playbooks/playbook';
+import { ValueBands, valueSegmentOf } from '../../src/playbooks/value-segments';
+import { AlertBook, ALERT_TEST_CONFIG } from '../support/alert-book';
 import { complaintRow, customerRow } from '../support/factories';
 import { runScoring } from '../support/scoring';
 import { startSmtp, TestSmtp } from '../support/smtp';
@@ -317,5 +321,64 @@ describe('budget checks follow cost uploads and scoring runs', () => {
       30_000,
     );
     expect(mail.to).toEqual([FINANCE]);
+  });
+});
+
+describe('the playbook budget, set in budgets', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    const items = BUDGETS.items.map((b) => (b.playbook ? { ...b, amount: 450 } : b));
+    t = await startTestApp({}, { ...ALERT_TEST_CONFIG, budgets: { ...BUDGETS, items } });
+  });
+  afterAll(() => t?.close());
+
+  it('caps the suggested costly actions as playbooks.budget did, and GET /v1/budgets shows what they reserved', async () => {
+    const book = new AlertBook(t);
+    await book.add([
+      { id: 'big', manager: 'am3@example.com', p: 0.9 },
+      { id: 'mid', manager: 'am3@example.com', p: 0.85 },
+      { id: 'small', manager: 'am3@example.com', p: 0.8 },
+      { id: 'other', manager: 'am4@example.com', p: 0.75 },
+    ]);
+    await runScoring(t);
+    const rows = await t.sql<{
+      external_id: string;
+      probability: number;
+      monthly_revenue: string;
+      tier: string;
+      drivers: Array<{ key: string }>;
+      actions: SuggestedAction[];
+      value_bands: ValueBands;
+    }>(
+      `SELECT c.external_id, a.probability, c.monthly_revenue, a.tier, a.drivers, a.actions, r.value_bands
+         FROM alerts a JOIN customers c ON c.id = a.customer_id JOIN scoring_runs r ON r.id = a.run_id ORDER BY a.id`,
+    );
+    expect(rows).toHaveLength(4);
+    const playbooks = t.config.playbooks;
+    const ranked = rows.map((r) => ({
+      id: r.external_id,
+      ranked: rankActions(
+        {
+          probability: r.probability,
+          value: 12 * Number(r.monthly_revenue),
+          tier: r.tier,
+          valueSegment: valueSegmentOf(Number(r.monthly_revenue), r.value_bands),
+          driverGroups: driverGroups(r.drivers),
+        },
+        playbooks.actions,
+      ),
+    }));
+    expect(allocateBudget(ranked, Infinity, playbooks.actionsPerAlert).spent).toBeGreaterThan(450);
+    const budgeted = allocateBudget(ranked, 450, playbooks.actionsPerAlert);
+    expect(Object.fromEntries(rows.map((r) => [r.external_id, r.actions]))).toEqual(Object.fromEntries(budgeted.actions));
+    const [reservation] = await t.sql<{ spent: string; amount: string }>(`SELECT spent, amount FROM retention_budget`);
+    expect(Number(reservation!.amount)).toBe(450);
+    expect(Number(reservation!.spent)).toBeCloseTo(budgeted.spent, 2);
+
+    const res = await request(t.http).get('/v1/budgets').set(auth(t, 'lead'));
+    const playbook = res.body.budgets.find((b: { playbook: boolean }) => b.playbook);
+    expect(playbook).toMatchObject({ key: 'retention-playbook', budget: '450.0000', actual: '0.0000' });
+    expect(Number(playbook.reserved)).toBeCloseTo(budgeted.spent, 2);
   });
 });
