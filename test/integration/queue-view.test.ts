@@ -52,7 +52,7 @@ describe('the queue view at /admin/queues', () => {
 
     const api = await request(t.http).get('/admin/queues/api/queues').set(bearer(t.keys.admin));
     expect(api.status).toBe(200);
-    expect(api.body.queues.map((q: { name: string }) => q.name).sort()).toEqual(['alerts', 'models', 'scoring']);
+    expect(api.body.queues.map((q: { name: string }) => q.name).sort()).toEqual(['alerts', 'economics', 'models', 'scoring']);
     expect(api.body.queues.every((q: { readOnlyMode: boolean }) => q.readOnlyMode)).toBe(true);
   });
 
@@ -107,7 +107,7 @@ describe('POST /v1/auth/queue-session', () => {
       .get('/admin/queues/api/queues')
       .set('Cookie', pair as string);
     expect(api.status).toBe(200);
-    expect(api.body.queues).toHaveLength(3);
+    expect(api.body.queues).toHaveLength(4);
   });
 
   it.each(['lead', 'manager', 'scheduler', 'ingest'] as const)('refuses a %s key with 403 and sets no cookie', async (role) => {
