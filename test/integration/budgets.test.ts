@@ -278,6 +278,15 @@ describe('budget emails to finance', () => {
     );
     expect(rows).toEqual([{ threshold: '0.8000' }, { threshold: '1.0000' }]);
   });
+
+  it("costs of a period's last hours, seen only after it ended, still send its actual email (and no forecast one)", async () => {
+    // 950 at 23:30 on 31 October; the last check of October ran at 23:00
+    await send(t, '/v1/costs', [cost('acquisition', '950', '2026-10-31T23:30:00Z', { customerId: 'a' })]);
+    expect(await checkRacing('2026-10-31T23:00:00Z')).toBe(0);
+    expect(await checkRacing('2026-11-01T00:10:00Z')).toBe(2);
+    await settle(12);
+    expect(subjects(FINANCE).filter((x) => x.includes('2026-10'))).toEqual(['Budget acquisition 2026-10: 95 % spent, past 80 %']);
+  });
 });
 
 describe('budget checks follow cost uploads and scoring runs', () => {

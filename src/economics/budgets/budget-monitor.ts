@@ -73,14 +73,21 @@ export class BudgetMonitor implements OnApplicationBootstrap {
   }
 
   /**
-   * Checks every budget in its period holding `asOf`. Each threshold newly reached is
-   * recorded; one email per budget and kind goes out, for the highest threshold newly
-   * reached (lower ones reached at the same time are named in it and never emailed apart).
+   * Checks every budget in its period holding `asOf`, and the actual of the period before
+   * (costs of its last hours that the last check before its end did not see). Each
+   * threshold newly reached is recorded; one email per budget and kind goes out, for the
+   * highest threshold newly reached (lower ones reached at the same time are named in it
+   * and never emailed apart).
    */
   async check(asOf: Date): Promise<{ crossed: number; emails: number }> {
-    const checked = await this.budgets.figures(asOf, asOf);
-    const rows = checked.flatMap(({ figure: f, window: w, daysBegun }) =>
-      crossedThresholds(f, daysBegun, this.config.budgets.forecastMinDays).map((c) => ({
+    const [current, previous] = await Promise.all([this.budgets.figures(asOf, asOf), this.budgets.previousFigures(asOf)]);
+    const min = this.config.budgets.forecastMinDays;
+    const rows = [
+      ...current.map((c) => ({ ...c, crossed: crossedThresholds(c.figure, c.daysBegun, min) })),
+      // a period over has no forecast left to warn about
+      ...previous.map((c) => ({ ...c, crossed: crossedThresholds(c.figure, c.daysBegun, min).filter((x) => x.kind === 'actual') })),
+    ].flatMap(({ figure: f, window: w, daysBegun, crossed }) =>
+      crossed.map((c) => ({
         budget_key: f.key,
         period: w.period,
         period_start: w.start,

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import { pgPool } from '../../database/data-source';
-import { BudgetWindow, budgetDefinitions, daysBegun, windowOf } from './budget-definitions';
+import { BudgetDefinition, BudgetWindow, budgetDefinitions, daysBegun, windowOf } from './budget-definitions';
 import { BudgetFigure, budgetFigure } from './budget-figures';
 import { BudgetsRepository, SpendRow } from './budgets.repository';
 
@@ -36,13 +36,18 @@ export class BudgetsService {
    * Every budget in its period holding `at`, measured as of `asOf` (costs up to then):
    * one spend statement per distinct period (at most three: month, quarter, year).
    */
-  async figures(at: Date, asOf: Date): Promise<CheckedBudget[]> {
-    const budgets = budgetDefinitions(this.config);
-    const windows = new Map<string, BudgetWindow>();
-    for (const b of budgets) {
-      const w = windowOf(at, b.period);
-      windows.set(`${w.start}/${w.end}`, w);
-    }
+  figures(at: Date, asOf: Date): Promise<CheckedBudget[]> {
+    return this.figuresIn((b) => windowOf(at, b.period), asOf);
+  }
+
+  /** Every budget in the period before the one holding `asOf` (a late check still sees how the last one ended). */
+  previousFigures(asOf: Date): Promise<CheckedBudget[]> {
+    return this.figuresIn((b) => windowOf(new Date(Date.parse(windowOf(asOf, b.period).start) - 1), b.period), asOf);
+  }
+
+  private async figuresIn(windowFor: (b: BudgetDefinition) => BudgetWindow, asOf: Date): Promise<CheckedBudget[]> {
+    const budgets = budgetDefinitions(this.config).map((b) => ({ b, w: windowFor(b) }));
+    const windows = new Map(budgets.map(({ w }) => [`${w.start}/${w.end}`, w]));
     const spent = new Map<string, SpendRow[]>(
       await Promise.all(
         [...windows].map(async ([key, w]): Promise<[string, SpendRow[]]> => {
@@ -51,8 +56,7 @@ export class BudgetsService {
         }),
       ),
     );
-    return budgets.map((b) => {
-      const w = windowOf(at, b.period);
+    return budgets.map(({ b, w }) => {
       const begun = daysBegun(w, asOf);
       return { figure: budgetFigure(b, w, spent.get(`${w.start}/${w.end}`) ?? [], begun), window: w, daysBegun: begun };
     });
