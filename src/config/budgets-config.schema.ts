@@ -44,6 +44,8 @@ export const budgetsSchema = z
     forecastMinDays: z.number().int().min(1).max(366),
     /** When worker processes enqueue a budget check (cron, UTC); null: only after scoring runs and cost uploads. */
     checkCron: z.string().min(1).nullable(),
+    /** Cost uploads within a window of this many seconds share one check, run at its end; 0: no check after uploads. */
+    checkAfterUploadSeconds: z.number().int().min(0).max(3600),
     items: z.array(budgetItem),
   })
   .strict()

@@ -23,6 +23,8 @@ const BUDGETS = {
   thresholds: [0.8, 1.0],
   forecastMinDays: 7,
   checkCron: null,
+  // The tests check at moments of their own choosing; only the upload test below checks after uploads.
+  checkAfterUploadSeconds: 0,
   items: [
     { key: 'retention-playbook', category: 'retention', period: 'month', amount: 50000, playbook: true },
     { key: 'service-smb', category: 'service', segment: 'smb', period: 'quarter', amount: 1000 },
@@ -297,7 +299,7 @@ describe('budget checks follow cost uploads and scoring runs', () => {
 
   beforeAll(async () => {
     smtp = await startSmtp();
-    t = await startTestApp({ SMTP_URL: smtp.url }, { budgets: { ...BUDGETS, notify: [FINANCE] } });
+    t = await startTestApp({ SMTP_URL: smtp.url }, { budgets: { ...BUDGETS, notify: [FINANCE], checkAfterUploadSeconds: 1 } });
     await send(t, '/v1/customers', [customerRow({ externalId: 'a', segment: 'smb' })]);
   });
   afterAll(async () => {
