@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +14,7 @@ import { runScoring } from '../support/scoring';
 import { startSmtp, TestSmtp } from '../support/smtp';
 import { TestApp, startPeer, startTestApp } from '../support/test-app';
 import { sleep, until } from '../support/wait';
+import { WorkerProcesses } from '../support/workers';
 
 const FINANCE = 'finance@example.com';
 const SUPPORT_LEAD = 'support-lead@example.com';
@@ -391,5 +393,66 @@ describe('the playbook budget, set in budgets', () => {
     const playbook = res.body.budgets.find((b: { playbook: boolean }) => b.playbook);
     expect(playbook).toMatchObject({ key: 'retention-playbook', budget: '450.0000', actual: '0.0000' });
     expect(Number(playbook.reserved)).toBeCloseTo(budgeted.spent, 2);
+  });
+});
+
+describe('budget checks in worker processes', () => {
+  let t: TestApp;
+  let smtp: TestSmtp;
+  // The built service in worker mode, with these tests' budgets (as a deployment's config would have them).
+  const workers = new WorkerProcesses(
+    () => t,
+    () => ({ SMTP_URL: smtp.url }),
+  );
+  const budgetMails = () => smtp.received.filter((m) => m.headers.get('x-churnwatch-kind') === 'budget');
+
+  beforeAll(async () => {
+    smtp = await startSmtp();
+    // API only: the spawned workers run the checks and send. Their config is config/test.yaml's
+    // (default budgets: the playbook budget of 50,000 a month, emailed to the support lead).
+    t = await startTestApp({ CHURNWATCH_PROCESS: 'api' });
+    await send(t, '/v1/customers', [customerRow({ externalId: 'a' })]);
+  });
+  afterAll(async () => {
+    await workers.stopAll();
+    await t?.close();
+    await smtp?.close();
+  });
+
+  it('two workers take the queued checks, one is killed and another started: each email once', async () => {
+    // 42,000 of retention by 20 September 2026: 84 % of the playbook budget; forecast 42,000 ÷ 20 × 30 = 63,000 (126 %)
+    await send(t, '/v1/costs', [cost('retention', '42000', '2026-09-12T10:00:00Z', { customerId: 'a' })]);
+    const queue = t.app.get(JobQueue);
+    const enqueue = async (tag: string) => {
+      for (let i = 0; i < 4; i++)
+        await queue.add(JobName.BudgetCheck, { trigger: 'manual', asOf: '2026-09-20T12:00:00Z' }, `budget-check-${tag}-${i}`);
+    };
+    const first = workers.start();
+    workers.start();
+    await enqueue('a');
+    await smtp.waitFor(2, 30_000);
+    first.kill('SIGKILL');
+    await once(first, 'exit');
+    workers.start();
+    await enqueue('b');
+    const ids = ['b-0', 'b-1', 'b-2', 'b-3'].map((x) => `budget-check-${x}`);
+    for (const id of ids) await until(`check ${id} ran`, async () => !(await queue.exists(JobName.BudgetCheck, id)), 30_000);
+    await sleep(1000);
+    expect(
+      budgetMails()
+        .map((m) => [m.to, m.subject])
+        .sort(),
+    ).toEqual([
+      [[SUPPORT_LEAD], 'Budget retention-playbook 2026-09: 84 % spent, past 80 %'],
+      [[SUPPORT_LEAD], 'Budget retention-playbook 2026-09: forecast 126 % by period end, past 100 %'],
+    ]);
+    const rows = await t.sql<{ kind: string; threshold: string }>(
+      `SELECT kind, threshold::text AS threshold FROM budget_alerts ORDER BY kind, threshold`,
+    );
+    expect(rows).toEqual([
+      { kind: 'actual', threshold: '0.8000' },
+      { kind: 'forecast', threshold: '0.8000' },
+      { kind: 'forecast', threshold: '1.0000' },
+    ]);
   });
 });
