@@ -1,4 +1,4 @@
-import { Pool } from 'pg';
+import { Pool, type PoolConfig } from 'pg';
 import { DataSource } from 'typeorm';
 import { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { MIGRATIONS } from './migrations';
@@ -18,6 +18,14 @@ export function createDataSource(url: string, poolSize = 10): DataSource {
   });
 }
 
+/** Where and as whom the DataSource connects: for pools and connections of their own, with other settings. */
+export function connectionOptions(
+  dataSource: DataSource,
+): Pick<PoolConfig, 'connectionString' | 'host' | 'port' | 'user' | 'password' | 'database' | 'ssl'> {
+  const { connectionString, host, port, user, password, database, ssl } = pgPool(dataSource).options;
+  return { connectionString, host, port, user, password, database, ssl };
+}
+
 /** The node-postgres pool behind a DataSource, for COPY streams and long transactions. */
 export function pgPool(dataSource: DataSource): Pool {
   return (dataSource.driver as PostgresDriver).master as Pool;
@@ -30,15 +38,8 @@ export function pgPool(dataSource: DataSource): Pool {
  * statements meant for it run here.
  */
 export function genericPlanPool(dataSource: DataSource, max: number, name: string, statementTimeout?: string): Pool {
-  const { connectionString, host, port, user, password, database, ssl } = pgPool(dataSource).options;
   return new Pool({
-    connectionString,
-    host,
-    port,
-    user,
-    password,
-    database,
-    ssl,
+    ...connectionOptions(dataSource),
     max,
     maxUses: 10_000,
     application_name: name,

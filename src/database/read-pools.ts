@@ -2,7 +2,7 @@ import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Pool, type QueryResultRow } from 'pg';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
-import { pgPool } from './data-source';
+import { connectionOptions } from './data-source';
 import { timeoutSetting } from './statement-timeouts';
 
 /** Reads answered to a request: `page` (customer page, alert lists) and `report` (metrics summary). */
@@ -28,15 +28,8 @@ export class ReadPools implements OnApplicationShutdown {
   pool(kind: ReadKind): Pool {
     let pool = this.pools.get(kind);
     if (!pool) {
-      const { connectionString, host, port, user, password, database, ssl } = pgPool(this.dataSource).options;
       pool = new Pool({
-        connectionString,
-        host,
-        port,
-        user,
-        password,
-        database,
-        ssl,
+        ...connectionOptions(this.dataSource),
         max: this.config.database.readPoolSize,
         application_name: `churnwatch-${kind}-reads`,
         options: `-c statement_timeout=${timeoutSetting(this.config.database.statementTimeouts[kind])}`,

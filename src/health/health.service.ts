@@ -2,7 +2,7 @@ import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { pgPool } from '../database/data-source';
+import { connectionOptions } from '../database/data-source';
 
 export interface Readiness {
   /** draining: shutting down (SIGTERM), still answering while a load balancer moves away. */
@@ -64,15 +64,8 @@ export class HealthService implements OnApplicationShutdown {
 
   private connect(): Promise<Client> {
     if (this.closed) return Promise.reject(new Error('shutting down'));
-    const { connectionString, host, port, user, password, database, ssl } = pgPool(this.dataSource).options;
     const client = new Client({
-      connectionString,
-      host,
-      port,
-      user,
-      password,
-      database,
-      ssl,
+      ...connectionOptions(this.dataSource),
       application_name: 'churnwatch-health',
       connectionTimeoutMillis: CHECK_TIMEOUT_MS,
       // A check stuck on a dead server must not pile up on this one connection.
