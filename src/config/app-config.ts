@@ -28,6 +28,7 @@ const schema = z
             report: z.number().positive(),
             preview: z.number().positive(),
             export: z.number().positive(),
+            training: z.number().positive(),
           })
           .strict(),
       })

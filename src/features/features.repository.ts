@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { setLocalStatementTimeout } from '../database/statement-timeouts';
 import { pgPool } from '../database/data-source';
 import {
   ACTIVITY_RATIO_CAP,
@@ -143,14 +144,18 @@ const PACKED_ROW = PACKED_COLUMNS.map((c) => `float8send(coalesce(${c}, 'NaN'))`
 export class FeaturesRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Features of every customer in scope who has signed up and not churned at `asOf`. */
-  async compute(asOf: Date, scope: FeatureScope): Promise<FeatureBatch> {
+  /**
+   * Features of every customer in scope who has signed up and not churned at `asOf`.
+   * `statementTimeoutSeconds` bounds the statement (model training's; scoring chunks have their job's own limits).
+   */
+  async compute(asOf: Date, scope: FeatureScope, options: { statementTimeoutSeconds?: number } = {}): Promise<FeatureBatch> {
     const { text, values } = this.featureSql(asOf, scope);
     const client = await pgPool(this.dataSource).connect();
     let rows: Buffer[][];
     let broken: Error | undefined;
     try {
       await client.query(`BEGIN READ ONLY; ${SET_LOCAL}`);
+      if (options.statementTimeoutSeconds !== undefined) await setLocalStatementTimeout(client, options.statementTimeoutSeconds);
       rows = (await client.query<Buffer[]>({ text, values, rowMode: 'array' })).rows;
       await client.query('COMMIT');
     } catch (err) {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config';
 import { FEATURE_KEYS } from '../features/feature-catalog';
 import { FeaturesRepository } from '../features/features.repository';
 import { evaluate, type EvaluationMetrics } from './evaluation';
@@ -30,6 +31,7 @@ export class LabelledSnapshots {
   constructor(
     private readonly dataSource: DataSource,
     private readonly features: FeaturesRepository,
+    private readonly config: AppConfig,
   ) {}
 
   async build(asOf: Date, horizonDays: number): Promise<LabelledSnapshot> {
@@ -44,7 +46,11 @@ export class LabelledSnapshots {
     const labels: number[] = [];
     const reported = await this.reportedChurn();
     for (let from = lo; from <= hi; from += SNAPSHOT_CHUNK) {
-      const batch = await this.features.compute(asOf, { fromId: from, toId: Math.min(hi, from + SNAPSHOT_CHUNK - 1) });
+      const batch = await this.features.compute(
+        asOf,
+        { fromId: from, toId: Math.min(hi, from + SNAPSHOT_CHUNK - 1) },
+        { statementTimeoutSeconds: this.config.database.statementTimeouts.training },
+      );
       const keep: number[] = [];
       for (let i = 0; i < batch.ids.length; i++) {
         const outcome = reported.get(batch.ids[i] as number);

@@ -9,6 +9,7 @@ import { waitForSnapshot } from '../support/at-risk';
 import { startPeer, TestApp, startTestApp } from '../support/test-app';
 import { sleep, until } from '../support/wait';
 import { tierOf, tierWithHysteresis, TierRule } from '../../src/thresholds/tier-policy';
+import { TrainingService } from '../../src/model/training.service';
 
 /** Ten tiers 0.95, 0.85, … 0.05: the default thresholds.preview.maxTiers. */
 const TEN = Array.from({ length: 10 }, (_, i) => ({ name: `t${i}`, minProbability: Math.round((0.95 - 0.1 * i) * 100) / 100 }));
@@ -35,7 +36,7 @@ describe('request bounds: preview tiers, filters, training parameters, statement
     peer = await startPeer(
       t,
       {},
-      { ...ALERT_TEST_CONFIG, database: { statementTimeouts: { page: 0.3, report: 0.3, preview: 0.3, export: 600 } } },
+      { ...ALERT_TEST_CONFIG, database: { statementTimeouts: { page: 0.3, report: 0.3, preview: 0.3, export: 600, training: 0.3 } } },
     );
   });
   afterAll(async () => {
@@ -149,6 +150,17 @@ describe('request bounds: preview tiers, filters, training parameters, statement
     expect((await train({ l2: 1e9 })).status).toBe(400);
     // Nothing was recorded for any refused request.
     expect((await t.sql<{ n: number }>(`SELECT count(*)::int AS n FROM models`))[0]!.n).toBe(before);
+  });
+
+  it("model training's statements have their own timeout: past it the version fails with the reason, nothing left running", async () => {
+    const held = await lock('activity_events');
+    try {
+      await expect(peer.get(TrainingService).trainNow({})).rejects.toThrow(/statement timeout/);
+    } finally {
+      await held.release();
+    }
+    const [failed] = await t.sql<{ status: string; error: string }>(`SELECT status, error FROM models ORDER BY id DESC LIMIT 1`);
+    expect(failed).toEqual({ status: 'failed', error: expect.stringMatching(/statement timeout/) });
   });
 
   it('a statement past its timeout answers 503 with a JSON error; pages have their own timeout', async () => {
