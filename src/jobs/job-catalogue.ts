@@ -22,6 +22,8 @@ export enum JobName {
   AlertDelivery = 'alert-delivery',
   /** Compares budgets with their actual and forecast and writes the emails of new crossings. */
   BudgetCheck = 'budget-check',
+  /** Builds the daily digests of one key (a local date): one email per account manager. */
+  AlertsDigest = 'alerts-digest',
 }
 
 const id = z.number().int().positive();
@@ -36,6 +38,7 @@ export const JOB_PAYLOADS = {
   [JobName.BudgetCheck]: z
     .object({ trigger: z.enum(['cron', 'run', 'costs', 'manual']), asOf: z.string().datetime({ offset: true }).optional() })
     .strict(),
+  [JobName.AlertsDigest]: z.object({ key: z.string().min(1).max(100) }).strict(),
 } satisfies Record<JobName, z.ZodTypeAny>;
 
 export type JobPayloads = { [J in JobName]: z.infer<(typeof JOB_PAYLOADS)[J]> };
@@ -46,6 +49,7 @@ export const JOB_QUEUE: Readonly<Record<JobName, QueueName>> = {
   [JobName.ModelTrain]: QueueName.Models,
   [JobName.AlertDelivery]: QueueName.Alerts,
   [JobName.BudgetCheck]: QueueName.Economics,
+  [JobName.AlertsDigest]: QueueName.Alerts,
 };
 
 /** What a handler reports; `skipped` when there was nothing (left) to do. */
@@ -60,4 +64,6 @@ export const jobIds = {
   delivery: (deliveryId: number, dispatch: number) => `delivery-${deliveryId}-${dispatch}`,
   /** Per trigger and occasion (a cron minute, a run, a window of cost uploads): one check each. */
   budgetCheck: (trigger: string, occasion: string) => `budget-check-${trigger}-${occasion}`,
+  /** Per digest key: every worker's cron ticks at the hour, and one job is made. */
+  digest: (key: string) => `digest-${key}`,
 };

@@ -1,6 +1,8 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AckLinks } from '../../src/alerts/delivery/ack-links';
+import { DigestService } from '../../src/alerts/delivery/digest.service';
+import { until } from '../support/wait';
 import { AlertBook, ALERT_TEST_CONFIG } from '../support/alert-book';
 import { startSmtp, TestSmtp } from '../support/smtp';
 import { TestApp, startTestApp } from '../support/test-app';
@@ -87,7 +89,17 @@ describe('stopping the daily digest from its email', () => {
 
     expect((await request(t.http).delete('/v1/digest-opt-outs/am2@example.com').set(auth('lead'))).status).toBe(204);
     expect((await request(t.http).delete('/v1/digest-opt-outs/am2@example.com').set(auth('lead'))).status).toBe(404);
-    // The alert that waited goes out in the next digest.
-    expect((await digest()).body.digests).toEqual([{ recipient: 'am2@example.com', alerts: 1 }]);
+    // The alert that waited goes out in the next digest: the scheduled one, built by a worker from the job its cron enqueues.
+    await t.app.get(DigestService).enqueue('2030-01-01');
+    await until('the digest job to build the digest', async () => {
+      const rows = await t.sql(
+        `SELECT 1 FROM alert_deliveries WHERE kind = 'digest' AND idempotency_key = 'digest:am2@example.com:2030-01-01'`,
+      );
+      return rows.length === 1;
+    });
+    const [attached] = await t.sql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM alerts a JOIN alert_deliveries d ON d.id = a.digest_delivery_id WHERE d.idempotency_key = 'digest:am2@example.com:2030-01-01'`,
+    );
+    expect(attached!.n).toBe(1);
   });
 });

@@ -5,6 +5,9 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import { pgPool } from '../../database/data-source';
 import { DEADLOCK_DETECTED } from '../../database/pg-errors';
+import { JobHandler } from '../../jobs/job-handler.decorator';
+import { JobName, JobOutcome, JobPayloads, jobIds } from '../../jobs/job-catalogue';
+import { JobQueue } from '../../jobs/job-queue.service';
 import { messageIdDomain } from '../outbox-keys';
 
 export const DIGEST_JOB = 'alerts-digest';
@@ -12,8 +15,10 @@ export const DIGEST_JOB = 'alerts-digest';
 /**
  * The daily digest: one email per account manager with the open alerts due in a digest
  * (high and watch tiers, and immediate ones over a manager's daily cap). Each process in
- * worker mode schedules it at the configured hour; the digest's key (recipient and local
- * date) lets one of them create it, and the outbox sends it like any other email.
+ * worker mode has a cron at the configured hour that only enqueues the day's digest job
+ * (one job per local date, whichever process enqueues first); a worker builds it, and the
+ * digest's key (recipient and local date) keeps a retried job from making a second one.
+ * The outbox sends it like any other email.
  */
 @Injectable()
 export class DigestService implements OnApplicationBootstrap {
@@ -23,6 +28,7 @@ export class DigestService implements OnApplicationBootstrap {
     private readonly config: AppConfig,
     private readonly dataSource: DataSource,
     private readonly scheduler: SchedulerRegistry,
+    private readonly queue: JobQueue,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -32,9 +38,22 @@ export class DigestService implements OnApplicationBootstrap {
       cronTime: `0 ${hour} * * *`,
       timeZone: timezone,
       start: true,
-      onTick: () => void this.build(this.localDate(new Date())).catch((err: Error) => this.logger.error(`Digest failed: ${err.message}`)),
+      onTick: () =>
+        void this.enqueue(this.localDate(new Date())).catch((err: Error) => this.logger.error(`Digest not queued: ${err.message}`)),
     });
     this.scheduler.addCronJob(DIGEST_JOB, job);
+  }
+
+  /** Queues the digest job of `key` (the cron's only work: a worker builds it). */
+  async enqueue(key: string): Promise<void> {
+    await this.queue.add(JobName.AlertsDigest, { key }, jobIds.digest(key));
+  }
+
+  @JobHandler(JobName.AlertsDigest)
+  async handleDigest({ key }: JobPayloads[JobName.AlertsDigest]): Promise<JobOutcome> {
+    const made = await this.build(key);
+    this.logger.log(`Digest ${key}: ${made.length} digest email(s) queued`);
+    return made.length > 0 ? 'done' : 'skipped';
   }
 
   /** YYYY-MM-DD in the digest's time zone. */
