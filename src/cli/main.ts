@@ -5,6 +5,7 @@ import { loadConfig } from '../config/app-config';
 import { describeStartupError } from '../startup-error';
 import { createApiKey, demo, migration, seed, SeedOptions } from './commands';
 import { ModelEvaluateFlags, runModelEvaluate } from '../model/evaluate-csv';
+import { MODEL_KINDS, type ModelKind } from '../model/model-spec';
 import { score, trainModel } from './scoring-commands';
 import { ensurePrivateRedis } from '../redis/private-redis';
 import { ImportOptions, runImport } from '../imports/import-command';
@@ -20,6 +21,11 @@ function eventRate(value: string): number {
   const n = Number(value);
   if (!(n >= 0.01 && n <= 100)) throw new InvalidArgumentError('expected a number within [0.01, 100]');
   return n;
+}
+
+function modelKind(value: string): ModelKind {
+  if (!(MODEL_KINDS as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${MODEL_KINDS.join(', ')}`);
+  return value as ModelKind;
 }
 
 function isoDate(value: string): Date {
@@ -94,12 +100,13 @@ const model = program.command('model').description('churn models');
 // Pure computation on a CSV: no configuration, database or Redis needed.
 model
   .command('evaluate')
-  .description('backtest the logistic model on a CSV feature table (stratified split); the last line is the metrics as JSON')
+  .description('backtest a model kind on a CSV feature table (stratified split); the last line is the metrics as JSON')
   .requiredOption('--csv <file>', 'the feature table')
   .requiredOption('--label <column>', 'the 0/1 churn column (1/0, true/false, yes/no)')
   .option('--exclude <columns>', 'comma-separated columns to drop, e.g. ids')
   .option('--test-fraction <f>', 'share of rows held out (default 0.3)')
   .option('--seed <n>', 'split seed (default 1)')
+  .option('--kind <kind>', 'logistic (default) or gbm (gradient-boosted trees)')
   .action((flags: ModelEvaluateFlags) => {
     process.exitCode = runModelEvaluate(flags);
   });
@@ -108,10 +115,13 @@ model
   .command('train')
   .description('fit and evaluate a model version on labelled history (as POST /v1/models/train, in this process)')
   .option('--horizon-days <n>', 'label: churned within this many days after each snapshot', positiveInt)
+  .option('--kind <kind>', 'logistic (default) or gbm (gradient-boosted trees)', modelKind)
   .option('--as-of <date>', 'treat this instant as now (default: now)', isoDate)
   .option('--activate', 'make it the active model (refused if worse than the active one, unless --force)', false)
   .option('--force', 'activate even when worse than the active model', false)
-  .action((flags: { horizonDays?: number; asOf?: Date; activate: boolean; force: boolean }) => trainModel(quietConfig(), flags));
+  .action((flags: { horizonDays?: number; kind?: ModelKind; asOf?: Date; activate: boolean; force: boolean }) =>
+    trainModel(quietConfig(), flags),
+  );
 
 program
   .command('score')

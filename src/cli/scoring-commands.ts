@@ -5,6 +5,7 @@ import { withContext } from './context';
 import { AppConfig } from '../config/app-config';
 import { ModelRegistry } from '../model/model-registry.service';
 import { TrainingService } from '../model/training.service';
+import type { ModelKind } from '../model/model-spec';
 import { toModelView } from '../model/models.controller';
 import { toRunView, RunView } from '../scoring/run-view';
 import { RunRequest, ScoringRunsService } from '../scoring/scoring-runs.service';
@@ -52,17 +53,17 @@ export async function score(config: AppConfig, request: RunRequest, asOf?: Date)
 
 export async function trainModel(
   config: AppConfig,
-  opts: { horizonDays?: number; asOf?: Date; activate: boolean; force: boolean },
+  opts: { horizonDays?: number; kind?: ModelKind; asOf?: Date; activate: boolean; force: boolean },
 ): Promise<void> {
   await withContext(
     config,
     async (ctx) => {
       note('Building labelled snapshots and fitting...');
-      const model = await ctx.get(TrainingService).trainNow({ horizonDays: opts.horizonDays, asOf: opts.asOf });
+      const model = await ctx.get(TrainingService).trainNow({ horizonDays: opts.horizonDays, kind: opts.kind, asOf: opts.asOf });
       const m = model.metrics;
       if (m) {
         note(
-          `Model ${model.id}: AUC ${m.auc.toFixed(3)}, PR AUC ${m.prAuc.toFixed(3)}, Brier ${m.brier.toFixed(4)}, ` +
+          `Model ${model.id} (${model.kind}): AUC ${m.auc.toFixed(3)}, PR AUC ${m.prAuc.toFixed(3)}, Brier ${m.brier.toFixed(4)}, ` +
             `precision@10% ${m.precisionAt10.toFixed(3)}, lift@10% ${m.liftAt10.toFixed(2)} on ${m.rows} customers as of ${model.training?.evaluationAsOf}`,
         );
         if (model.training?.shuffledAuc !== undefined) note(`Shuffled-label control: AUC ${model.training.shuffledAuc.toFixed(3)}`);

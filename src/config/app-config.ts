@@ -8,6 +8,7 @@ import { reportingSchema } from './reporting-config.schema';
 import { byteSize, httpSchema } from './http-config.schema';
 import { economicsSchema } from './economics-config.schema';
 import { budgetsSchema } from './budgets-config.schema';
+import { gbmSchema } from './gbm-config.schema';
 
 const schema = z
   .object({
@@ -70,7 +71,7 @@ const schema = z
     queue: queueSchema,
     scoring: scoringSchema,
     tiers: tiersSchema,
-    model: modelSchema,
+    model: modelSchema.extend({ gbm: gbmSchema }),
     thresholds: thresholdsSchema,
     alerts: alertsSchema,
     email: emailSchema,

@@ -10,6 +10,7 @@ import { RunFeatureStatistics1764900000000 } from '../../migrations/176490000000
 import { CostLedger1765000000000 } from '../../migrations/1765000000000-CostLedger';
 import { AcquisitionChannel1765100000000 } from '../../migrations/1765100000000-AcquisitionChannel';
 import { SurveyResponses1765200000000 } from '../../migrations/1765200000000-SurveyResponses';
+import { ModelKind1765500000000 } from '../../migrations/1765500000000-ModelKind';
 import { BudgetAlerts1765600000000 } from '../../migrations/1765600000000-BudgetAlerts';
 import { DigestOptOuts1765900000000 } from '../../migrations/1765900000000-DigestOptOuts';
 
@@ -27,6 +28,7 @@ export const MIGRATIONS = [
   CostLedger1765000000000,
   AcquisitionChannel1765100000000,
   SurveyResponses1765200000000,
+  ModelKind1765500000000,
   BudgetAlerts1765600000000,
   DigestOptOuts1765900000000,
 ];

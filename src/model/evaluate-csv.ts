@@ -1,12 +1,18 @@
 /**
  * Offline backtest of the churn model on any CSV feature table: stratified split, the same
- * IRLS fit the service uses (standardised on the train part only, so nothing about the test
+ * IRLS fit (or, with kind gbm, the same booster) the service uses (standardised on the train part only, so nothing about the test
  * rows leaks into the fit), metrics on the held-out part. Backs `churnwatch model evaluate`.
  */
 import { evaluate, shuffledLabels, stratifiedSplit } from './evaluation';
 import { FeatureTable, FeatureTableError, readFeatureTable } from './feature-table';
 import { fitLogistic, toSpec } from './irls';
 import { predictBatch } from './logistic-model';
+import { gbmPredictBatch } from './gbm/gbm-model';
+import { fitGbm } from './gbm/gbm-train';
+import { MODEL_KINDS, type ModelKind } from './model-spec';
+
+/** Share of the training part a GBM holds back for early stopping (a CSV has no time to cut by). */
+const EARLY_STOPPING_FRACTION = 0.2;
 
 export interface EvaluateCsvOptions {
   label: string;
@@ -19,6 +25,8 @@ export interface EvaluateCsvOptions {
   l2?: number;
   /** Honesty check: permute the labels first; the AUC should then be ≈ 0.5. */
   shuffleLabels?: boolean;
+  /** logistic (default) or gbm (boosted trees with the default parameters, DEFAULT_GBM_PARAMS). */
+  kind?: ModelKind;
 }
 
 /** The CLI contract (API.md, "Models"): exactly these keys, in this order. */
@@ -32,15 +40,51 @@ export interface EvaluateCsvResult {
   liftAt10: number;
 }
 
-function takeRows(table: FeatureTable, y: Uint8Array, indices: Uint32Array): { x: Float64Array; y: Uint8Array } {
+function takeRows(table: FeatureTable, source: Float64Array, y: Uint8Array, indices: Uint32Array): { x: Float64Array; y: Uint8Array } {
   const p = table.features.length;
   const x = new Float64Array(indices.length * p);
   const labels = new Uint8Array(indices.length);
   indices.forEach((row, k) => {
-    x.set(table.x.subarray(row * p, row * p + p), k * p);
+    x.set(source.subarray(row * p, row * p + p), k * p);
     labels[k] = y[row];
   });
   return { x, y: labels };
+}
+
+function logisticProbabilities(
+  table: FeatureTable,
+  train: { x: Float64Array; y: Uint8Array },
+  testX: Float64Array,
+  testRows: number,
+  options: EvaluateCsvOptions,
+): Float64Array {
+  const fit = fitLogistic(train.x, train.y, train.y.length, table.features.length, { l2: options.l2 });
+  return predictBatch(toSpec(fit, table.features), testX, testRows).probabilities;
+}
+
+/**
+ * Boosted trees on the train part: a table has no time to cut an early-stopping slice by,
+ * so a stratified fifth of the train part (the same seed) plays that role; the test part is
+ * never seen. No monotone constraints: a table's columns are not the catalogue's features.
+ */
+function gbmProbabilities(
+  table: FeatureTable,
+  train: { x: Float64Array; y: Uint8Array },
+  testX: Float64Array,
+  testRows: number,
+  seed: number,
+): Float64Array {
+  const inner = stratifiedSplit(train.y, EARLY_STOPPING_FRACTION, seed);
+  const fitPart = takeRows(table, train.x, train.y, inner.train);
+  const stopPart = takeRows(table, train.x, train.y, inner.test);
+  const spec = fitGbm(
+    { x: fitPart.x, y: fitPart.y, n: inner.train.length },
+    {
+      features: table.features.map((key) => ({ key, monotone: 0 })),
+      validation: { x: stopPart.x, y: stopPart.y, n: inner.test.length },
+    },
+  );
+  return gbmPredictBatch(spec, testX, testRows);
 }
 
 /** Fits on a stratified train part of an already parsed table and measures on the rest. */
@@ -55,11 +99,14 @@ export function evaluateTable(table: FeatureTable, options: EvaluateCsvOptions):
   }
   const p = table.features.length;
   const split = stratifiedSplit(labels, options.testFraction ?? 0.3, seed);
-  const train = takeRows(table, labels, split.train);
-  const test = takeRows(table, labels, split.test);
-  const fit = fitLogistic(train.x, train.y, split.train.length, p, { l2: options.l2 });
-  const spec = toSpec(fit, table.features);
-  const metrics = evaluate(predictBatch(spec, test.x, split.test.length).probabilities, test.y);
+  const train = takeRows(table, table.x, labels, split.train);
+  const test = takeRows(table, table.x, labels, split.test);
+  const metrics = evaluate(
+    options.kind === 'gbm'
+      ? gbmProbabilities(table, train, test.x, split.test.length, seed)
+      : logisticProbabilities(table, train, test.x, split.test.length, options),
+    test.y,
+  );
   const { auc, prAuc, brier, precisionAt10, liftAt10 } = metrics;
   return { rows: table.rows, features: p, auc, prAuc, brier, precisionAt10, liftAt10 };
 }
@@ -76,6 +123,7 @@ export interface ModelEvaluateFlags {
   exclude?: string;
   testFraction?: string;
   seed?: string;
+  kind?: string;
 }
 
 interface Output {
@@ -92,7 +140,9 @@ function parseFlags(flags: ModelEvaluateFlags): EvaluateCsvOptions {
     .split(',')
     .map((name) => name.trim())
     .filter(Boolean);
-  return { label: flags.label, exclude, testFraction, seed };
+  const kind = (flags.kind ?? 'logistic') as ModelKind;
+  if (!MODEL_KINDS.includes(kind)) throw new FeatureTableError(`--kind must be one of ${MODEL_KINDS.join(', ')}, got "${flags.kind}"`);
+  return { label: flags.label, exclude, testFraction, seed, kind };
 }
 
 /**
@@ -108,7 +158,7 @@ export function runModelEvaluate(flags: ModelEvaluateFlags, out: { stdout: Outpu
     const dropped = table.empty.length ? `; all-blank columns dropped: ${table.empty.join(', ')}` : '';
     out.stdout.write(
       `model evaluate: ${table.rows} rows (${table.duplicates} exact duplicates kept), ${table.features.length} design columns${dropped}; ` +
-        `held out ${options.testFraction} stratified by "${options.label}" (seed ${options.seed})\n`,
+        `held out ${options.testFraction} stratified by "${options.label}" (seed ${options.seed}); model ${options.kind}\n`,
     );
     out.stdout.write(`${JSON.stringify(result)}\n`);
     return 0;

@@ -1,12 +1,16 @@
 import { FEATURE_CATALOG, FeatureKey } from '../features/feature-catalog';
 import { describeDriver } from '../features/feature-sentences';
-import { predict, type LogisticModelSpec } from './logistic-model';
 import { isFeatureKey } from './model-input';
+import { contributionsOfRow, type ModelSpec } from './model-spec';
+
+/** What explanations need of a spec of either kind: its feature keys, in contribution order. */
+type Keyed = { features: ReadonlyArray<{ key: string }> };
 
 /**
- * Why a score is what it is. Contributions are weight × standardised value on the
- * log-odds scale: positive ones push the churn probability up (higher = more likely
- * to churn), so drivers are the largest positive contributions.
+ * Why a score is what it is. Contributions are on the log-odds scale (weight × standardised
+ * value for the logistic model, exact TreeSHAP values for trees): positive ones push the
+ * churn probability up (higher = more likely to churn), so drivers are the largest positive
+ * contributions.
  */
 export interface Driver {
   key: string;
@@ -26,12 +30,7 @@ export interface Change {
 
 const round = (x: number, digits = 4) => Math.round(x * 10 ** digits) / 10 ** digits;
 
-export function topDrivers(
-  spec: LogisticModelSpec,
-  contributions: ArrayLike<number>,
-  features: Record<FeatureKey, number>,
-  count: number,
-): Driver[] {
+export function topDrivers(spec: Keyed, contributions: ArrayLike<number>, features: Record<FeatureKey, number>, count: number): Driver[] {
   const order = spec.features.map((_, j) => j).filter((j) => (contributions[j] as number) > 0);
   order.sort((a, b) => (contributions[b] as number) - (contributions[a] as number));
   return order.slice(0, count).map((j) => {
@@ -47,10 +46,10 @@ export function topDrivers(
  * a feature a model did not use contributed 0). Sentences are written for the kept few only.
  */
 export function whatChanged(
-  spec: LogisticModelSpec,
+  spec: Keyed,
   contributions: ArrayLike<number>,
   probability: number,
-  previous: { spec: LogisticModelSpec; contributions: ArrayLike<number> } | null,
+  previous: { spec: Keyed; contributions: ArrayLike<number> } | null,
   features: Record<FeatureKey, number>,
   count: number,
 ): Change[] {
@@ -86,7 +85,7 @@ export function whatChanged(
   }));
 }
 
-function sameFeatures(a: LogisticModelSpec, b: LogisticModelSpec): boolean {
+function sameFeatures(a: Keyed, b: Keyed): boolean {
   return a === b || (a.features.length === b.features.length && a.features.every((f, j) => f.key === b.features[j].key));
 }
 
@@ -101,19 +100,16 @@ function changeText(key: string, effect: number, features: Record<FeatureKey, nu
 
 /** A score's inputs as stored: its features and the model version that scored them. */
 export interface ScoredFeatures {
-  spec: LogisticModelSpec;
+  spec: ModelSpec;
   features: Record<FeatureKey, number>;
 }
 
-/** weight × standardised value per feature of the spec, as predict() computes them. */
-export function contributionsOf(spec: LogisticModelSpec, features: Record<string, number>): Float64Array {
-  const contributions = new Float64Array(spec.features.length);
-  predict(
+/** Each feature's contribution to the log-odds, in spec order (weight × z, or TreeSHAP for trees). */
+export function contributionsOf(spec: ModelSpec, features: Record<string, number>): Float64Array {
+  return contributionsOfRow(
     spec,
     spec.features.map((f) => features[f.key] ?? NaN),
-    contributions,
-  );
-  return contributions;
+  ).contributions;
 }
 
 /**

@@ -4,8 +4,8 @@ import { AppConfig } from '../config/app-config';
 import { FEATURE_KEYS } from '../features/feature-catalog';
 import { FeaturesRepository } from '../features/features.repository';
 import { evaluate, type EvaluationMetrics } from './evaluation';
-import type { LogisticModelSpec } from './logistic-model';
-import { predictFeatures } from './model-input';
+import { projectFeatures } from './model-input';
+import { probabilitiesOf, type ModelSpec } from './model-spec';
 
 const DAY_MS = 86_400_000;
 /** Customers per feature query while building a snapshot (bounds one statement's memory). */
@@ -108,6 +108,6 @@ export function stackSnapshots(snapshots: LabelledSnapshot[]): { values: Float64
 }
 
 /** A model's metrics on a labelled snapshot. */
-export function evaluateOn(spec: LogisticModelSpec, snapshot: LabelledSnapshot): EvaluationMetrics {
-  return evaluate(predictFeatures(spec, snapshot.values, snapshot.rows).probabilities, snapshot.labels);
+export function evaluateOn(spec: ModelSpec, snapshot: LabelledSnapshot): EvaluationMetrics {
+  return evaluate(probabilitiesOf(spec, projectFeatures(spec, snapshot.values, snapshot.rows), snapshot.rows), snapshot.labels);
 }

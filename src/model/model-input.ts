@@ -1,6 +1,9 @@
 import { FEATURE_KEYS, FeatureKey } from '../features/feature-catalog';
 import { predictBatch, type LogisticModelSpec } from './logistic-model';
 
+/** What the feature helpers need of a spec of either kind: its feature keys, in order. */
+type Keyed = { features: ReadonlyArray<{ key: string }> };
+
 const POSITION = new Map<string, number>(FEATURE_KEYS.map((k, i) => [k, i]));
 
 export function isFeatureKey(key: string): key is FeatureKey {
@@ -8,7 +11,7 @@ export function isFeatureKey(key: string): key is FeatureKey {
 }
 
 /** Keys of the spec that the feature catalogue does not compute. */
-export function unknownFeatures(spec: LogisticModelSpec): string[] {
+export function unknownFeatures(spec: Keyed): string[] {
   return spec.features.map((f) => f.key).filter((k) => !POSITION.has(k));
 }
 
@@ -16,7 +19,7 @@ export function unknownFeatures(spec: LogisticModelSpec): string[] {
  * The catalogue-ordered feature matrix (n × FEATURE_KEYS.length) narrowed and reordered
  * to the spec's features, which is what the model functions take.
  */
-export function projectFeatures(spec: LogisticModelSpec, values: Float64Array, n: number): Float64Array {
+export function projectFeatures(spec: Keyed, values: Float64Array, n: number): Float64Array {
   const width = FEATURE_KEYS.length;
   const index = spec.features.map((f) => {
     const i = POSITION.get(f.key);

@@ -34,6 +34,7 @@ export const MODEL_VIEW_SCHEMA = {
   properties: {
     id: { type: 'integer', description: 'the model version' },
     source: { type: 'string', enum: ['config', 'trained'] },
+    kind: { type: 'string', enum: ['logistic', 'gbm'] },
     status: { type: 'string', enum: ['training', 'ready', 'failed'] },
     active: { type: 'boolean' },
     challenger: { type: 'boolean' },
@@ -48,18 +49,35 @@ export const MODEL_VIEW_SCHEMA = {
         trainRows: { type: 'integer' },
         trainPositives: { type: 'integer' },
         shuffledAuc: { type: 'number', description: 'control: the same fit on shuffled labels (≈ 0.5)' },
+        earlyStopping: {
+          type: 'object',
+          description: 'gbm: the later snapshot whose log-loss stopped the boosting',
+          properties: { asOf: dateTime, rows: { type: 'integer' }, trees: { type: 'integer' }, rounds: { type: 'integer' } },
+        },
         comparedWith: { type: 'object', properties: { modelId: { type: 'integer' }, metrics: METRICS_SCHEMA } },
       },
     }),
     features: nullable({
       type: 'array',
-      description: 'weights act on (value − mean) / std; positive weights raise the churn risk',
+      description:
+        'logistic: weights act on (value − mean) / std, positive weights raise the churn risk; gbm: the features trees split on, with their monotone constraint (+1 never lowers the risk, −1 never raises it)',
       items: {
         type: 'object',
-        properties: { key: { type: 'string' }, mean: { type: 'number' }, std: { type: 'number' }, weight: { type: 'number' } },
+        properties: {
+          key: { type: 'string' },
+          mean: { type: 'number' },
+          std: { type: 'number' },
+          weight: { type: 'number' },
+          monotone: { type: 'integer', enum: [-1, 0, 1] },
+        },
       },
     }),
-    intercept: nullable({ type: 'number' }),
+    intercept: nullable({ type: 'number', description: 'logistic only' }),
+    gbm: nullable({
+      type: 'object',
+      description: 'gbm only: trees kept after early stopping, the base log-odds and the training parameters',
+      properties: { trees: { type: 'integer' }, baseScore: { type: 'number' }, params: { type: 'object' } },
+    }),
     error: nullable({ type: 'string' }),
     createdAt: dateTime,
     finishedAt: nullable(dateTime),

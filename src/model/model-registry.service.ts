@@ -4,6 +4,7 @@ import { AppConfig } from '../config/app-config';
 import { DomainError } from '../common/domain-error';
 import { isWorse, type EvaluationMetrics } from './evaluation';
 import type { LogisticModelSpec } from './logistic-model';
+import { isGbm, type ModelSpec } from './model-spec';
 import { evaluateOn, LabelledSnapshot, LabelledSnapshots } from './labelled-snapshots';
 import { FEATURE_INDEX, type FeatureKey, FEATURE_KEYS } from '../features/feature-catalog';
 import { featureStatisticsOf, robustSpec } from './robust-standardisation';
@@ -21,7 +22,7 @@ const ROLE_LOCK = 'churnwatch:model-roles';
  */
 @Injectable()
 export class ModelRegistry implements OnApplicationBootstrap {
-  private readonly specs = new Map<number, { spec: LogisticModelSpec; source: ModelRecord['source'] }>();
+  private readonly specs = new Map<number, { spec: ModelSpec; source: ModelRecord['source'] }>();
 
   constructor(
     private readonly config: AppConfig,
@@ -55,7 +56,7 @@ export class ModelRegistry implements OnApplicationBootstrap {
   }
 
   /** A model's spec by id, as stored (versions never change, so they are cached). */
-  async spec(id: number): Promise<LogisticModelSpec> {
+  async spec(id: number): Promise<ModelSpec> {
     return (await this.version(id)).spec;
   }
 
@@ -64,9 +65,9 @@ export class ModelRegistry implements OnApplicationBootstrap {
    * statistics when the run has them (model.defaultStandardisation robust, decided when
    * the run was planned); a trained model, or a run without statistics, as stored.
    */
-  async specForRun(id: number, runId: number | null): Promise<LogisticModelSpec> {
+  async specForRun(id: number, runId: number | null): Promise<ModelSpec> {
     const { spec, source } = await this.version(id);
-    if (source !== 'config' || runId === null) return spec;
+    if (source !== 'config' || runId === null || isGbm(spec)) return spec;
     const stats = await this.runStatistics.forRun(runId);
     return stats ? robustSpec(spec, stats) : spec;
   }
@@ -77,8 +78,8 @@ export class ModelRegistry implements OnApplicationBootstrap {
   }
 
   /** The spec of a model as a run on this snapshot's book would score with it (evaluations). */
-  evaluationSpec(model: Pick<ModelRecord, 'source'>, spec: LogisticModelSpec, snapshot: LabelledSnapshot): LogisticModelSpec {
-    if (!this.usesRobustStatistics(model)) return spec;
+  evaluationSpec(model: Pick<ModelRecord, 'source'>, spec: ModelSpec, snapshot: LabelledSnapshot): ModelSpec {
+    if (!this.usesRobustStatistics(model) || isGbm(spec)) return spec;
     const columns = Object.fromEntries(
       spec.features
         .filter((f) => (FEATURE_KEYS as readonly string[]).includes(f.key))
@@ -90,7 +91,7 @@ export class ModelRegistry implements OnApplicationBootstrap {
     );
   }
 
-  private async version(id: number): Promise<{ spec: LogisticModelSpec; source: ModelRecord['source'] }> {
+  private async version(id: number): Promise<{ spec: ModelSpec; source: ModelRecord['source'] }> {
     let version = this.specs.get(id);
     if (!version) {
       const model = await this.models.get(id);
@@ -175,8 +176,8 @@ export interface Comparison {
 }
 
 /** Field by field: jsonb does not keep the key order JSON.stringify would compare. */
-function sameSpec(a: LogisticModelSpec | null, b: LogisticModelSpec): boolean {
-  if (!a || a.intercept !== b.intercept || a.features.length !== b.features.length) return false;
+function sameSpec(a: ModelSpec | null, b: LogisticModelSpec): boolean {
+  if (!a || isGbm(a) || a.intercept !== b.intercept || a.features.length !== b.features.length) return false;
   return a.features.every((f, i) => {
     const g = b.features[i];
     return g !== undefined && f.key === g.key && f.mean === g.mean && f.std === g.std && f.weight === g.weight;

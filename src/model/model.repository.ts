@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { EvaluationMetrics } from './evaluation';
 import type { LogisticModelSpec } from './logistic-model';
+import type { ModelKind, ModelSpec } from './model-spec';
 
 export type ModelRole = 'active' | 'challenger';
 
@@ -13,6 +14,8 @@ export interface TrainingInfo {
   trainRows: number;
   trainPositives: number;
   iterations?: number;
+  /** gbm: the later snapshot whose log-loss stopped the boosting (never fitted on), and the trees kept. */
+  earlyStopping?: { asOf: string; rows: number; trees: number; rounds: number };
   /** Shuffled-label control on the same evaluation slice, mean of 3 shuffles (≈ 0.5 when the evaluation is honest). */
   shuffledAuc?: number;
   /** The model that was active at training time, scored on the same evaluation slice. */
@@ -22,9 +25,10 @@ export interface TrainingInfo {
 export interface ModelRecord {
   id: number;
   source: 'config' | 'trained';
+  kind: ModelKind;
   status: 'training' | 'ready' | 'failed';
   role: ModelRole | null;
-  spec: LogisticModelSpec | null;
+  spec: ModelSpec | null;
   horizonDays: number | null;
   training: TrainingInfo | null;
   metrics: EvaluationMetrics | null;
@@ -37,9 +41,10 @@ export interface ModelRecord {
 interface ModelRow {
   id: string;
   source: ModelRecord['source'];
+  kind: ModelKind;
   status: ModelRecord['status'];
   role: ModelRole | null;
-  spec: LogisticModelSpec | null;
+  spec: ModelSpec | null;
   horizon_days: number | null;
   training: TrainingInfo | null;
   metrics: EvaluationMetrics | null;
@@ -52,6 +57,7 @@ interface ModelRow {
 const toRecord = (r: ModelRow): ModelRecord => ({
   id: Number(r.id),
   source: r.source,
+  kind: r.kind,
   status: r.status,
   role: r.role,
   spec: r.spec,
@@ -92,15 +98,15 @@ export class ModelRepository {
     return Number(rows[0]?.id);
   }
 
-  async insertTraining(horizonDays: number): Promise<number> {
+  async insertTraining(horizonDays: number, kind: ModelKind = 'logistic'): Promise<number> {
     const rows: Array<{ id: string }> = await this.dataSource.query(
-      `INSERT INTO models (source, status, horizon_days) VALUES ('trained', 'training', $1) RETURNING id`,
-      [horizonDays],
+      `INSERT INTO models (source, status, horizon_days, kind) VALUES ('trained', 'training', $1, $2) RETURNING id`,
+      [horizonDays, kind],
     );
     return Number(rows[0]?.id);
   }
 
-  async finishTraining(id: number, spec: LogisticModelSpec, training: TrainingInfo, metrics: EvaluationMetrics): Promise<void> {
+  async finishTraining(id: number, spec: ModelSpec, training: TrainingInfo, metrics: EvaluationMetrics): Promise<void> {
     await this.dataSource.query(
       `UPDATE models SET status = 'ready', spec = $2, training = $3, metrics = $4, finished_at = now() WHERE id = $1`,
       [id, JSON.stringify(spec), JSON.stringify(training), JSON.stringify(metrics)],

@@ -16,10 +16,12 @@ import { IdParam } from '../common/ids';
 import { ModelRecord } from './model.repository';
 import { ModelRegistry } from './model-registry.service';
 import { TrainingService } from './training.service';
+import { isGbm, MODEL_KINDS, type ModelKind } from './model-spec';
 
 const trainBody = z
   .object({
     horizonDays: z.number().int().min(1).max(730).optional(),
+    kind: z.enum(MODEL_KINDS as [string, ...string[]]).optional(),
     asOf: z.string().datetime({ offset: true }).optional(),
   })
   .strict();
@@ -27,17 +29,22 @@ const activateBody = z.object({ force: z.boolean().default(false) }).strict();
 
 /** A model version as answered over HTTP. */
 export function toModelView(m: ModelRecord) {
+  const spec = m.spec;
+  const trees = spec && isGbm(spec) ? spec : null;
   return {
     id: m.id,
     source: m.source,
+    kind: m.kind,
     status: m.status,
     active: m.role === 'active',
     challenger: m.role === 'challenger',
     horizonDays: m.horizonDays,
     metrics: m.metrics,
     training: m.training,
-    features: m.spec?.features ?? null,
-    intercept: m.spec?.intercept ?? null,
+    features: spec?.features ?? null,
+    intercept: spec && !isGbm(spec) ? spec.intercept : null,
+    // the trees themselves are in the stored spec; here what a reader checks
+    gbm: trees ? { trees: trees.trees.length, baseScore: trees.baseScore, params: trees.params } : null,
     error: m.error,
     createdAt: m.createdAt.toISOString(),
     finishedAt: m.finishedAt?.toISOString() ?? null,
@@ -58,12 +65,25 @@ export class ModelsController {
   @ApiOperation({
     summary: 'Train a model version on labelled history',
     description:
-      'Fits on snapshots before the evaluation date (asOf − horizonDays) and evaluates on that later slice. Answers 202 {id}; GET /v1/models/:id shows it when ready.',
+      'Fits on snapshots before the evaluation date (asOf − horizonDays) and evaluates on that later slice. kind "gbm" fits boosted trees, early-stopped on the newest fitting snapshot. Answers 202 {id}; GET /v1/models/:id shows it when ready.',
   })
-  @ApiBody({ schema: { type: 'object', properties: { horizonDays: { type: 'integer' }, asOf: { type: 'string', format: 'date-time' } } } })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      properties: {
+        horizonDays: { type: 'integer' },
+        kind: { type: 'string', enum: [...MODEL_KINDS], default: 'logistic', description: 'logistic regression or gradient-boosted trees' },
+        asOf: { type: 'string', format: 'date-time' },
+      },
+    },
+  })
   @ApiAcceptedResponse({ schema: { type: 'object', properties: { id: { type: 'integer' } } } })
   train(@Body(new ZodPipe(trainBody)) body: z.infer<typeof trainBody>): Promise<{ id: number }> {
-    return this.training.request({ horizonDays: body.horizonDays, asOf: body.asOf ? new Date(body.asOf) : undefined });
+    return this.training.request({
+      horizonDays: body.horizonDays,
+      kind: body.kind as ModelKind | undefined,
+      asOf: body.asOf ? new Date(body.asOf) : undefined,
+    });
   }
 
   @Get()

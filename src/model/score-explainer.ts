@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { unpackFeatures } from '../features/feature-vector';
 import { Change, Driver, explainScore } from './explanations';
-import type { LogisticModelSpec } from './logistic-model';
+import type { ModelSpec } from './model-spec';
 import { ModelRegistry } from './model-registry.service';
 
 /** What a stored score keeps of its inputs (customer_scores: features and model of the score and of the one before). */
@@ -39,7 +39,7 @@ const NONE: Explanation = { drivers: [], changes: [] };
  */
 @Injectable()
 export class ScoreExplainer {
-  private readonly specs = new Map<string, LogisticModelSpec>();
+  private readonly specs = new Map<string, ModelSpec>();
   private readonly counts: { drivers: number; changes: number };
 
   constructor(
@@ -82,7 +82,7 @@ export class ScoreExplainer {
     );
   }
 
-  private spec(modelId: number, runId: number | null): LogisticModelSpec {
+  private spec(modelId: number, runId: number | null): ModelSpec {
     const spec = this.specs.get(specKey(modelId, runId));
     if (!spec) throw new Error(`ScoreExplainer: model ${modelId} of run ${runId} not loaded`);
     return spec;

@@ -6,23 +6,27 @@ import { FEATURE_KEYS } from '../features/feature-catalog';
 import { JobHandler } from '../jobs/job-handler.decorator';
 import { JobName, JobOutcome, JobPayloads, jobIds } from '../jobs/job-catalogue';
 import { JobQueue } from '../jobs/job-queue.service';
-import { shuffledLabels } from './evaluation';
+import { shuffledLabels, type EvaluationMetrics } from './evaluation';
 import { fitLogistic, toSpec } from './irls';
-import { evaluateOn, LabelledSnapshots, stackSnapshots } from './labelled-snapshots';
+import { evaluateOn, LabelledSnapshot, LabelledSnapshots, stackSnapshots } from './labelled-snapshots';
 import { ModelRecord, ModelRepository, TrainingInfo } from './model.repository';
 import { ModelRegistry } from './model-registry.service';
+import { fitGbm } from './gbm/gbm-train';
+import type { ModelKind, ModelSpec } from './model-spec';
 
 const DAY_MS = 86_400_000;
 const SHUFFLES = 3;
 
 export interface TrainRequest {
   horizonDays?: number;
+  /** logistic (default) or gbm (boosted trees). */
+  kind?: ModelKind;
   /** "Now" for the training: the evaluation slice ends here (default: the current time). */
   asOf?: Date;
 }
 
 /**
- * Fits a logistic model on labelled snapshots and evaluates it on a later slice:
+ * Fits a model (logistic, or boosted trees) on labelled snapshots and evaluates it on a later slice:
  * snapshots at E − H − k·spacing (k = 0..snapshots−1) for fitting, the slice at
  * E = asOf − H for evaluation. Every fitting label is settled by E, so nothing the
  * evaluation measures was seen in fitting.
@@ -63,7 +67,7 @@ export class TrainingService {
   async request(req: TrainRequest): Promise<{ id: number }> {
     await this.checkAsOf(req.asOf);
     const horizonDays = req.horizonDays ?? this.config.model.training.horizonDays;
-    const id = await this.models.insertTraining(horizonDays);
+    const id = await this.models.insertTraining(horizonDays, req.kind);
     const asOf = (req.asOf ?? new Date()).toISOString();
     try {
       await this.queue.add(JobName.ModelTrain, { modelId: id, asOf }, jobIds.train(id));
@@ -77,7 +81,7 @@ export class TrainingService {
   /** Records and trains a version in this process (the CLI's `model train`). */
   async trainNow(req: TrainRequest): Promise<ModelRecord> {
     await this.checkAsOf(req.asOf);
-    const id = await this.models.insertTraining(req.horizonDays ?? this.config.model.training.horizonDays);
+    const id = await this.models.insertTraining(req.horizonDays ?? this.config.model.training.horizonDays, req.kind);
     return this.train(id, req.asOf ?? new Date());
   }
 
@@ -93,7 +97,11 @@ export class TrainingService {
   async train(id: number, asOf: Date): Promise<ModelRecord> {
     try {
       const model = await this.registry.get(id);
-      const { spec, training, metrics } = await this.fitAndEvaluate(model.horizonDays ?? this.config.model.training.horizonDays, asOf);
+      const { spec, training, metrics } = await this.fitAndEvaluate(
+        model.kind,
+        model.horizonDays ?? this.config.model.training.horizonDays,
+        asOf,
+      );
       await this.models.finishTraining(id, spec, training, metrics);
       this.logger.log(`Model ${id} trained: AUC ${metrics.auc.toFixed(3)} on ${metrics.rows} customers`);
     } catch (err) {
@@ -103,8 +111,17 @@ export class TrainingService {
     return this.registry.get(id);
   }
 
-  private async fitAndEvaluate(horizonDays: number, asOf: Date) {
+  private async fitAndEvaluate(
+    kind: ModelKind,
+    horizonDays: number,
+    asOf: Date,
+  ): Promise<{ spec: ModelSpec; training: TrainingInfo; metrics: EvaluationMetrics }> {
     const { snapshots: count, spacingDays, l2 } = this.config.model.training;
+    if (kind === 'gbm' && count < 2) {
+      throw new Error(
+        `Cannot train a gbm with model.training.snapshots ${count}: it needs 2 or more (the newest fitting snapshot stops the boosting)`,
+      );
+    }
     const evaluationAsOf = new Date(asOf.getTime() - horizonDays * DAY_MS);
     const trainDates = Array.from(
       { length: count },
@@ -112,6 +129,8 @@ export class TrainingService {
     );
     const fitting = [];
     for (const date of trainDates) fitting.push(await this.snapshots.build(date, horizonDays));
+    const slice = await this.snapshots.build(evaluationAsOf, horizonDays);
+    if (kind === 'gbm') return this.fitGbmAndEvaluate(fitting, slice, horizonDays, trainDates);
     const train = stackSnapshots(fitting);
     const positives = train.labels.reduce((s, v) => s + v, 0);
     if (positives === 0 || positives === train.rows) {
@@ -120,8 +139,6 @@ export class TrainingService {
     const width = FEATURE_KEYS.length;
     const fit = fitLogistic(train.values, train.labels, train.rows, width, { l2 });
     const spec = toSpec(fit, [...FEATURE_KEYS]);
-
-    const slice = await this.snapshots.build(evaluationAsOf, horizonDays);
     const metrics = evaluateOn(spec, slice);
     // The control: the same fit on shuffled labels, averaged over a few shuffles (one
     // shuffled model is a random direction in feature space, whose AUC strays from 0.5).
@@ -140,9 +157,64 @@ export class TrainingService {
       iterations: fit.iterations,
       shuffledAuc,
     };
+    await this.compareWithActive(training, slice);
+    return { spec, training, metrics };
+  }
+
+  /** The model active at training time, scored on the same evaluation slice. */
+  private async compareWithActive(training: TrainingInfo, slice: LabelledSnapshot): Promise<void> {
     const active = await this.registry.active();
     if (active.spec)
       training.comparedWith = { modelId: active.id, metrics: evaluateOn(this.registry.evaluationSpec(active, active.spec, slice), slice) };
+  }
+
+  /**
+   * Boosted trees: fitted on the older fitting snapshots, early-stopped on the newest one (a
+   * later time slice, never a random share of rows, so a customer's rows at neighbouring
+   * dates never sit on both sides), evaluated on the evaluation slice after it.
+   */
+  private async fitGbmAndEvaluate(
+    fitting: LabelledSnapshot[],
+    slice: LabelledSnapshot,
+    horizonDays: number,
+    trainDates: Date[],
+  ): Promise<{ spec: ModelSpec; training: TrainingInfo; metrics: EvaluationMetrics }> {
+    const [stopping, ...older] = fitting as [LabelledSnapshot, ...LabelledSnapshot[]];
+    const train = stackSnapshots(older);
+    const positives = train.labels.reduce((s, v) => s + v, 0);
+    if (positives === 0 || positives === train.rows) {
+      throw new Error(`Cannot train: the ${train.rows} labelled rows before ${stopping.asOf.toISOString()} are all one class`);
+    }
+    const { monotone, ...params } = this.config.model.gbm;
+    const features = FEATURE_KEYS.map((key) => ({ key, monotone: (monotone as Record<string, -1 | 0 | 1>)[key] ?? 0 }));
+    const fit = (trainLabels: Uint8Array, stoppingLabels: Uint8Array) =>
+      fitGbm(
+        { x: train.values, y: trainLabels, n: train.rows },
+        { features, params, validation: { x: stopping.values, y: stoppingLabels, n: stopping.rows } },
+      );
+    const spec = fit(train.labels, stopping.labels);
+    const metrics = evaluateOn(spec, slice);
+    let shuffledAuc = 0;
+    for (let seed = 1; seed <= SHUFFLES; seed++) {
+      const shuffled = fit(shuffledLabels(train.labels, seed), shuffledLabels(stopping.labels, seed + 1000));
+      shuffledAuc += evaluateOn(shuffled, slice).auc / SHUFFLES;
+    }
+    const training: TrainingInfo = {
+      horizonDays,
+      trainAsOf: trainDates.slice(1).map((d) => d.toISOString()),
+      evaluationAsOf: slice.asOf.toISOString(),
+      trainRows: train.rows,
+      trainPositives: positives,
+      iterations: spec.trees.length,
+      earlyStopping: {
+        asOf: stopping.asOf.toISOString(),
+        rows: stopping.rows,
+        trees: spec.trees.length,
+        rounds: spec.validationLoss?.length ?? spec.trees.length,
+      },
+      shuffledAuc,
+    };
+    await this.compareWithActive(training, slice);
     return { spec, training, metrics };
   }
 }

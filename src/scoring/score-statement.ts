@@ -27,8 +27,8 @@ import type { AlertsConfig } from '../config/alerting-config.schema';
 import { customerValueSql } from '../alerts/customer-value';
 import { FeatureScope, featureRowsSql } from '../features/features.repository';
 import { packedFeaturesSql } from '../features/feature-vector';
-import type { LogisticModelSpec } from '../model/logistic-model';
-import { logitSql, sigmoidSql } from '../model/model-sql';
+import { sigmoidSql } from '../model/model-sql';
+import { modelLogitSql, type ModelSpec } from '../model/model-spec';
 import type { TierPolicy } from '../thresholds/tier-policy';
 import { HISTOGRAM_BINS } from './drift';
 
@@ -36,8 +36,9 @@ export interface ScoreStatementInput {
   /** A backfill writes score history only: current scores stay as the live runs left them. */
   run: { id: number; asOf: Date; modelId: number; challengerModelId: number | null; backfill?: boolean };
   scope: FeatureScope;
-  champion: LogisticModelSpec;
-  challenger: LogisticModelSpec | null;
+  /** Either kind: a logistic model's sum of terms, or trees as nested CASEs (gbm-sql.ts). */
+  champion: ModelSpec;
+  challenger: ModelSpec | null;
   policy: TierPolicy;
   value: AlertsConfig['value'];
 }
@@ -86,8 +87,8 @@ z AS (
     -- become previous_features in the upsert without passing through here)
     cs.as_of AS stored_as_of, cs.tier_runs AS stored_tier_runs, coalesce(cs.tier_since, cs.as_of) AS stored_tier_since,
     cs.model_id AS previous_model_id, cs.probability AS previous_probability, cs.tier AS previous_tier,
-    ${logitSql(input.champion, (k) => `f.${k}`, centre)} AS logit,
-    ${challenger ? logitSql(challenger.spec, (k) => `f.${k}`, centre) : 'NULL::float8'} AS challenger_logit
+    ${modelLogitSql(input.champion, (k) => `f.${k}`, centre)} AS logit,
+    ${challenger ? modelLogitSql(challenger.spec, (k) => `f.${k}`, centre) : 'NULL::float8'} AS challenger_logit
   FROM f LEFT JOIN customer_scores cs ON cs.customer_id = f.id AND ${idFilter('cs.customer_id')}
   OFFSET 0
 ), p AS (
