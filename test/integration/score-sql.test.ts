@@ -7,6 +7,8 @@ import { predict, type LogisticModelSpec } from '../../src/model/logistic-model'
 import { float8Literal, textLiteral } from '../../src/database/sql-literals';
 import { logitSql, sigmoidSql } from '../../src/model/model-sql';
 import { TierPolicy } from '../../src/thresholds/tier-policy';
+import { gbmLogit, type GbmModelSpec } from '../../src/model/gbm/gbm-model';
+import { gbmLogitSql } from '../../src/model/gbm/gbm-sql';
 import { ADMIN_URL } from '../support/test-database';
 
 /**
@@ -99,6 +101,62 @@ describe('scoring in SQL agrees with the Node model', () => {
     const contributions = new Float64Array(4);
     predict(bounded, [0, 365, 30, 1], contributions);
     expect([...contributions]).toEqual([-0.3 * ((0 - 1.16) / 0.69), 0.45 * 4, 0.35 * 4, 0]);
+  });
+
+  it('gives gbmLogit()’s log-odds for trees, bit for bit: values on thresholds, missing both ways, ±Infinity', async () => {
+    type Node = { feature: number; threshold?: number; left?: number; right?: number; missingLeft?: boolean; value?: number };
+    const nodes = (list: Node[]) => ({
+      feature: list.map((n) => n.feature),
+      threshold: list.map((n) => n.threshold ?? 0),
+      left: list.map((n) => n.left ?? -1),
+      right: list.map((n) => n.right ?? -1),
+      missingLeft: list.map((n) => n.missingLeft ?? false),
+      value: list.map((n) => n.value ?? 0),
+      cover: list.map(() => 1),
+    });
+    const spec: GbmModelSpec = {
+      kind: 'gbm',
+      baseScore: -1.3,
+      features: [
+        { key: 'complaints_open', monotone: 1 },
+        { key: 'activity_ratio', monotone: 0 },
+      ],
+      trees: [
+        // missing complaints go left; missing ratios go right
+        nodes([
+          { feature: 0, threshold: 1, left: 1, right: 2, missingLeft: true },
+          { feature: 1, threshold: 0.3, left: 3, right: 4 },
+          { feature: -1, value: 0.7 },
+          { feature: -1, value: 0.25 },
+          { feature: -1, value: -0.1 },
+        ]),
+        nodes([
+          { feature: 1, threshold: 1.0000000000000002, left: 1, right: 2, missingLeft: true },
+          { feature: -1, value: -0.015625 },
+          { feature: -1, value: 0.1 + 0.2 },
+        ]),
+      ],
+      params: {
+        learningRate: 0.1,
+        maxTrees: 2,
+        maxDepth: 2,
+        maxBins: 255,
+        minSamplesLeaf: 1,
+        minHessianLeaf: 0,
+        l2: 1,
+        minSplitGain: 0,
+        earlyStoppingRounds: 1,
+      },
+      bestIteration: 2,
+    };
+    const values = [0, 1, 1.0000000000000002, 0.3, 2, NaN, null, Infinity, -Infinity];
+    const rows = values.flatMap((a) => values.map((b) => ({ complaints_open: a, activity_ratio: b })));
+    const got = (await evaluate(
+      gbmLogitSql(spec, (k) => k),
+      rows,
+    )) as number[];
+    rows.forEach((r, i) => expect(got[i]).toBe(gbmLogit(spec, [r.complaints_open ?? NaN, r.activity_ratio ?? NaN])));
+    expect(new Set(got).size).toBeGreaterThan(4); // every path is taken
   });
 
   it('gives TierPolicy.assign()’s tier, with hysteresis and per-segment thresholds', async () => {
