@@ -3,7 +3,7 @@
  * into a fresh local database through the ingestion path, trains a model exactly as
  * POST /v1/models/train does (fit on past snapshots, evaluate on a later slice) and prints
  * AUC, PR AUC and precision at the top 10 % on that slice, with the shuffled-label
- * control beside them. Also backtests the Iranian telecom table through `model evaluate`.
+ * control beside them, then the same for the boosted trees (kind gbm). Also backtests the Iranian telecom table through `model evaluate`.
  * A measurement, not a test: misses are printed, not failed.
  *
  *   node dist/bench/model.bench.js [--customers N] [--seed S]
@@ -63,6 +63,18 @@ async function main(): Promise<void> {
     if (info.comparedWith)
       line(`model ${info.comparedWith.modelId} (config default), same slice`, `AUC ${info.comparedWith.metrics.auc.toFixed(3)}`);
 
+    // The boosted trees on the same book and slices (early-stopped on the newest fitting snapshot).
+    t = performance.now();
+    const trees = await ctx.get(TrainingService).trainNow({ kind: 'gbm' });
+    const gbmSeconds = (performance.now() - t) / 1000;
+    const g = trees.metrics!;
+    console.log(`\nmodel ${trees.id} (gbm), ${trees.training?.iterations} trees, trained in ${gbmSeconds.toFixed(1)} s`);
+    line('fitted on', `${trees.training?.trainRows} rows, early-stopped on ${trees.training?.earlyStopping?.rows} rows`);
+    line('ROC AUC (gbm | logistic)', `${g.auc.toFixed(3)} | ${m.auc.toFixed(3)}`);
+    line('PR AUC (gbm | logistic)', `${g.prAuc.toFixed(3)} | ${m.prAuc.toFixed(3)}`);
+    line('Brier (gbm | logistic)', `${g.brier.toFixed(4)} | ${m.brier.toFixed(4)}`);
+    line('shuffled-label control ROC AUC', `${trees.training?.shuffledAuc?.toFixed(3)}  (should be about 0.5)`);
+
     const iranian = [join(__dirname, '../../test/fixtures/iranian_churn.csv'), join(__dirname, '../test/fixtures/iranian_churn.csv')].find(
       existsSync,
     );
@@ -72,6 +84,9 @@ async function main(): Promise<void> {
       console.log(`\nIranian telecom churn (UCI 563), stratified 70/30 split:`);
       line('ROC AUC / PR AUC / precision@10 %', `${real.auc.toFixed(3)} / ${real.prAuc.toFixed(3)} / ${real.precisionAt10.toFixed(3)}`);
       line('shuffled-label control ROC AUC', shuffled.auc.toFixed(3));
+      const meanAuc = (kind: 'logistic' | 'gbm') =>
+        Array.from({ length: 10 }, (_, seed) => evaluateCsv(iranian, { label: 'Churn', seed, kind }).auc).reduce((a, b) => a + b, 0) / 10;
+      line('mean ROC AUC, seeds 0-9 (gbm | logistic)', `${meanAuc('gbm').toFixed(3)} | ${meanAuc('logistic').toFixed(3)}`);
     }
     console.log(
       JSON.stringify({
@@ -84,6 +99,7 @@ async function main(): Promise<void> {
         brier: m.brier,
         shuffledAuc: info.shuffledAuc,
         trainSeconds: seconds,
+        gbm: { auc: g.auc, prAuc: g.prAuc, brier: g.brier, shuffledAuc: trees.training?.shuffledAuc, trainSeconds: gbmSeconds },
       }),
     );
   } finally {
