@@ -169,7 +169,7 @@ describe('fitGbm', () => {
     const n = 1000;
     const x = Float64Array.from({ length: n }, (_, i) => (i % 5 === 0 ? NaN : i % 7));
     const y = Uint8Array.from({ length: n }, (_, i) => (i % 5 === 0 || i % 7 === 6 ? 1 : 0));
-    const spec = fitGbm({ x, y, n }, { features: free('x'), params: { maxDepth: 2, maxTrees: 20 } });
+    const spec = fitGbm({ x, y, n }, { features: free('x'), params: { maxDepth: 2, maxTrees: 20, learningRate: 0.3 } });
     expect(gbmPredict(spec, [NaN])).toBeGreaterThan(0.9);
     expect(gbmPredict(spec, [2])).toBeLessThan(0.1);
   });

@@ -38,8 +38,9 @@ export interface GbmData {
   n: number;
 }
 
-export const DEFAULT_GBM_PARAMS: GbmParams = {
-  learningRate: 0.1,
+/** The defaults of config/default.yaml model.gbm (model evaluate on a CSV reads no configuration). */
+export const DEFAULT_GBM_PARAMS: Readonly<GbmParams> = {
+  learningRate: 0.05,
   maxTrees: 300,
   maxDepth: 4,
   maxBins: 255,
@@ -47,7 +48,7 @@ export const DEFAULT_GBM_PARAMS: GbmParams = {
   minHessianLeaf: 1e-3,
   l2: 1,
   minSplitGain: 0,
-  earlyStoppingRounds: 20,
+  earlyStoppingRounds: 50,
 };
 
 /**
