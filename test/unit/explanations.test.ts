@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { FEATURE_KEYS, FeatureKey } from '../../src/features/feature-catalog';
-import { topDrivers, whatChanged } from '../../src/model/explanations';
-import { predict, type LogisticModelSpec } from '../../src/model/logistic-model';
+import { explainScore, topDrivers, whatChanged } from '../../src/model/explanations';
+import { predict, sigmoid, type LogisticModelSpec } from '../../src/model/logistic-model';
+import { describeDriver } from '../../src/features/feature-sentences';
+import { mulberry32 } from '../../src/model/evaluation';
+import { gbmLogit } from '../../src/model/gbm/gbm-model';
+import { fitGbm } from '../../src/model/gbm/gbm-train';
+import { treeShap } from '../../src/model/gbm/tree-shap';
 
 const SPEC: LogisticModelSpec = {
   intercept: -2,
@@ -81,5 +86,44 @@ describe('explanations', () => {
     expect(single).toHaveLength(1);
     expect(single[0]!.probabilityEffect).toBeCloseTo(now.probability - score(customer({ tenure_days: 730 })).probability, 4);
     expect(whatChanged(SPEC, now.contributions, now.probability, null, after, 3)).toEqual([]);
+  });
+});
+
+describe('explanations of boosted trees', () => {
+  // open complaints raise the risk, a high activity ratio lowers it
+  const keys = ['activity_ratio', 'complaints_open', 'spend_change_90d', 'tenure_days'] as const;
+  const random = mulberry32(9);
+  const n = 3000;
+  const x = new Float64Array(n * 4);
+  const y = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const row = [random() * 3, Math.floor(random() * 4), random() * 2 - 1, random() * 2000];
+    x.set(row, i * 4);
+    y[i] = random() < sigmoid(-2 + 0.9 * (row[1] as number) - 0.8 * (row[0] as number)) ? 1 : 0;
+  }
+  const trees = fitGbm({ x, y, n }, { features: keys.map((key) => ({ key, monotone: 0 })), params: { maxTrees: 50 } });
+
+  it('names the largest positive TreeSHAP values in the catalogue’s sentences, and what changed since a logistic score', () => {
+    const now = customer({ complaints_open: 3, activity_ratio: 0.2, activity_30d: 20 });
+    const row = keys.map((k) => now[k]);
+    const probability = sigmoid(gbmLogit(trees, row));
+    const before = customer({ complaints_open: 0, activity_ratio: 1 });
+    const { drivers, changes } = explainScore(
+      { spec: trees, features: now, probability },
+      { spec: SPEC, features: before },
+      { drivers: 3, changes: 3 },
+    );
+    const phi = treeShap(trees, row);
+    const positive = keys.map((key, j) => ({ key, value: phi[j] as number })).filter((c) => c.value > 0);
+    positive.sort((a, b) => b.value - a.value);
+    expect(drivers.map((d) => d.key)).toEqual(positive.slice(0, 3).map((c) => c.key));
+    expect(drivers[0]?.key).toBe('complaints_open');
+    expect(drivers[0]?.text).toBe(describeDriver('complaints_open', now));
+    drivers.forEach((d) => expect(d.contribution).toBeCloseTo(phi[keys.indexOf(d.key as (typeof keys)[number])] as number, 4));
+    // the change compares this TreeSHAP value with the logistic contribution of the score before
+    const complaints = changes.find((c) => c.key === 'complaints_open');
+    expect(complaints?.contributionAfter).toBeCloseTo(phi[1] as number, 4);
+    expect(complaints?.contributionBefore).toBeCloseTo(0.6 * ((0 - 0.2) / 0.5), 4);
+    expect(complaints?.text).toMatch(/^Open complaints raised the risk by \d+ points since the previous score/);
   });
 });
