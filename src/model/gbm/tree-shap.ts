@@ -10,57 +10,70 @@
  */
 import type { GbmModelSpec, GbmTree } from './gbm-model';
 
-interface PathElement {
-  feature: number;
-  zero: number;
-  one: number;
-  weight: number;
+/**
+ * The paths of one recursion, flat (as shap's C++): each level's path is a segment of these
+ * arrays right after its parent's, so explaining a customer allocates nothing per node.
+ */
+interface Paths {
+  feature: Int32Array;
+  zero: Float64Array;
+  one: Float64Array;
+  weight: Float64Array;
 }
 
-function extendPath(path: PathElement[], depth: number, zero: number, one: number, feature: number): void {
-  path[depth] = { feature, zero, one, weight: depth === 0 ? 1 : 0 };
+function pathsFor(depth: number): Paths {
+  const size = ((depth + 3) * (depth + 4)) / 2;
+  return { feature: new Int32Array(size), zero: new Float64Array(size), one: new Float64Array(size), weight: new Float64Array(size) };
+}
+
+function extendPath(p: Paths, at: number, depth: number, zero: number, one: number, feature: number): void {
+  const w = p.weight;
+  p.feature[at + depth] = feature;
+  p.zero[at + depth] = zero;
+  p.one[at + depth] = one;
+  w[at + depth] = depth === 0 ? 1 : 0;
   for (let i = depth - 1; i >= 0; i--) {
-    const pi = path[i] as PathElement;
-    (path[i + 1] as PathElement).weight += (one * pi.weight * (i + 1)) / (depth + 1);
-    pi.weight = (zero * pi.weight * (depth - i)) / (depth + 1);
+    w[at + i + 1] += (one * (w[at + i] as number) * (i + 1)) / (depth + 1);
+    w[at + i] = (zero * (w[at + i] as number) * (depth - i)) / (depth + 1);
   }
 }
 
-function unwindPath(path: PathElement[], depth: number, index: number): void {
-  const { one, zero } = path[index] as PathElement;
-  let next = (path[depth] as PathElement).weight;
+function unwindPath(p: Paths, at: number, depth: number, index: number): void {
+  const one = p.one[at + index] as number;
+  const zero = p.zero[at + index] as number;
+  const w = p.weight;
+  let next = w[at + depth] as number;
   for (let i = depth - 1; i >= 0; i--) {
-    const pi = path[i] as PathElement;
     if (one !== 0) {
-      const tmp = pi.weight;
-      pi.weight = (next * (depth + 1)) / ((i + 1) * one);
-      next = tmp - (pi.weight * zero * (depth - i)) / (depth + 1);
+      const tmp = w[at + i] as number;
+      w[at + i] = (next * (depth + 1)) / ((i + 1) * one);
+      next = tmp - ((w[at + i] as number) * zero * (depth - i)) / (depth + 1);
     } else {
-      pi.weight = (pi.weight * (depth + 1)) / (zero * (depth - i));
+      w[at + i] = ((w[at + i] as number) * (depth + 1)) / (zero * (depth - i));
     }
   }
   for (let i = index; i < depth; i++) {
-    const a = path[i] as PathElement;
-    const b = path[i + 1] as PathElement;
-    a.feature = b.feature;
-    a.zero = b.zero;
-    a.one = b.one;
+    p.feature[at + i] = p.feature[at + i + 1] as number;
+    p.zero[at + i] = p.zero[at + i + 1] as number;
+    p.one[at + i] = p.one[at + i + 1] as number;
   }
 }
 
 /** Σ of the path weights had element `index` been unwound (without unwinding it). */
-function unwoundSum(path: PathElement[], depth: number, index: number): number {
-  const { one, zero } = path[index] as PathElement;
-  let next = (path[depth] as PathElement).weight;
+function unwoundSum(p: Paths, at: number, depth: number, index: number): number {
+  const one = p.one[at + index] as number;
+  const zero = p.zero[at + index] as number;
+  const w = p.weight;
+  let next = w[at + depth] as number;
   let total = 0;
   if (one !== 0) {
     for (let i = depth - 1; i >= 0; i--) {
       const tmp = next / ((i + 1) * one);
       total += tmp;
-      next = (path[i] as PathElement).weight - tmp * zero * (depth - i);
+      next = (w[at + i] as number) - tmp * zero * (depth - i);
     }
   } else {
-    for (let i = depth - 1; i >= 0; i--) total += (path[i] as PathElement).weight / (zero * (depth - i));
+    for (let i = depth - 1; i >= 0; i--) total += (w[at + i] as number) / (zero * (depth - i));
   }
   return total * (depth + 1);
 }
@@ -73,25 +86,31 @@ function hotChild(tree: GbmTree, node: number, x: number): number {
   return (tree.missingLeft[node] ? tree.left[node] : tree.right[node]) as number;
 }
 
+/** Node `node` with the parent's path at `parentAt` (depth elements): extend it, then recurse or pay out. */
 function recurse(
   tree: GbmTree,
   row: ArrayLike<number>,
   phi: Float64Array,
+  p: Paths,
   node: number,
-  parentPath: PathElement[],
+  parentAt: number,
   depth: number,
   zero: number,
   one: number,
   feature: number,
 ): void {
-  const path = parentPath.slice(0, depth).map((e) => ({ ...e }));
-  extendPath(path, depth, zero, one, feature);
+  const at = parentAt + depth + 1;
+  p.feature.copyWithin(at, parentAt, parentAt + depth);
+  p.zero.copyWithin(at, parentAt, parentAt + depth);
+  p.one.copyWithin(at, parentAt, parentAt + depth);
+  p.weight.copyWithin(at, parentAt, parentAt + depth);
+  extendPath(p, at, depth, zero, one, feature);
   const split = tree.feature[node] as number;
   if (split < 0) {
     const value = tree.value[node] as number;
     for (let i = 1; i <= depth; i++) {
-      const el = path[i] as PathElement;
-      phi[el.feature] += unwoundSum(path, depth, i) * (el.one - el.zero) * value;
+      const j = p.feature[at + i] as number;
+      phi[j] += unwoundSum(p, at, depth, i) * ((p.one[at + i] as number) - (p.zero[at + i] as number)) * value;
     }
     return;
   }
@@ -103,16 +122,24 @@ function recurse(
   let d = depth;
   // a feature split on higher up the path: undo that split, and redo it here
   let k = 1;
-  while (k <= d && (path[k] as PathElement).feature !== split) k++;
+  while (k <= d && p.feature[at + k] !== split) k++;
   if (k <= d) {
-    incomingZero = (path[k] as PathElement).zero;
-    incomingOne = (path[k] as PathElement).one;
-    unwindPath(path, d, k);
+    incomingZero = p.zero[at + k] as number;
+    incomingOne = p.one[at + k] as number;
+    unwindPath(p, at, d, k);
     d--;
   }
-  recurse(tree, row, phi, hot, path, d + 1, ((tree.cover[hot] as number) / cover) * incomingZero, incomingOne, split);
-  recurse(tree, row, phi, cold, path, d + 1, ((tree.cover[cold] as number) / cover) * incomingZero, 0, split);
+  recurse(tree, row, phi, p, hot, at, d + 1, ((tree.cover[hot] as number) / cover) * incomingZero, incomingOne, split);
+  recurse(tree, row, phi, p, cold, at, d + 1, ((tree.cover[cold] as number) / cover) * incomingZero, 0, split);
 }
+
+function treeDepth(tree: GbmTree, node = 0): number {
+  if ((tree.feature[node] as number) < 0) return 0;
+  return 1 + Math.max(treeDepth(tree, tree.left[node] as number), treeDepth(tree, tree.right[node] as number));
+}
+
+/** Each spec's path buffers, sized for its deepest tree (specs never change once stored). */
+const BUFFERS = new WeakMap<GbmModelSpec, Paths>();
 
 /** A tree's expected output over its training rows (leaves weighted by cover). */
 export function treeExpectation(tree: GbmTree, node = 0): number {
@@ -134,9 +161,14 @@ export function shapBaseValue(spec: GbmModelSpec): number {
 /** Contributions of one row (values in spec.features order) to its log-odds, in spec.features order. */
 export function treeShap(spec: GbmModelSpec, row: ArrayLike<number>): Float64Array {
   const phi = new Float64Array(spec.features.length);
+  let paths = BUFFERS.get(spec);
+  if (!paths) {
+    paths = pathsFor(spec.trees.reduce((m, tree) => Math.max(m, treeDepth(tree)), 0));
+    BUFFERS.set(spec, paths);
+  }
   for (const tree of spec.trees) {
     if ((tree.feature[0] as number) < 0) continue; // a single leaf: part of the base value
-    recurse(tree, row, phi, 0, [], 0, 1, 1, -1);
+    recurse(tree, row, phi, paths, 0, 0, 0, 1, 1, -1);
   }
   // no −0 in the sentences that print these
   for (let j = 0; j < phi.length; j++) if (phi[j] === 0) phi[j] = 0;
