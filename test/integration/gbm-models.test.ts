@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SeedService } from '../../src/demo/seed.service';
+import { TrainingService } from '../../src/model/training.service';
 import { unpackFeatures } from '../../src/features/feature-vector';
 import { sigmoid } from '../../src/model/logistic-model';
 import { gbmLogit, type GbmModelSpec } from '../../src/model/gbm/gbm-model';
@@ -62,6 +63,14 @@ describe('gbm model kind', () => {
     // the default kind is unchanged
     expect(await train({ horizonDays: 90 })).toMatchObject({ status: 'ready', kind: 'logistic', gbm: null });
     expect((await request(t.http).post('/v1/models/train').set(admin()).send({ kind: 'forest' })).status).toBe(400);
+  });
+
+  it('trains the same trees in this process, as `model train --kind gbm` does', async () => {
+    const again = await t.app
+      .get(TrainingService)
+      .trainNow({ kind: 'gbm', horizonDays: 90, asOf: new Date(Date.parse(gbm.training.evaluationAsOf) + 90 * 86_400_000) });
+    expect(again).toMatchObject({ status: 'ready', kind: 'gbm' });
+    expect(again.spec).toEqual(spec); // same book, same as-of: the same trees to the last bit
   });
 
   it('a worse gbm needs force to become active', async () => {
