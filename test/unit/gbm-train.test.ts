@@ -182,3 +182,15 @@ describe('fitGbm', () => {
     expect(fit()).toBe(fit());
   });
 });
+
+describe('fitGbm on infinite values', () => {
+  it('orders ±Infinity below and above every edge, never as a threshold', () => {
+    const n = 400;
+    const x = Float64Array.from({ length: n }, (_, i) => (i % 4 === 0 ? -Infinity : i % 4 === 1 ? Infinity : i % 4));
+    const y = Uint8Array.from({ length: n }, (_, i) => (i % 4 === 1 || i % 4 === 3 ? 1 : 0));
+    const spec = fitGbm({ x, y, n }, { features: free('x'), params: { maxTrees: 5, minSamplesLeaf: 10, learningRate: 0.5 } });
+    for (const tree of spec.trees) for (const t of tree.threshold) expect(Number.isFinite(t)).toBe(true);
+    expect(JSON.parse(JSON.stringify(spec))).toEqual(spec);
+    expect(gbmPredict(spec, [Infinity])).toBeGreaterThan(gbmPredict(spec, [-Infinity]));
+  });
+});

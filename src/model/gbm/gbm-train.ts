@@ -52,14 +52,16 @@ export const DEFAULT_GBM_PARAMS: Readonly<GbmParams> = {
 };
 
 /**
- * Bin upper edges of one column: every distinct value but the largest when there are at
- * most maxBins of them, else the values at the quantiles k/maxBins (deduplicated).
+ * Bin upper edges of one column: every distinct finite value but the largest when there are
+ * at most maxBins of them, else the values at the quantiles k/maxBins (deduplicated).
  */
 export function binEdges(x: Float64Array, n: number, p: number, j: number, maxBins: number): Float64Array {
+  // ±Infinity are ordered values (they bin below or above every edge) but never edges:
+  // a threshold must print as a float8 literal and survive JSON
   const finite: number[] = [];
   for (let i = 0; i < n; i++) {
     const v = x[i * p + j] as number;
-    if (v === v) finite.push(v); // not NaN (±Infinity are ordered values)
+    if (Number.isFinite(v)) finite.push(v);
   }
   const sorted = Float64Array.from(finite).sort();
   const m = sorted.length;
