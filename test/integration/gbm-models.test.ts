@@ -87,8 +87,31 @@ describe('gbm model kind', () => {
     expect(refused.body.comparison.active.auc).toBeGreaterThan(refused.body.comparison.candidate.auc);
   });
 
-  it('scores every customer in SQL exactly as the Node trees do, and explains them by TreeSHAP', async () => {
-    await runScoring(t); // with the default logistic model: the previous scores
+  it('scores every customer in SQL exactly as the Node trees do, as challenger and champion, and explains them by TreeSHAP', async () => {
+    // first the default logistic model scores, with the trees in its shadow
+    expect((await request(t.http).post(`/v1/models/${gbm.id}/challenger`).set(admin())).status).toBe(200);
+    const shadowRun = await runScoring(t);
+    expect(shadowRun).toMatchObject({ status: 'succeeded', challengerModelVersion: gbm.id });
+    const shadow = await t.sql<{ probability: number; features: Buffer }>(
+      `SELECT h.probability, s.features FROM score_history h JOIN customer_scores s ON s.customer_id = h.customer_id AND s.run_id = h.run_id
+        WHERE h.run_id = $1 AND h.role = 'challenger'`,
+      [shadowRun.id],
+    );
+    expect(shadow.length).toBe(shadowRun.customersScored);
+    for (const s of shadow) {
+      const features = unpackFeatures(s.features);
+      expect(
+        Math.abs(
+          s.probability -
+            sigmoid(
+              gbmLogit(
+                spec,
+                spec.features.map((f) => features[f.key as keyof typeof features]),
+              ),
+            ),
+        ),
+      ).toBeLessThan(1e-9);
+    }
     const activated = await request(t.http).post(`/v1/models/${gbm.id}/activate`).set(admin()).send({ force: true });
     expect(activated.status).toBe(200);
     const run = await runScoring(t);
