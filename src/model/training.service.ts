@@ -63,8 +63,17 @@ export class TrainingService {
     if (first !== null && asOf.getTime() < first.getTime()) throw reject(`must not be before the earliest signal (${first.toISOString()})`);
   }
 
+  /** Trees early-stop on the newest fitting snapshot, so they need another one to fit on: a 400 naming kind before anything is recorded. */
+  private checkKind(kind: ModelKind | undefined): void {
+    const count = this.config.model.training.snapshots;
+    if (kind !== 'gbm' || count >= 2) return;
+    const message = `gbm needs model.training.snapshots of 2 or more (configured: ${count}): the newest fitting snapshot stops the boosting`;
+    throw new DomainError('validation_failed', `Invalid request: kind: ${message}`, { errors: [{ field: 'kind', message }] });
+  }
+
   /** Records a version in `training` state and queues the work; answers its id. */
   async request(req: TrainRequest): Promise<{ id: number }> {
+    this.checkKind(req.kind);
     await this.checkAsOf(req.asOf);
     const horizonDays = req.horizonDays ?? this.config.model.training.horizonDays;
     const id = await this.models.insertTraining(horizonDays, req.kind);
@@ -80,6 +89,7 @@ export class TrainingService {
 
   /** Records and trains a version in this process (the CLI's `model train`). */
   async trainNow(req: TrainRequest): Promise<ModelRecord> {
+    this.checkKind(req.kind);
     await this.checkAsOf(req.asOf);
     const id = await this.models.insertTraining(req.horizonDays ?? this.config.model.training.horizonDays, req.kind);
     return this.train(id, req.asOf ?? new Date());

@@ -151,3 +151,30 @@ describe('gbm model kind', () => {
     for (const c of changes) expect(c.text).toMatch(/(raised|lowered) the risk by .* points since the previous score \(now: /);
   });
 });
+
+describe('gbm with a single fitting snapshot', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({}, { model: { training: { snapshots: 1 } } });
+  }, 120_000);
+  afterAll(() => t?.close());
+
+  it('is refused with a 400 naming kind (it has no later snapshot to stop on); logistic still trains', async () => {
+    const res = await request(t.http)
+      .post('/v1/models/train')
+      .set({ Authorization: `Bearer ${t.keys.admin}` })
+      .send({ kind: 'gbm' });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body)).toContain('gbm needs model.training.snapshots of 2 or more (configured: 1)');
+    const [{ n }] = await t.sql<{ n: number }>(`SELECT count(*)::int AS n FROM models WHERE kind = 'gbm'`);
+    expect(n).toBe(0);
+    expect(
+      (
+        await request(t.http)
+          .post('/v1/models/train')
+          .set({ Authorization: `Bearer ${t.keys.admin}` })
+          .send({})
+      ).status,
+    ).toBe(202);
+  });
+});
