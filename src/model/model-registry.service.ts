@@ -9,7 +9,7 @@ import { evaluateOn, LabelledSnapshot, LabelledSnapshots } from './labelled-snap
 import { FEATURE_INDEX, type FeatureKey, FEATURE_KEYS } from '../features/feature-catalog';
 import { featureStatisticsOf, robustSpec } from './robust-standardisation';
 import { RunFeatureStatisticsStore } from './run-feature-statistics';
-import { unknownFeatures } from './model-input';
+import { isFeatureKey, unknownFeatures } from './model-input';
 import { ModelRecord, ModelRepository } from './model.repository';
 
 /** Serialises changes of the active/challenger roles across processes. */
@@ -35,6 +35,8 @@ export class ModelRegistry implements OnApplicationBootstrap {
   onApplicationBootstrap(): void {
     const unknown = unknownFeatures(this.config.model.default);
     if (unknown.length > 0) throw new Error(`config model.default uses unknown feature(s): ${unknown.join(', ')}`);
+    const monotone = Object.keys(this.config.model.gbm.monotone).filter((key) => !isFeatureKey(key));
+    if (monotone.length > 0) throw new Error(`config model.gbm.monotone names unknown feature(s): ${monotone.join(', ')}`);
   }
 
   /** The active model, creating it from config/ when none is active or the config changed. */
