@@ -14,6 +14,8 @@ import { printScoreReport, runAndWait } from './scoring-commands';
 import { ScoreExplainer } from '../model/score-explainer';
 import type { RunView } from '../scoring/run-view';
 import { deliverAndReport } from './alert-commands';
+import { AlertsService } from '../alerts/alerts.service';
+import { recordDemoOutcomes } from '../demo/demo-outcomes';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const note = (line: string) => process.stderr.write(`${line}\n`);
@@ -38,6 +40,8 @@ export interface SeedOptions {
   asOf: Date;
   /** BookOptions.eventRate (seed only; the demo uses the demo book's rates) */
   eventRate?: number;
+  /** BookOptions.economics: channels, costs and surveys too */
+  economics?: boolean;
 }
 
 export async function seed(config: AppConfig, opts: SeedOptions): Promise<void> {
@@ -106,12 +110,18 @@ export async function demo(config: AppConfig, opts: SeedOptions): Promise<void> 
   out('');
   await printScoreReport(ds, config.tiers, app.get(ScoreExplainer));
   await deliverAndReport(app, (run as RunView).id);
+  // After the emails: an outcome closes its alert.
+  const outcomes = await recordDemoOutcomes(ds, app.get(AlertsService));
+  if (outcomes) note(`Recorded ${outcomes} alert outcomes with the action taken (their cost is retention spend).`);
   const counts: Record<string, number>[] = await ds.query(`
     SELECT (SELECT count(*) FROM customers)::int AS customers,
            (SELECT count(*) FROM customers WHERE status = 'churned')::int AS churned,
            (SELECT count(*) FROM activity_events)::int AS activity,
            (SELECT count(*) FROM complaints)::int AS complaints,
-           (SELECT count(*) FROM spend_events)::int AS spend`);
+           (SELECT count(*) FROM spend_events)::int AS spend,
+           (SELECT count(*) FROM costs)::int AS costs,
+           (SELECT count(*) FROM survey_responses)::int AS surveys,
+           (SELECT count(*) FROM alerts WHERE outcome_action IS NOT NULL)::int AS outcomes`);
   const c = counts[0];
   const sample: { external_id: string }[] = await ds.query(`SELECT external_id FROM customers ORDER BY id LIMIT 1`);
   const base = `http://localhost:${config.http.port}`;
@@ -121,6 +131,7 @@ export async function demo(config: AppConfig, opts: SeedOptions): Promise<void> 
   out(
     `  book         ${c.customers} customers (${c.churned} churned), ${c.activity} activity events, ${c.complaints} complaints, ${c.spend} spend events`,
   );
+  out(`  economics    ${c.costs} costs, ${c.surveys} NPS / CSAT answers, ${c.outcomes} alert outcomes with an action: ${base}/#/economics`);
   out(`  dashboard    ${base}/  (sign in with the admin key below)`);
   out(`  API docs     ${base}/docs`);
   out(`  readiness    ${base}/health/ready`);

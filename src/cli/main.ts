@@ -40,10 +40,19 @@ interface SeedFlags {
   seed: number;
   asOf?: Date;
   eventRate?: number;
+  /** commander's --no-economics: false; true otherwise */
+  economics: boolean;
 }
 
 function seedOptions(flags: SeedFlags): SeedOptions {
-  return { customers: flags.customers, months: flags.months, seed: flags.seed, asOf: flags.asOf ?? new Date(), eventRate: flags.eventRate };
+  return {
+    customers: flags.customers,
+    months: flags.months,
+    seed: flags.seed,
+    asOf: flags.asOf ?? new Date(),
+    eventRate: flags.eventRate,
+    economics: flags.economics,
+  };
 }
 
 const program = new Command('churnwatch').description('churnwatch command line');
@@ -64,7 +73,8 @@ function bookOptions(command: Command): Command {
   return command
     .option('--customers <n>', 'number of customers', positiveInt, 2000)
     .option('--months <n>', 'months of history', positiveInt, 12)
-    .option('--seed <n>', 'random seed', positiveInt, 1);
+    .option('--seed <n>', 'random seed', positiveInt, 1)
+    .option('--no-economics', 'without acquisition channels, costs and NPS / CSAT surveys (signals only)');
 }
 
 bookOptions(program.command('seed').description('write a synthetic book of business through the ingestion path'))

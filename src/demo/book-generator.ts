@@ -46,6 +46,10 @@
  * short of perfect: silent churners are invisible, declines are noisy and
  * `declining-stays` make about a third of the highest-scored decile.
  *
+ * `economics` (default off) adds each customer's acquisition channel, own costs and NPS /
+ * CSAT answers (`./book/economics`, from PRNGs of their own: the signals are unchanged), and
+ * `EconomicsTally` the book's pooled monthly costs from what the customers did.
+ *
  * `eventRate` (default 1) scales how often customers are active, pay and complain, for
  * books of another event density than the demo's (scale-free scoring tests).
  *
@@ -62,10 +66,27 @@
 
 import { buildContext } from './book/context';
 import { generateCustomer } from './book/customer';
+import { EconomicsTally } from './book/economics';
 import type { GeneratedCustomer, BookOptions } from './book/types';
 
-export type { BookOptions, CustomerRow, ActivityRow, ComplaintRow, SpendRow, CustomerTruth, GeneratedCustomer } from './book/types';
+export type {
+  BookOptions,
+  CustomerRow,
+  ActivityRow,
+  ComplaintRow,
+  SpendRow,
+  CostRow,
+  SurveyRow,
+  CustomerTruth,
+  GeneratedCustomer,
+} from './book/types';
+export { CHANNELS, EconomicsTally } from './book/economics';
 export { MIN_MANAGERS, MAX_MANAGERS, CUSTOMERS_PER_MANAGER } from './book/names';
+
+/** A tally for the book's pooled costs: add every customer generateBook yields, then ask for pooledCosts(). */
+export function economicsTally(options: BookOptions): EconomicsTally {
+  return new EconomicsTally(buildContext(options));
+}
 
 /** Yields customers one at a time (never builds the whole book in memory: N can be 1,000,000). */
 export function* generateBook(options: BookOptions): Generator<GeneratedCustomer> {

@@ -8,14 +8,14 @@ import { INestApplicationContext } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliModule } from '../../src/cli/cli.module';
 import { loadConfig } from '../../src/config/app-config';
-import { generateBook } from '../../src/demo/book-generator';
+import { CHANNELS, economicsTally, generateBook } from '../../src/demo/book-generator';
 import { SeedService } from '../../src/demo/seed.service';
 import { freePort } from '../support/net';
 import { dropQueueKeys } from '../support/test-app';
 import { TestDatabase, createTestDatabase } from '../support/test-database';
 import { Client } from 'pg';
 
-const OPTIONS = { customers: 120, months: 6, seed: 7, asOf: new Date(Date.now() - 3_600_000) };
+const OPTIONS = { customers: 120, months: 6, seed: 7, asOf: new Date(Date.now() - 3_600_000), economics: true };
 
 describe('seeding a demo book through the ingestion path', () => {
   let db: TestDatabase;
@@ -37,20 +37,27 @@ describe('seeding a demo book through the ingestion path', () => {
   });
 
   it('stores exactly what the generator produced, churned customers included', async () => {
-    const expected = { customers: 0, churned: 0, activity: 0, complaints: 0, spend: 0 };
+    const expected = { customers: 0, churned: 0, activity: 0, complaints: 0, spend: 0, customerCosts: 0, surveys: 0 };
+    const tally = economicsTally(OPTIONS);
     for (const g of generateBook(OPTIONS)) {
       expected.customers++;
       if (g.customer.status === 'churned') expected.churned++;
       expected.activity += g.activity.length;
       expected.complaints += g.complaints.length;
       expected.spend += g.spend.length;
+      expected.customerCosts += g.costs.length;
+      expected.surveys += g.surveys.length;
+      tally.add(g.customer);
     }
+    const pooled = tally.pooledCosts().length;
     const report = await ctx.get(SeedService).seed(OPTIONS);
     expect(report.rows).toEqual({
       customers: expected.customers,
       activity: expected.activity,
       complaints: expected.complaints,
       spend: expected.spend,
+      costs: expected.customerCosts + pooled,
+      surveys: expected.surveys,
     });
     expect(await count(`SELECT count(*) AS n FROM customers`)).toBe(expected.customers);
     expect(await count(`SELECT count(*) AS n FROM customers WHERE status = 'churned'`)).toBe(expected.churned);
@@ -61,12 +68,56 @@ describe('seeding a demo book through the ingestion path', () => {
     expect(await count(`SELECT count(DISTINCT account_manager_email) AS n FROM customers`)).toBeGreaterThanOrEqual(3);
   });
 
+  it('seeds the economics: every customer has a channel, its own costs, pooled monthly costs and NPS / CSAT answers', async () => {
+    expect(await count(`SELECT count(*) AS n FROM customers WHERE acquisition_channel IS NULL`)).toBe(0);
+    const channels = (await client.query(`SELECT DISTINCT acquisition_channel AS c FROM customers`)).rows.map((r) => r.c as string);
+    expect(channels.every((c) => (CHANNELS as readonly string[]).includes(c))).toBe(true);
+    // A pooled acquisition cost per channel and month of the window (6 months: 7 calendar months touched).
+    const months = await count(
+      `SELECT count(DISTINCT date_trunc('month', occurred_at AT TIME ZONE 'UTC')) AS n FROM costs WHERE customer_id IS NULL`,
+    );
+    expect(months).toBeGreaterThanOrEqual(6);
+    expect(await count(`SELECT count(*) AS n FROM costs WHERE customer_id IS NULL AND category = 'acquisition'`)).toBe(
+      months * CHANNELS.length,
+    );
+    // Team costs per segment and a win-back campaign, every month.
+    for (const category of ['retention', 'service', 'winback']) {
+      const n = await count(
+        `SELECT count(DISTINCT date_trunc('month', occurred_at)) AS n FROM costs WHERE customer_id IS NULL AND category = '${category}'`,
+      );
+      expect({ category, months: n }).toEqual({ category, months });
+    }
+    // The customer's own costs: commissions (acquisition), onboarding (service).
+    expect(await count(`SELECT count(*) AS n FROM costs WHERE customer_id IS NOT NULL AND category = 'acquisition'`)).toBeGreaterThan(0);
+    expect(await count(`SELECT count(*) AS n FROM costs WHERE occurred_at > now()`)).toBe(0);
+    // Surveys: both kinds, on their scales, and detractors among them.
+    const kinds = (
+      await client.query(
+        `SELECT kind, min(score) AS lo, max(score) AS hi, count(*)::int AS n FROM survey_responses GROUP BY kind ORDER BY kind`,
+      )
+    ).rows;
+    expect(kinds.map((k) => k.kind)).toEqual(['csat', 'nps']);
+    expect(kinds[0].lo).toBeGreaterThanOrEqual(1);
+    expect(kinds[0].hi).toBeLessThanOrEqual(5);
+    expect(kinds[1].hi).toBeLessThanOrEqual(10);
+    expect(await count(`SELECT count(*) AS n FROM survey_responses WHERE kind = 'nps' AND score <= 6`)).toBeGreaterThan(0);
+    // The economics page has figures to show: the API answers CAC by channel from them.
+    const [{ n: acquired }] = (
+      await client.query(`SELECT count(*)::int AS n FROM customers WHERE signup_at >= now() - interval '5 months'`)
+    ).rows;
+    expect(acquired).toBeGreaterThan(0);
+  });
+
   it('stores nothing new when run again with the same options', async () => {
     const before = await count(`SELECT count(*) AS n FROM activity_events`);
+    const costs = await count(`SELECT count(*) AS n FROM costs`);
+    const surveys = await count(`SELECT count(*) AS n FROM survey_responses`);
     const report = await ctx.get(SeedService).seed(OPTIONS);
-    expect(report.rows).toEqual({ customers: 0, activity: 0, complaints: 0, spend: 0 });
-    expect(report.duplicates).toBeGreaterThan(before);
+    expect(report.rows).toEqual({ customers: 0, activity: 0, complaints: 0, spend: 0, costs: 0, surveys: 0 });
+    expect(report.duplicates).toBeGreaterThan(before + costs + surveys);
     expect(await count(`SELECT count(*) AS n FROM activity_events`)).toBe(before);
+    expect(await count(`SELECT count(*) AS n FROM costs`)).toBe(costs);
+    expect(await count(`SELECT count(*) AS n FROM survey_responses`)).toBe(surveys);
   });
 });
 
@@ -108,6 +159,15 @@ describe('npm run demo', () => {
         expect(churned.rows.length).toBeGreaterThan(0);
         const churnedIds = new Set(churned.rows.map((r) => r.external_id as string));
         expect(printed.filter((id) => churnedIds.has(id))).toEqual([]);
+        // ...with the economics seeded: costs, surveys, and a few outcomes with the action taken, as printed
+        const [eco] = (
+          await pg.query(`SELECT (SELECT count(*) FROM costs)::int AS costs, (SELECT count(*) FROM survey_responses)::int AS surveys,
+                                 (SELECT count(*) FROM alerts WHERE outcome_action IS NOT NULL AND outcome_by = 'demo')::int AS outcomes`)
+        ).rows;
+        expect(eco.costs).toBeGreaterThan(0);
+        expect(eco.surveys).toBeGreaterThan(0);
+        expect(eco.outcomes).toBeGreaterThan(0);
+        expect(stdout).toContain(`economics    ${eco.costs} costs, ${eco.surveys} NPS / CSAT answers, ${eco.outcomes} alert outcomes`);
       } finally {
         await pg.end();
       }

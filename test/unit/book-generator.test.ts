@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { generateBook, type BookOptions, type GeneratedCustomer } from '../../src/demo/book-generator';
+import { CHANNELS, economicsTally, generateBook, type BookOptions, type GeneratedCustomer } from '../../src/demo/book-generator';
 
 const DAY = 86_400_000;
 const AS_OF = new Date('2025-06-30T12:00:00.000Z');
@@ -403,5 +403,64 @@ describe('generateBook', () => {
       expect(t.paid / demo.paid).toBeLessThan(1.4);
     }
     expect(() => take({ ...small, eventRate: 0 })).toThrow(RangeError);
+  });
+
+  it('adds economics (channel, own costs, surveys, pooled costs) deterministically, leaving the signals as they are', () => {
+    const small: BookOptions = { ...BASE, customers: 600 };
+    const plain = take(small);
+    const withEconomics = take({ ...small, economics: true });
+    const signals = (g: GeneratedCustomer) => ({
+      ...g,
+      customer: { ...g.customer, acquisitionChannel: undefined },
+      costs: [],
+      surveys: [],
+    });
+    expect(JSON.stringify(withEconomics.map(signals))).toBe(JSON.stringify(plain.map(signals)));
+    expect(plain.every((g) => g.costs.length === 0 && g.surveys.length === 0 && g.customer.acquisitionChannel === undefined)).toBe(true);
+    expect(JSON.stringify(take({ ...small, economics: true }))).toBe(JSON.stringify(withEconomics));
+    expect(withEconomics.every((g) => (CHANNELS as readonly string[]).includes(g.customer.acquisitionChannel ?? ''))).toBe(true);
+
+    const wsMs = windowStart(AS_OF, small.months);
+    for (const g of withEconomics) {
+      const signup = Date.parse(g.customer.signupAt);
+      const churn = g.customer.churnedAt ? Date.parse(g.customer.churnedAt) : Infinity;
+      for (const c of g.costs) {
+        const at = Date.parse(c.occurredAt);
+        expect(c.customerId).toBe(g.customer.externalId);
+        expect(at >= wsMs && at <= AS_OF.getTime() && at >= signup).toBe(true);
+        expect(Number(c.amount)).toBeGreaterThan(0);
+      }
+      for (const v of g.surveys) {
+        const at = Date.parse(v.respondedAt);
+        expect(at >= signup && at < churn && at <= AS_OF.getTime()).toBe(true);
+        expect(v.kind === 'nps' ? v.score >= 0 && v.score <= 10 : v.score >= 1 && v.score <= 5).toBe(true);
+      }
+      expect(new Set(g.surveys.map((v) => v.externalId)).size).toBe(g.surveys.length);
+    }
+    // Answers fall with a decline: churners who declined answer NPS lower in their last 90 days than stable customers.
+    const lastNps = (p: GeneratedCustomer['truth']['pattern']) =>
+      withEconomics
+        .filter((g) => g.truth.pattern === p)
+        .flatMap((g) =>
+          g.surveys.filter(
+            (v) => v.kind === 'nps' && (!g.truth.churnedAt || Date.parse(v.respondedAt) > g.truth.churnedAt.getTime() - 90 * DAY),
+          ),
+        )
+        .map((v) => v.score);
+    expect(median(lastNps('declining-churn'))).toBeLessThan(median(lastNps('stable')));
+
+    // Pooled: one acquisition cost per channel and month, amounts following the month's sign-ups.
+    const tally = economicsTally({ ...small, economics: true });
+    for (const g of withEconomics) tally.add(g.customer);
+    const pooled = tally.pooledCosts();
+    expect(
+      pooled.every((c) => c.customerId === undefined && Date.parse(c.occurredAt) >= wsMs && Date.parse(c.occurredAt) <= AS_OF.getTime()),
+    ).toBe(true);
+    expect(new Set(pooled.map((c) => c.externalId)).size).toBe(pooled.length);
+    const acquisition = pooled.filter((c) => c.category === 'acquisition');
+    expect(acquisition.length).toBe(CHANNELS.length * 13);
+    const again = economicsTally({ ...small, economics: true });
+    for (const g of withEconomics) again.add(g.customer);
+    expect(again.pooledCosts()).toEqual(pooled);
   });
 });

@@ -10,6 +10,8 @@ export interface BookContext {
   customers: number;
   /** BookOptions.eventRate (1: the demo book) */
   eventRate: number;
+  /** BookOptions.economics */
+  economics: boolean;
   asOfMs: number;
   windowStartMs: number;
   /** first whole day (epoch day number) fully inside the window */
@@ -46,6 +48,7 @@ export function buildContext(options: BookOptions): BookContext {
     seed,
     customers,
     eventRate: options.eventRate ?? 1,
+    economics: options.economics ?? false,
     asOfMs,
     windowStartMs,
     firstDay,

@@ -1,6 +1,7 @@
 /** One customer: profile, fate, signals and the customer row, all from the customer's own PRNG. */
 import { generateActivity } from './activity';
 import { generateComplaints } from './complaints';
+import { generateCustomerEconomics } from './economics';
 import type { BookContext } from './context';
 import { iso, money } from './format';
 import { type Fate, type Life, drawFate, drawLife } from './life';
@@ -33,12 +34,20 @@ export function generateCustomer(ctx: BookContext, index: number): GeneratedCust
   const activity = generateActivity(ctx, rng, profile.prof, life);
   const complaints = generateComplaints(ctx, rng, life);
   const spend = generateSpend(ctx, rng, life);
+  const customer = customerRow(ctx, index, profile, fate, life);
+  // Last, from a PRNG of its own: the signals above are the same with or without.
+  const economics = ctx.economics
+    ? generateCustomerEconomics(ctx, index, profile.segment, life, fate.churns ? fate.churnedAtMs : -1)
+    : null;
+  if (economics) customer.acquisitionChannel = economics.channel;
 
   return {
-    customer: customerRow(ctx, index, profile, fate, life),
+    customer,
     activity,
     complaints,
     spend,
+    costs: economics?.costs ?? [],
+    surveys: economics?.surveys ?? [],
     truth: { externalId: id, churnedAt: fate.churns ? new Date(fate.churnedAtMs) : null, pattern: fate.pattern },
   };
 }

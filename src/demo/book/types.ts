@@ -11,6 +11,11 @@ export interface BookOptions {
    * book at 0.1 or 10 tests that scoring does not depend on the demo's event density.
    */
   eventRate?: number;
+  /**
+   * Also each customer's acquisition channel, own costs and NPS / CSAT answers, and the
+   * book's pooled monthly costs (`./economics`); the signals stay exactly as without.
+   */
+  economics?: boolean;
 }
 
 export interface CustomerRow {
@@ -26,6 +31,8 @@ export interface CustomerRow {
   accountManager: { email: string; name: string };
   status: 'active' | 'churned';
   churnedAt?: string;
+  /** with BookOptions.economics */
+  acquisitionChannel?: string;
 }
 
 export interface ActivityRow {
@@ -56,6 +63,29 @@ export interface SpendRow {
   currency: string;
 }
 
+/** A row of POST /v1/costs: the customer's own (customerId) or pooled (channel / segment). */
+export interface CostRow {
+  externalId: string;
+  category: 'acquisition' | 'retention' | 'service' | 'winback' | 'other';
+  amount: string;
+  currency: string;
+  occurredAt: string;
+  customerId?: string;
+  channel?: string;
+  segment?: string;
+  note?: string;
+}
+
+/** A row of POST /v1/signals/surveys. */
+export interface SurveyRow {
+  externalId: string;
+  customerId: string;
+  kind: 'nps' | 'csat';
+  score: number;
+  respondedAt: string;
+  comment?: string;
+}
+
 export interface CustomerTruth {
   externalId: string;
   churnedAt: Date | null;
@@ -67,6 +97,9 @@ export interface GeneratedCustomer {
   activity: ActivityRow[];
   complaints: ComplaintRow[];
   spend: SpendRow[];
+  /** with BookOptions.economics: the customer's own costs, and its survey answers (else empty) */
+  costs: CostRow[];
+  surveys: SurveyRow[];
   truth: CustomerTruth;
 }
 
