@@ -12,6 +12,7 @@ import { renderCustomer } from './views/customer.js';
 import { renderAlerts } from './views/alerts.js';
 import { renderRuns } from './views/runs.js';
 import { renderSummary } from './views/summary.js';
+import { renderEconomics } from './views/economics.js';
 
 /**
  * @typedef {import('./session.js').Ability} Ability
@@ -25,6 +26,7 @@ const ROUTES = [
   { pattern: /^\/alerts$/, ability: 'alerts', render: renderAlerts },
   { pattern: /^\/runs$/, ability: 'runs', render: renderRuns },
   { pattern: /^\/summary$/, ability: 'summary', render: renderSummary },
+  { pattern: /^\/economics$/, ability: 'economics', render: renderEconomics },
 ];
 
 /** @type {Array<{ path: string, label: string, ability: Ability }>} */
@@ -33,6 +35,7 @@ const NAV = [
   { path: '/alerts', label: 'Alerts', ability: 'alerts' },
   { path: '/runs', label: 'Runs', ability: 'runs' },
   { path: '/summary', label: 'Summary', ability: 'summary' },
+  { path: '/economics', label: 'Economics', ability: 'economics' },
 ];
 
 const main = /** @type {HTMLElement} */ (document.getElementById('main'));

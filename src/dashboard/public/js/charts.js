@@ -127,11 +127,80 @@ export function barChart(spec) {
 }
 
 /**
+ * @typedef {{ value: number | null, detail: string }} SeriesValue
+ * @typedef {{ label: string, className: string, values: SeriesValue[] }} ValueSeries
+ * @typedef {{ title: string, summary: string, labels: string[], series: ValueSeries[],
+ *   axisFormat: (v: number) => string, className?: string, data: HTMLElement, notes?: HTMLElement | null }} SeriesBarSpec
+ */
+
+/**
+ * Grouped bars where each bar says what it is (its own tooltip: figure, formula, inputs) and
+ * a value may be missing (null: not defined, e.g. nothing to divide by; no bar is drawn, the
+ * tooltip of its empty slot says so). The figures are the caller's table (`data`), so its
+ * cells can carry their own formulas.
+ * @param {SeriesBarSpec} spec
+ */
+export function seriesBarChart(spec) {
+  const n = spec.labels.length;
+  const max = niceCeiling(Math.max(0, ...spec.series.flatMap((x) => x.values.map((v) => v.value ?? 0))));
+  const y = (/** @type {number} */ v) => M.top + PLOT_H * (1 - Math.max(0, v) / max);
+  const slot = PLOT_W / Math.max(1, n);
+  const barW = (slot * 0.8) / Math.max(1, spec.series.length);
+  const grid = [0, max / 2, max].map((v) =>
+    s(
+      'g',
+      { class: 'grid' },
+      s('line', { x1: M.left, x2: M.left + PLOT_W, y1: y(v), y2: y(v) }),
+      s('text', { x: M.left - 6, y: y(v) + 4, 'text-anchor': 'end' }, spec.axisFormat(v)),
+    ),
+  );
+  const bars = spec.series.map((series, k) =>
+    s(
+      'g',
+      { class: `bars ${series.className}` },
+      series.values.map((v, i) => {
+        const x = (M.left + slot * i + slot * 0.1 + barW * k).toFixed(1);
+        const width = Math.max(1, barW - 1).toFixed(1);
+        // A missing value keeps a transparent slot: its tooltip says why there is no bar.
+        return v.value === null
+          ? s('rect', { class: 'bar missing', x, y: M.top, width, height: PLOT_H }, s('title', {}, v.detail))
+          : s(
+              'rect',
+              { class: 'bar', x, y: y(v.value).toFixed(1), width, height: (PLOT_H - (y(v.value) - M.top)).toFixed(1) },
+              s('title', {}, v.detail),
+            );
+      }),
+    ),
+  );
+  const labels = axisLabels(n, 5).map((i) =>
+    s(
+      'text',
+      { class: 'axis-label', x: M.left + slot * (i + (i === 0 ? 0 : i === n - 1 ? 1 : 0.5)), y: HEIGHT - 8, 'text-anchor': anchor(i, n) },
+      spec.labels[i] ?? '',
+    ),
+  );
+  const legend = h(
+    'ul',
+    { class: 'legend', 'aria-hidden': 'true' },
+    spec.series.map((x) => h('li', {}, h('span', { class: `swatch ${x.className}` }), x.label)),
+  );
+  return figure(
+    { ...spec, table: { columns: [], rows: [] } },
+    [s('g', { 'aria-hidden': 'true' }, grid, labels), bars],
+    legend,
+    spec.data,
+    spec.notes,
+  );
+}
+
+/**
  * @param {{ title: string, summary: string, className?: string, table: { columns: string[], rows: string[][] } }} spec
  * @param {Array<SVGElement | SVGElement[]>} body
  * @param {HTMLElement | null} [legend]
+ * @param {HTMLElement | null} [dataTable] the figures as the caller built them (instead of spec.table)
+ * @param {HTMLElement | null} [notes] shown under the caption (e.g. how the figure is computed)
  */
-function figure(spec, body, legend = null) {
+function figure(spec, body, legend = null, dataTable = null, notes = null) {
   const titleId = uid('chart-title');
   const descId = uid('chart-desc');
   const svg = s(
@@ -151,40 +220,42 @@ function figure(spec, body, legend = null) {
     'details',
     { class: 'chart-data' },
     h('summary', {}, 'Show the figures'),
-    h(
-      'div',
-      { class: 'table-wrap' },
+    dataTable ??
       h(
-        'table',
-        { class: 'data compact' },
-        h('caption', {}, spec.title),
+        'div',
+        { class: 'table-wrap' },
         h(
-          'thead',
-          {},
+          'table',
+          { class: 'data compact' },
+          h('caption', {}, spec.title),
           h(
-            'tr',
+            'thead',
             {},
-            spec.table.columns.map((c) => h('th', { scope: 'col' }, c)),
-          ),
-        ),
-        h(
-          'tbody',
-          {},
-          spec.table.rows.map((row) =>
             h(
               'tr',
               {},
-              row.map((cell) => h('td', {}, cell)),
+              spec.table.columns.map((c) => h('th', { scope: 'col' }, c)),
+            ),
+          ),
+          h(
+            'tbody',
+            {},
+            spec.table.rows.map((row) =>
+              h(
+                'tr',
+                {},
+                row.map((cell) => h('td', {}, cell)),
+              ),
             ),
           ),
         ),
       ),
-    ),
   );
   return h(
     'figure',
     { class: 'chart' },
     h('figcaption', {}, spec.title),
+    notes,
     legend,
     svg,
     h('p', { class: 'chart-summary', 'aria-hidden': 'true' }, spec.summary),

@@ -42,6 +42,7 @@ const ABILITIES = {
   runs: ['admin', 'scheduler', 'lead'],
   triggerRuns: ['admin', 'scheduler'],
   summary: ['admin', 'lead', 'manager'],
+  economics: ['admin', 'lead', 'manager'],
   filterByManager: ['admin', 'lead'],
   queues: ['admin'],
   resolveStorms: ['admin'],

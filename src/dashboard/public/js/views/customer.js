@@ -22,6 +22,7 @@ export async function renderCustomer(ctx) {
     h('p', { class: 'sub-heading' }, `${c.externalId}${c.status === 'churned' ? ` · churned ${fmt.date(c.churnedAt)}` : ''}`),
     h('div', { class: 'cards-grid' }, profileCard(c), scoreCard(page.score, c.currency)),
     page.score ? explanationCards(page.score, c.currency) : null,
+    page.economics ? economicsPanel(page.economics) : null,
     historySection(page.history ?? [], thresholdsFor(ctx.settings, c.segment)),
     page.signals
       ? signalSections(page.signals, c.currency)
@@ -55,6 +56,7 @@ function profileCard(c) {
     facts([
       ['Segment', c.segment ?? '—'],
       ['Plan', c.plan ?? '—'],
+      ['Acquisition channel', c.acquisitionChannel ?? '—'],
       [
         'Account manager',
         c.accountManager ? `${c.accountManager.name ?? ''} ${c.accountManager.email ? `<${c.accountManager.email}>` : ''}`.trim() : '—',
@@ -84,6 +86,91 @@ function scoreCard(score, currency) {
       ])
     : h('p', { class: 'empty' }, 'Not scored yet.');
   return h('section', { class: 'card', 'aria-labelledby': 'score-heading' }, h('h2', { id: 'score-heading' }, 'Latest score'), body);
+}
+
+/**
+ * What the customer brought and cost (the page's `economics`): each figure shows its formula
+ * and inputs on hover, and all of them are listed under "How these are computed" (tap).
+ * @param {any} e
+ */
+function economicsPanel(e) {
+  const currency = e.currency;
+  /** @param {any} f */
+  const how = (f) => `${f.formula}${inputsText(f.inputs)}`;
+  /** @param {string} key @param {any} f @param {import('../dom.js').Child} text */
+  const figure = (key, f, text) =>
+    h('span', { class: 'number', title: how(f), dataset: { economics: key, value: String(f.value ?? '') } }, text);
+  const ratio = (/** @type {number | null} */ v) => (v === null || v === undefined ? '—' : `${fmt.num(v)}×`);
+  const costs = e.costsToDate ?? {};
+  const totalCosts = Object.values(costs).reduce((s, v) => s + Number(v), 0);
+  const payback = e.cacPaybackMonths;
+  /** @type {Array<[string, any]>} */
+  const listed = [
+    ['Revenue to date', e.revenueToDate],
+    ['Margin to date', e.marginToDate],
+    ['Monthly margin', e.monthlyMargin],
+    ['Monthly survival', e.monthlySurvival],
+    ['CLV', e.clv],
+    ['CAC', e.cac],
+    ['CLV ÷ CAC', e.clvToCac],
+    ['CAC payback', e.cacPaybackMonths],
+  ];
+  return h(
+    'section',
+    { class: 'card economics-panel', 'aria-labelledby': 'economics-heading', id: 'customer-economics' },
+    h('h2', { id: 'economics-heading' }, 'Economics'),
+    facts([
+      ['Revenue to date', figure('revenueToDate', e.revenueToDate, fmt.money(e.revenueToDate.value, currency))],
+      [
+        'Costs to date',
+        h(
+          'span',
+          {
+            class: 'number',
+            title: Object.entries(costs)
+              .map(([k, v]) => `${k} ${fmt.money(/** @type {string} */ (v), currency)}`)
+              .join(' · '),
+            dataset: { economics: 'costsToDate', value: totalCosts.toFixed(4) },
+          },
+          fmt.money(totalCosts, currency),
+        ),
+      ],
+      ['Margin to date', figure('marginToDate', e.marginToDate, fmt.money(e.marginToDate.value, currency))],
+      ['Monthly margin', figure('monthlyMargin', e.monthlyMargin, fmt.money(e.monthlyMargin.value, currency))],
+      ['CLV', h('strong', { class: 'big-number' }, figure('clv', e.clv, fmt.money(e.clv.value, currency)))],
+      ['CAC', figure('cac', e.cac, fmt.money(e.cac.value, currency))],
+      ['CLV ÷ CAC', figure('clvToCac', e.clvToCac, ratio(e.clvToCac.value))],
+      [
+        'CAC payback',
+        figure('cacPaybackMonths', payback, payback.value === null ? 'never (margin not positive)' : `${fmt.num(payback.value)} months`),
+      ],
+    ]),
+    table({
+      caption: 'Costs to date by category',
+      columns: ['Category', 'Cost'],
+      rows: Object.entries(costs).map(([k, v]) => [k, fmt.money(/** @type {string} */ (v), currency)]),
+      className: 'economics-costs',
+    }),
+    e.includesPooledCosts
+      ? null
+      : h('p', { class: 'hint' }, 'Without shares of pooled costs (ad spend, team costs): leads and admins see those.'),
+    h(
+      'details',
+      {},
+      h('summary', {}, 'How these are computed'),
+      h(
+        'dl',
+        { class: 'formulas' },
+        listed.flatMap(([label, f]) => [h('dt', {}, label), h('dd', {}, how(f))]),
+      ),
+    ),
+  );
+}
+
+/** " (monthlyMargin 120.0000, monthlySurvival 0.97…)" @param {Record<string, unknown> | undefined} inputs */
+function inputsText(inputs) {
+  const parts = Object.entries(inputs ?? {}).map(([k, v]) => `${k} ${v === null ? '—' : String(v)}`);
+  return parts.length ? ` (${parts.join(', ')})` : '';
 }
 
 /** @param {any} score @param {string} currency */
