@@ -258,6 +258,7 @@ export class EconomicsRepository {
     try {
       await client.query('BEGIN READ ONLY');
       await client.query('SET LOCAL jit = off');
+      await client.query('SET LOCAL enable_nestloop = off');
       const { rows } = await client.query<T>(text, values);
       await client.query('COMMIT');
       return rows;
