@@ -359,6 +359,7 @@ describe('the web dashboard in a real browser', () => {
       'At risk',
       'Alerts',
       'Summary',
+      'Economics',
     ]);
   });
 
@@ -374,7 +375,7 @@ describe('the web dashboard in a real browser', () => {
     expect(await nav(lead).getByRole('button', { name: 'Queues' }).count()).toBe(0);
 
     const admin = await signedIn(book.t.keys.admin);
-    expect(await nav(admin).getByRole('link').allTextContents()).toEqual(['At risk', 'Alerts', 'Runs', 'Summary']);
+    expect(await nav(admin).getByRole('link').allTextContents()).toEqual(['At risk', 'Alerts', 'Runs', 'Summary', 'Economics']);
     await nav(admin).getByRole('button', { name: 'Queues' }).click();
     await admin.page.waitForURL(`${book.origin}/admin/queues**`);
   });

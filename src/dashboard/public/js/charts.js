@@ -172,7 +172,7 @@ export function seriesBarChart(spec) {
       }),
     ),
   );
-  const labels = axisLabels(n, 5).map((i) =>
+  const labels = axisLabels(n, 4).map((i) =>
     s(
       'text',
       { class: 'axis-label', x: M.left + slot * (i + (i === 0 ? 0 : i === n - 1 ? 1 : 0.5)), y: HEIGHT - 8, 'text-anchor': anchor(i, n) },

@@ -145,12 +145,8 @@ function economicsPanel(e) {
         figure('cacPaybackMonths', payback, payback.value === null ? 'never (margin not positive)' : `${fmt.num(payback.value)} months`),
       ],
     ]),
-    table({
-      caption: 'Costs to date by category',
-      columns: ['Category', 'Cost'],
-      rows: Object.entries(costs).map(([k, v]) => [k, fmt.money(/** @type {string} */ (v), currency)]),
-      className: 'economics-costs',
-    }),
+    h('h3', {}, 'Costs to date by category'),
+    facts(Object.entries(costs).map(([k, v]) => [k, fmt.money(/** @type {string} */ (v), currency)])),
     e.includesPooledCosts
       ? null
       : h('p', { class: 'hint' }, 'Without shares of pooled costs (ad spend, team costs): leads and admins see those.'),
