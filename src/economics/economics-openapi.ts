@@ -82,3 +82,35 @@ export const CUSTOMER_ECONOMICS_SCHEMA = {
     cacPaybackMonths: figure('cac ÷ monthly margin; null when the margin is not positive', { type: 'number' }),
   },
 };
+
+export const CLV_SCHEMA = {
+  type: 'object',
+  properties: {
+    by: { type: 'string', enum: ['segment', 'channel', 'cohort'] },
+    scope: { type: 'object', properties: { managerEmail: nullable({ type: 'string' }), pooledCosts: { type: 'boolean' } } },
+    rules: { type: 'object', properties: { annualDiscountRate: { type: 'number' }, horizonMonths: { type: 'integer' } } },
+    groups: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          group: nullable({ type: 'string', description: 'segment, channel or signup month (YYYY-MM); null: none' }),
+          currency: { type: 'string' },
+          customers: { type: 'integer', description: 'active customers' },
+          clv: figure('Σ clv of the active customers'),
+          cac: figure('Σ cac of the active customers'),
+          clvToCac: figure('Σ clv ÷ Σ cac; null without acquisition cost', { type: 'number' }),
+          clvPercentiles: { type: 'object', additionalProperties: { type: 'string' }, description: 'p10, p25, p50, p75, p90 of CLV' },
+        },
+      },
+    },
+    distribution: {
+      type: 'array',
+      description: 'per currency, 10 equal-width CLV bins from the lowest to the highest CLV',
+      items: {
+        type: 'object',
+        properties: { currency: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, customers: { type: 'integer' } },
+      },
+    },
+  },
+};

@@ -14,6 +14,10 @@ export const economicsQuery = z
 
 export type EconomicsQuery = z.infer<typeof economicsQuery>;
 
+/** `?by=` of GET /v1/economics/clv (a value as of now: no period). */
+export const clvQuery = economicsQuery.pick({ by: true }).strict();
+export type ClvQuery = z.infer<typeof clvQuery>;
+
 /** Months [from, to] as first days ('YYYY-MM-DD'), `end` the day after the last month (exclusive). */
 export interface MonthPeriod {
   from: string;

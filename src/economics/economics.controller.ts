@@ -5,9 +5,9 @@ import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/roles';
 import { ZodPipe } from '../common/zod-pipe';
 import { AppConfig } from '../config/app-config';
-import { ECONOMICS_SCHEMA } from './economics-openapi';
-import { EconomicsQuery, economicsQuery, resolveMonths } from './economics-period';
-import { CSV_COLUMNS, EconomicsAnswer, EconomicsService, economicsCsv, scopeOf } from './economics.service';
+import { CLV_SCHEMA, ECONOMICS_SCHEMA } from './economics-openapi';
+import { ClvQuery, EconomicsQuery, clvQuery, economicsQuery, resolveMonths } from './economics-period';
+import { CSV_COLUMNS, ClvAnswer, EconomicsAnswer, EconomicsService, economicsCsv, scopeOf } from './economics.service';
 
 const QUERY_DOCS = applyDecorators(
   ApiQuery({ name: 'from', required: false, description: 'first month, YYYY-MM (UTC); default: 11 months before `to`' }),
@@ -38,6 +38,20 @@ export class EconomicsController {
   @ApiOkResponse({ schema: ECONOMICS_SCHEMA })
   report(@Query(new ZodPipe(economicsQuery)) q: EconomicsQuery, @CurrentPrincipal() principal: Principal): Promise<EconomicsAnswer> {
     return this.answer(q, principal);
+  }
+
+  @Get('economics/clv')
+  @Roles('lead', 'manager')
+  @ApiOperation({
+    summary: 'CLV and CAC of the active customers by segment, channel or cohort, CLV ÷ CAC, percentiles and the CLV histogram',
+    description:
+      'Each active customer valued as on the customer page (docs/economics.md), summed per group; CLV ÷ CAC = Σ clv ÷ Σ cac. ' +
+      'A manager key sees only its own customers, without shares of pooled costs.',
+  })
+  @ApiQuery({ name: 'by', required: false, enum: ['segment', 'channel', 'cohort'], description: 'default segment; cohort = signup month' })
+  @ApiOkResponse({ schema: CLV_SCHEMA })
+  clv(@Query(new ZodPipe(clvQuery)) q: ClvQuery, @CurrentPrincipal() principal: Principal): Promise<ClvAnswer> {
+    return this.economics.clv(q.by, scopeOf(principal));
   }
 
   @Get('economics.csv')

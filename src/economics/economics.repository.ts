@@ -30,6 +30,12 @@ export interface EconomicsRow {
   lost_value: string;
 }
 
+/** GET /v1/economics/clv in one row: per group of active customers, and the CLV histogram per currency (money as text). */
+export interface ClvRow {
+  groups: Array<{ key: string | null; currency: string; customers: number; clv: string; cac: string; percentiles: number[] }>;
+  bins: Array<{ currency: string; bin: number; lo: string; hi: string; customers: number }>;
+}
+
 /** Pooled costs of a month and category, and how much of them found no customer to go to. */
 export interface PooledRow {
   month: string;
@@ -370,6 +376,81 @@ export class EconomicsRepository {
          FROM pooled p GROUP BY p.ms, p.category, p.currency ORDER BY p.ms, p.category, p.currency`,
       p.values,
     );
+  }
+
+  /**
+   * CLV and CAC of every active customer in scope, as the customer page computes them
+   * (costs of all time, shares of pooled costs unless the scope has none), summed per group
+   * with CLV percentiles, and the CLV histogram (10 equal-width bins from the lowest to the
+   * highest CLV) per currency. Reads the whole ledger, as the customer page does for one.
+   */
+  async clv(by: EconomicsGroupBy, scope: EconomicsScope): Promise<ClvRow> {
+    const p = new Params();
+    const manager = p.bind('manager', scope.managerEmail, 'text');
+    const ctes = [
+      directCte(p, this.config, {
+        name: 'direct',
+        from: null,
+        to: null,
+        only: (col) => `(${manager} IS NULL OR ${col} IN (SELECT id FROM customers WHERE account_manager_email = ${manager}))`,
+      }),
+      // Shares are the whole book's, whoever asks (managers get none), as on the customer page.
+      pooledCtes(p, this.config, { from: null, to: 'infinity', managerEmail: null, enabled: scope.includePooled }),
+    ].join(',');
+    const margin = `round(c.monthly_revenue - coalesce(pr.running, 0) / greatest(1, ${tenureMonths('c', 'now()')}), 4)`;
+    const [row] = await this.query<ClvRow>(
+      'report',
+      `WITH ${ctes}, ${SEGMENT_RATES},
+       scoped AS (
+         SELECT c.*, ${bucketKey('c.segment', 'c.acquisition_channel', 'c.currency', month('c.signup_at'), month('c.churned_at'))} AS bkey
+           FROM customers c WHERE c.status = 'active' AND (${manager} IS NULL OR c.account_manager_email = ${manager})
+       ),
+       units_by AS (
+         SELECT s.bkey, s.category, sum(s.per_w) FILTER (WHERE s.per_w IS NOT NULL) AS per_w, sum(s.per_n) FILTER (WHERE s.per_w IS NULL) AS per_n
+           FROM shares s GROUP BY 1, 2
+       ),
+       mine AS (
+         SELECT d.customer_id AS id, d.category, d.amount FROM direct d JOIN scoped c ON c.id = d.customer_id
+         UNION ALL
+         SELECT c.id, u.category,
+                coalesce(u.per_w * CASE WHEN u.category = 'acquisition' THEN 1 ELSE ${customerWeight(this.config, 'c')} END, 0) + coalesce(u.per_n, 0)
+           FROM scoped c JOIN units_by u ON u.bkey = c.bkey
+       ),
+       per AS (
+         SELECT x.id, sum(x.amount) FILTER (WHERE x.category = 'acquisition') AS cac,
+                sum(x.amount) FILTER (WHERE x.category IN ('retention', 'service', 'other')) AS running
+           FROM mine x GROUP BY x.id
+       ),
+       valued AS (
+         SELECT ${groupKey(by, 'c.segment', 'c.acquisition_channel', month('c.signup_at'))} AS key, c.currency::text AS currency,
+                coalesce(pr.cac, 0) AS cac,
+                round((${margin}::float8 * ${annuity(survival(p, this.config), p, this.config)})::numeric, 4) AS clv
+           FROM scoped c
+           LEFT JOIN per pr ON pr.id = c.id
+           LEFT JOIN customer_scores cs ON cs.customer_id = c.id
+           LEFT JOIN models m ON m.id = cs.model_id
+           LEFT JOIN segment_rates sr ON sr.segment IS NOT DISTINCT FROM c.segment
+       ),
+       grp AS (
+         SELECT key, currency, count(*)::int AS customers, sum(clv) AS clv, sum(cac) AS cac,
+                percentile_cont(ARRAY[0.1, 0.25, 0.5, 0.75, 0.9]) WITHIN GROUP (ORDER BY clv) AS pct
+           FROM valued GROUP BY 1, 2
+       ),
+       span AS (SELECT currency, min(clv) AS lo, max(clv) AS hi FROM valued GROUP BY 1),
+       bins AS (
+         SELECT v.currency, least(width_bucket(v.clv, r.lo, CASE WHEN r.hi > r.lo THEN r.hi ELSE r.lo + 1 END, 10), 10) AS bin,
+                r.lo, r.hi, count(*)::int AS n
+           FROM valued v JOIN span r ON r.currency = v.currency GROUP BY 1, 2, 3, 4
+       )
+       SELECT (SELECT coalesce(json_agg(json_build_object('key', key, 'currency', currency, 'customers', customers, 'clv', ${money('clv')},
+                                                          'cac', ${money('cac')}, 'percentiles', pct) ORDER BY key NULLS LAST, currency), '[]'::json)
+                 FROM grp) AS groups,
+              (SELECT coalesce(json_agg(json_build_object('currency', currency, 'bin', bin, 'lo', lo::text, 'hi', hi::text, 'customers', n)
+                                        ORDER BY currency, bin), '[]'::json)
+                 FROM bins) AS bins`,
+      p.values,
+    );
+    return row ?? { groups: [], bins: [] };
   }
 
   /** One customer's revenue, costs by category (all time) and CLV inputs; null for no such customer. */

@@ -18,6 +18,7 @@ import {
   perCustomer,
 } from './economics-formulas';
 import {
+  ClvRow,
   CustomerEconomicsRow,
   EconomicsGroupBy,
   EconomicsRepository,
@@ -74,6 +75,62 @@ export interface CustomerEconomics {
   cac: Figure<string>;
   clvToCac: Figure<number | null>;
   cacPaybackMonths: Figure<number | null>;
+}
+
+/** GET /v1/economics/clv: what the active customers of each group are worth and cost to win. */
+export interface ClvAnswer {
+  by: EconomicsGroupBy;
+  scope: { managerEmail: string | null; pooledCosts: boolean };
+  rules: { annualDiscountRate: number; horizonMonths: number };
+  groups: Array<{
+    group: string | null;
+    currency: string;
+    customers: number;
+    clv: Figure<string>;
+    cac: Figure<string>;
+    clvToCac: Figure<number | null>;
+    /** CLV at the 10th, 25th, 50th, 75th and 90th percentile of the group's customers. */
+    clvPercentiles: { p10: string; p25: string; p50: string; p75: string; p90: string };
+  }>;
+  /** Per currency, 10 equal-width CLV bins from the lowest to the highest CLV: [from, to) (the last includes to). */
+  distribution: Array<{ currency: string; from: string; to: string; customers: number }>;
+}
+
+const CLV_SUM_FORMULA = "Σ clv over the group's active customers (each as on the customer page)";
+const CAC_SUM_FORMULA = "Σ cac over the group's active customers (their acquisition costs: own and shares of pooled ones)";
+
+/** The CLV answer from its row: figures with formulas, the histogram's bin edges. */
+export function clvAnswer(row: ClvRow, by: EconomicsGroupBy, scope: EconomicsScope, config: EconomicsConfig): ClvAnswer {
+  // Every bin of a currency, empty ones too, so that a histogram has no gaps to explain.
+  const filled = [...new Set(row.bins.map((b) => b.currency))].flatMap((currency) => {
+    const b = row.bins.find((x) => x.currency === currency);
+    const lo = Number(b?.lo ?? 0);
+    const width = (Math.max(Number(b?.hi ?? 0), lo) - lo) / 10;
+    return Array.from({ length: 10 }, (_, i) => ({
+      currency,
+      from: formatMoney(lo + width * i),
+      to: formatMoney(lo + width * (i + 1)),
+      customers: row.bins.find((x) => x.currency === currency && x.bin === i + 1)?.customers ?? 0,
+    }));
+  });
+  return {
+    by,
+    scope: { managerEmail: scope.managerEmail, pooledCosts: scope.includePooled },
+    rules: { annualDiscountRate: config.annualDiscountRate, horizonMonths: config.horizonMonths },
+    groups: row.groups.map((g) => {
+      const [p10, p25, p50, p75, p90] = g.percentiles.map((x) => formatMoney(x));
+      return {
+        group: g.key,
+        currency: g.currency,
+        customers: g.customers,
+        clv: { value: g.clv, formula: CLV_SUM_FORMULA, inputs: { customers: g.customers } },
+        cac: { value: g.cac, formula: CAC_SUM_FORMULA, inputs: { customers: g.customers } },
+        clvToCac: { ...clvToCac(g.clv, g.cac), formula: 'Σ clv ÷ Σ cac (null without acquisition cost)' },
+        clvPercentiles: { p10: p10 ?? '0.0000', p25: p25 ?? '0.0000', p50: p50 ?? '0.0000', p75: p75 ?? '0.0000', p90: p90 ?? '0.0000' },
+      };
+    }),
+    distribution: filled,
+  };
 }
 
 /** Managers see only their own customers and none of the pooled costs (which belong to the whole book). */
@@ -198,6 +255,10 @@ export class EconomicsService {
       groups: toGroups(rows, e.lostValue),
       pooled,
     };
+  }
+
+  async clv(by: EconomicsGroupBy, scope: EconomicsScope): Promise<ClvAnswer> {
+    return clvAnswer(await this.repository.clv(by, scope), by, scope, this.config.economics);
   }
 
   /** null: no such customer (or not the manager's). */
