@@ -99,14 +99,15 @@ export const CLV_SCHEMA = {
           customers: { type: 'integer', description: 'active customers' },
           clv: figure('Σ clv of the active customers'),
           cac: figure('Σ cac of the active customers'),
-          clvToCac: figure('Σ clv ÷ Σ cac; null without acquisition cost', { type: 'number' }),
+          clvToCac: figure('Σ clv ÷ Σ cac over the customers with an acquisition cost; null without any', { type: 'number' }),
           clvPercentiles: { type: 'object', additionalProperties: { type: 'string' }, description: 'p10, p25, p50, p75, p90 of CLV' },
         },
       },
     },
     distribution: {
       type: 'array',
-      description: 'per currency, 10 equal-width CLV bins from the lowest to the highest CLV',
+      description:
+        'per currency, 10 CLV bins from the lowest to the highest CLV: of equal ratio (log scale) when all CLVs are positive, else of equal width',
       items: {
         type: 'object',
         properties: { currency: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, customers: { type: 'integer' } },

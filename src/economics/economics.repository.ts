@@ -32,7 +32,17 @@ export interface EconomicsRow {
 
 /** GET /v1/economics/clv in one row: per group of active customers, and the CLV histogram per currency (money as text). */
 export interface ClvRow {
-  groups: Array<{ key: string | null; currency: string; customers: number; clv: string; cac: string; percentiles: number[] }>;
+  groups: Array<{
+    key: string | null;
+    currency: string;
+    customers: number;
+    clv: string;
+    cac: string;
+    /** customers with an acquisition cost, and their Σ clv */
+    costed: number;
+    clvCosted: string;
+    percentiles: number[];
+  }>;
   bins: Array<{ currency: string; bin: number; lo: string; hi: string; customers: number }>;
 }
 
@@ -381,8 +391,9 @@ export class EconomicsRepository {
   /**
    * CLV and CAC of every active customer in scope, as the customer page computes them
    * (costs of all time, shares of pooled costs unless the scope has none), summed per group
-   * with CLV percentiles, and the CLV histogram (10 equal-width bins from the lowest to the
-   * highest CLV) per currency. Reads the whole ledger, as the customer page does for one.
+   * with CLV percentiles, and the CLV histogram per currency: 10 bins from the lowest to the
+   * highest CLV, of equal ratio (log scale: CLVs span orders of magnitude) when all are
+   * positive, else of equal width. Reads the whole ledger, as the customer page does for one.
    */
   async clv(by: EconomicsGroupBy, scope: EconomicsScope): Promise<ClvRow> {
     const p = new Params();
@@ -433,17 +444,21 @@ export class EconomicsRepository {
        ),
        grp AS (
          SELECT key, currency, count(*)::int AS customers, sum(clv) AS clv, sum(cac) AS cac,
+                count(*) FILTER (WHERE cac > 0)::int AS costed, coalesce(sum(clv) FILTER (WHERE cac > 0), 0) AS clv_costed,
                 percentile_cont(ARRAY[0.1, 0.25, 0.5, 0.75, 0.9]) WITHIN GROUP (ORDER BY clv) AS pct
            FROM valued GROUP BY 1, 2
        ),
        span AS (SELECT currency, min(clv) AS lo, max(clv) AS hi FROM valued GROUP BY 1),
        bins AS (
-         SELECT v.currency, least(width_bucket(v.clv, r.lo, CASE WHEN r.hi > r.lo THEN r.hi ELSE r.lo + 1 END, 10), 10) AS bin,
+         SELECT v.currency,
+                least(CASE WHEN r.lo > 0 AND r.hi > r.lo THEN width_bucket(ln(v.clv), ln(r.lo), ln(r.hi), 10)
+                           ELSE width_bucket(v.clv, r.lo, CASE WHEN r.hi > r.lo THEN r.hi ELSE r.lo + 1 END, 10) END, 10) AS bin,
                 r.lo, r.hi, count(*)::int AS n
            FROM valued v JOIN span r ON r.currency = v.currency GROUP BY 1, 2, 3, 4
        )
        SELECT (SELECT coalesce(json_agg(json_build_object('key', key, 'currency', currency, 'customers', customers, 'clv', ${money('clv')},
-                                                          'cac', ${money('cac')}, 'percentiles', pct) ORDER BY key NULLS LAST, currency), '[]'::json)
+                                                          'cac', ${money('cac')}, 'costed', costed, 'clvCosted', ${money('clv_costed')},
+                                                          'percentiles', pct) ORDER BY key NULLS LAST, currency), '[]'::json)
                  FROM grp) AS groups,
               (SELECT coalesce(json_agg(json_build_object('currency', currency, 'bin', bin, 'lo', lo::text, 'hi', hi::text, 'customers', n)
                                         ORDER BY currency, bin), '[]'::json)

@@ -92,7 +92,7 @@ export interface ClvAnswer {
     /** CLV at the 10th, 25th, 50th, 75th and 90th percentile of the group's customers. */
     clvPercentiles: { p10: string; p25: string; p50: string; p75: string; p90: string };
   }>;
-  /** Per currency, 10 equal-width CLV bins from the lowest to the highest CLV: [from, to) (the last includes to). */
+  /** Per currency, 10 CLV bins from the lowest to the highest CLV, [from, to) (the last includes to): of equal ratio when every CLV is positive, else of equal width. */
   distribution: Array<{ currency: string; from: string; to: string; customers: number }>;
 }
 
@@ -102,14 +102,16 @@ const CAC_SUM_FORMULA = "Σ cac over the group's active customers (their acquisi
 /** The CLV answer from its row: figures with formulas, the histogram's bin edges. */
 export function clvAnswer(row: ClvRow, by: EconomicsGroupBy, scope: EconomicsScope, config: EconomicsConfig): ClvAnswer {
   // Every bin of a currency, empty ones too, so that a histogram has no gaps to explain.
+  // Every bin of a currency, empty ones too, so that a histogram has no gaps to explain.
   const filled = [...new Set(row.bins.map((b) => b.currency))].flatMap((currency) => {
     const b = row.bins.find((x) => x.currency === currency);
     const lo = Number(b?.lo ?? 0);
-    const width = (Math.max(Number(b?.hi ?? 0), lo) - lo) / 10;
+    const hi = Math.max(Number(b?.hi ?? 0), lo);
+    const edge = lo > 0 && hi > lo ? (i: number) => lo * (hi / lo) ** (i / 10) : (i: number) => lo + ((hi - lo) * i) / 10;
     return Array.from({ length: 10 }, (_, i) => ({
       currency,
-      from: formatMoney(lo + width * i),
-      to: formatMoney(lo + width * (i + 1)),
+      from: formatMoney(edge(i)),
+      to: formatMoney(i === 9 ? hi : edge(i + 1)),
       customers: row.bins.find((x) => x.currency === currency && x.bin === i + 1)?.customers ?? 0,
     }));
   });
@@ -125,7 +127,11 @@ export function clvAnswer(row: ClvRow, by: EconomicsGroupBy, scope: EconomicsSco
         customers: g.customers,
         clv: { value: g.clv, formula: CLV_SUM_FORMULA, inputs: { customers: g.customers } },
         cac: { value: g.cac, formula: CAC_SUM_FORMULA, inputs: { customers: g.customers } },
-        clvToCac: { ...clvToCac(g.clv, g.cac), formula: 'Σ clv ÷ Σ cac (null without acquisition cost)' },
+        clvToCac: {
+          ...clvToCac(g.clvCosted, g.cac),
+          formula: 'Σ clv ÷ Σ cac over the customers with an acquisition cost (null without any)',
+          inputs: { clv: g.clvCosted, cac: g.cac, customersWithCac: g.costed },
+        },
         clvPercentiles: { p10: p10 ?? '0.0000', p25: p25 ?? '0.0000', p50: p50 ?? '0.0000', p75: p75 ?? '0.0000', p90: p90 ?? '0.0000' },
       };
     }),

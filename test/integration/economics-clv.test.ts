@@ -99,7 +99,10 @@ describe('GET /v1/economics/clv', () => {
     expect(search).toMatchObject({ currency: 'USD', customers: 2, cac: { value: '1200.0000' } });
     expect(Number(search.clv.value)).toBeCloseTo(clv.s1 + clv.s2, 3);
     expect(search.clvToCac.value).toBeCloseTo((clv.s1 + clv.s2) / 1200, 3);
-    expect(search.clvToCac.formula).toBe('Σ clv ÷ Σ cac (null without acquisition cost)');
+    expect(search.clvToCac).toMatchObject({
+      formula: 'Σ clv ÷ Σ cac over the customers with an acquisition cost (null without any)',
+      inputs: { cac: '1200.0000', customersWithCac: 2 },
+    });
     expect(partner).toMatchObject({ customers: 1, cac: { value: '600.0000' } });
     expect(Number(partner.clv.value)).toBeCloseTo(clv.p1, 3);
     // The percentiles of the two search customers: p50 halfway between them.
@@ -116,13 +119,16 @@ describe('GET /v1/economics/clv', () => {
     expect(Number(res.body.groups[0].cac.value)).toBeCloseTo(cac, 4);
   });
 
-  it('gives the CLV histogram: 10 equal bins from the lowest to the highest CLV, each customer in one', async () => {
+  it('gives the CLV histogram: 10 bins of equal ratio from the lowest to the highest CLV (all positive), each customer in one', async () => {
     const res = await get('/v1/economics/clv?by=cohort', t.keys.lead);
     const bins = res.body.distribution;
+    const [lo, hi] = [75 * annuity, 265 * annuity];
     expect(bins).toHaveLength(10);
-    expect(Number(bins[0].from)).toBeCloseTo(75 * annuity, 3);
-    expect(Number(bins[9].to)).toBeCloseTo(265 * annuity, 3);
-    expect(bins.map((b: { customers: number }) => b.customers)).toEqual([1, 0, 0, 0, 1, 0, 0, 0, 0, 1]);
+    expect(Number(bins[0].from)).toBeCloseTo(lo, 3);
+    expect(Number(bins[6].from)).toBeCloseTo(lo * (hi / lo) ** 0.6, 3);
+    expect(Number(bins[9].to)).toBeCloseTo(hi, 3);
+    // p1 (166.67): ln(166.67 / 75) ÷ ln(265 / 75) = 0.63 of the way: the 7th bin.
+    expect(bins.map((b: { customers: number }) => b.customers)).toEqual([1, 0, 0, 0, 0, 0, 1, 0, 0, 1]);
     // Cohorts: the signup months.
     expect(res.body.groups.map((g: { group: string; customers: number }) => [g.group, g.customers])).toEqual([
       [at(3, 1).slice(0, 7), 2],
@@ -141,7 +147,13 @@ describe('GET /v1/economics/clv', () => {
     const byGroup = Object.fromEntries(res.body.groups.map((g: { group: string }) => [g.group, g]));
     expect(byGroup.search).toMatchObject({ customers: 1, cac: { value: '200.0000' } });
     expect(Number(byGroup.search.clv.value)).toBeCloseTo(100 * annuity, 3);
-    expect(byGroup.partner).toMatchObject({ customers: 1, cac: { value: '0.0000' }, clvToCac: { value: null } });
+    // p1 has no acquisition cost of its own: no ratio.
+    expect(byGroup.partner).toMatchObject({
+      customers: 1,
+      cac: { value: '0.0000' },
+      clvToCac: { value: null, inputs: { customersWithCac: 0 } },
+    });
+    expect(byGroup.search.clvToCac.value).toBeCloseTo((100 * annuity) / 200, 3);
     expect(Number(byGroup.partner.clv.value)).toBeCloseTo(200 * annuity, 3);
   });
 
