@@ -82,6 +82,28 @@ describe('the Economics page in a real browser', () => {
       g.months.map((m: Json) => ({ group: g.group ?? '', month: m.month, currency: g.currency, value: m[figure].value ?? '' })),
     );
 
+  /** The CLV ÷ CAC table and the CLV histogram show GET /v1/economics/clv?by=channel of this key. */
+  async function expectClvOf(page: Page, key: string): Promise<Json> {
+    const clv = (await api('/v1/economics/clv?by=channel', key)).body;
+    const cells = (selector: string) =>
+      page
+        .locator(`${selector} tbody tr`)
+        .evaluateAll((rows) =>
+          rows.map((r) =>
+            [...r.querySelectorAll('[data-value]')].map((c) => (c as unknown as { dataset: Record<string, string> }).dataset.value),
+          ),
+        );
+    await expect
+      .poll(() => cells('table.economics-table.clv-to-cac'))
+      .toEqual(
+        clv.groups.map((g: Json) => [String(g.customers), g.clv.value, g.cac.value, String(g.clvToCac.value ?? ''), g.clvPercentiles.p50]),
+      );
+    await expect
+      .poll(() => cells('table.economics-table.clv-distribution'))
+      .toEqual(clv.distribution.map((b: Json) => [b.from, b.to, String(b.customers)]));
+    return clv;
+  }
+
   /** Waits for the page to show the answer of `path`, then checks every figure of every table against it. */
   async function expectFiguresOf(page: Page, path: string, key = t.keys.lead): Promise<Json> {
     const answer = (await api(path, key)).body;
@@ -125,6 +147,16 @@ describe('the Economics page in a real browser', () => {
     // The formula on tap, under each chart.
     await w.page.locator('#figure-ccc details.formula summary').click();
     expect(await w.page.locator('#figure-ccc details.formula').textContent()).toContain(answer.groups[0].months[0].ccc.formula);
+
+    // CLV ÷ CAC by channel (a bar per channel, its formula in the tooltip) and the CLV histogram.
+    const clv = await expectClvOf(w.page, t.keys.lead);
+    expect(clv.groups.length).toBeGreaterThan(1);
+    expect(await w.page.locator('#figure-clv-to-cac svg rect.bar').count()).toBe(Math.min(clv.groups.length, 8));
+    expect(await w.page.locator('#figure-clv-to-cac svg rect.bar title').first().textContent()).toMatch(/CLV ÷ CAC .* = Σ CLV .* ÷ Σ CAC/);
+    expect(await w.page.locator('#figure-clv-distribution svg rect.bar').count()).toBe(10);
+    expect(clv.distribution.reduce((n: number, b: Json) => n + b.customers, 0)).toBe(
+      clv.groups.reduce((n: number, g: Json) => n + g.customers, 0),
+    );
 
     // Pooled costs, with what found no customer.
     expect(answer.pooled.length).toBeGreaterThan(0);
@@ -195,6 +227,8 @@ describe('the Economics page in a real browser', () => {
     expect(await w.page.locator('table.economics-table.pooled').count()).toBe(0);
     expect(await w.page.locator('#economics-scope').textContent()).toContain('leads and admins see them');
     expect(await w.page.locator('#economics-period').textContent()).toContain(manager.email);
+    const clv = await expectClvOf(w.page, manager.key);
+    expect(clv.scope).toEqual({ managerEmail: manager.email, pooledCosts: false });
     // The book's figures are not the manager's: its page shows fewer customers served than the lead's.
     const all = (await api('/v1/economics')).body;
     const served = (a: Json) =>

@@ -33,7 +33,7 @@ const CHANNEL_CDF: Record<Segment, number[]> = {
 };
 
 /** Target pooled acquisition spend per sign-up, by channel. */
-const CHANNEL_CAC: Record<Channel, number> = { search: 160, referral: 60, partner: 700, events: 1400, outbound: 1100 };
+const CHANNEL_CAC: Record<Channel, number> = { search: 700, referral: 250, partner: 2500, events: 5000, outbound: 4000 };
 
 /** Pooled monthly team costs per active customer of a segment. */
 const SEGMENT_RATES: Record<Segment, { retention: number; service: number }> = {
@@ -43,7 +43,7 @@ const SEGMENT_RATES: Record<Segment, { retention: number; service: number }> = {
 };
 
 /** Sales commission (the customer's own acquisition cost) as months of its revenue. */
-const COMMISSION_MONTHS: Record<Segment, number> = { enterprise: 0.6, 'mid-market': 0.3, smb: 0 };
+const COMMISSION_MONTHS: Record<Segment, number> = { enterprise: 2, 'mid-market': 1, smb: 0 };
 /** Onboarding (the customer's own service cost) at sign-up. */
 const ONBOARDING: Record<Segment, number> = { enterprise: 900, 'mid-market': 150, smb: 0 };
 

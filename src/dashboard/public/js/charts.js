@@ -130,7 +130,8 @@ export function barChart(spec) {
  * @typedef {{ value: number | null, detail: string }} SeriesValue
  * @typedef {{ label: string, className: string, values: SeriesValue[] }} ValueSeries
  * @typedef {{ title: string, summary: string, labels: string[], series: ValueSeries[],
- *   axisFormat: (v: number) => string, className?: string, data: HTMLElement, notes?: HTMLElement | null }} SeriesBarSpec
+ *   axisFormat: (v: number) => string, className?: string, data: HTMLElement, notes?: HTMLElement | null,
+ *   everyLabel?: boolean }} SeriesBarSpec
  */
 
 /**
@@ -172,18 +173,22 @@ export function seriesBarChart(spec) {
       }),
     ),
   );
-  const labels = axisLabels(n, 4).map((i) =>
+  const labels = axisLabels(n, spec.everyLabel ? n : 4).map((i) =>
     s(
       'text',
       { class: 'axis-label', x: M.left + slot * (i + (i === 0 ? 0 : i === n - 1 ? 1 : 0.5)), y: HEIGHT - 8, 'text-anchor': anchor(i, n) },
       spec.labels[i] ?? '',
     ),
   );
-  const legend = h(
-    'ul',
-    { class: 'legend', 'aria-hidden': 'true' },
-    spec.series.map((x) => h('li', {}, h('span', { class: `swatch ${x.className}` }), x.label)),
-  );
+  // One series needs no legend: the title says what the bars are.
+  const legend =
+    spec.series.length > 1
+      ? h(
+          'ul',
+          { class: 'legend', 'aria-hidden': 'true' },
+          spec.series.map((x) => h('li', {}, h('span', { class: `swatch ${x.className}` }), x.label)),
+        )
+      : null;
   return figure(
     { ...spec, table: { columns: [], rows: [] } },
     [s('g', { 'aria-hidden': 'true' }, grid, labels), bars],

@@ -122,6 +122,7 @@ export async function renderEconomics(ctx) {
   });
 
   const rules = rulesSection(answer.rules);
+  const clvSection = h('div', { class: 'economics-charts', id: 'economics-clv' });
   root.append(
     scopeNotice(answer),
     h(
@@ -129,9 +130,11 @@ export async function renderEconomics(ctx) {
       { class: 'economics-charts' },
       FIGURES.map((spec) => figureSection(spec, answer)),
     ),
+    clvSection,
     ...(answer.pooled ? [pooledSection(answer.pooled)] : []),
     ...(rules ? [rules] : []),
   );
+  await fillClv(ctx, clvSection);
   for (const section of ECONOMICS_SECTIONS) {
     const place = h('div', { class: 'economics-extra', dataset: { section: section.key } });
     root.append(place);
@@ -478,5 +481,127 @@ function rulesSection(rules) {
       h('li', {}, `Win-back spend goes to the customers who churned in the last ${rules.winbackWindowMonths} months.`),
       handling ? h('li', {}, `Complaint handling cost by severity: ${handling}.`) : null,
     ),
+  );
+}
+
+/**
+ * CLV ÷ CAC by acquisition channel and the CLV distribution (GET /v1/economics/clv): values
+ * as of now of the active customers, so neither follows the period (nor the grouping: CLV ÷
+ * CAC is by channel). A service that cannot answer them shows why in their place.
+ * @param {import('../context.js').ViewContext} ctx
+ * @param {HTMLElement} place
+ */
+async function fillClv(ctx, place) {
+  /** @type {any} */
+  let clv;
+  try {
+    clv = await ctx.api.json('/v1/economics/clv?by=channel', { signal: ctx.signal });
+  } catch (err) {
+    if (isAbort(err)) throw err;
+    place.append(h('section', { class: 'card' }, h('h2', {}, 'Customer lifetime value'), errorPanel(err)));
+    return;
+  }
+  /** @type {Array<any>} */
+  const groups = clv.groups;
+  const currency = groups[0]?.currency ?? clv.distribution[0]?.currency ?? 'USD';
+  const shown = groups
+    .filter((g) => g.currency === currency)
+    .sort((a, b) => b.customers - a.customers)
+    .slice(0, 8);
+  const ratio = (/** @type {number | null} */ v) => (v === null || v === undefined ? '—' : `${fmt.num(v)}×`);
+  /** @param {any} g */
+  const ratioText = (g) =>
+    `${g.group ?? '(none)'}: CLV ÷ CAC ${ratio(g.clvToCac.value)} = Σ CLV ${fmt.money(g.clvToCac.inputs.clv, g.currency)} ÷ Σ CAC ${fmt.money(g.cac.value, g.currency)}` +
+    ` of the ${fmt.int(g.clvToCac.inputs.customersWithCac)} active customers with an acquisition cost${g.clvToCac.value === null ? ' (none: no ratio)' : ''}`;
+  const ratioChart = seriesBarChart({
+    title: 'CLV ÷ CAC by acquisition channel',
+    summary: shown.length
+      ? `Active customers now, the ${shown.length} largest channels: ${shown.map((g) => `${g.group ?? '(none)'} ${ratio(g.clvToCac.value)}`).join(', ')}.`
+      : 'No active customers.',
+    labels: shown.map((g) => g.group ?? '(none)'),
+    everyLabel: shown.length <= 6,
+    series: [{ label: 'CLV ÷ CAC', className: 's-g1', values: shown.map((g) => ({ value: g.clvToCac.value, detail: ratioText(g) })) }],
+    axisFormat: (v) => `${fmt.num(v)}×`,
+    className: 'economics clv-to-cac',
+    notes: h(
+      'details',
+      { class: 'formula' },
+      h('summary', {}, 'How it is computed'),
+      h(
+        'p',
+        {},
+        `CLV ÷ CAC = ${groups[0]?.clvToCac.formula ?? 'Σ clv ÷ Σ cac'}, over each channel's active customers with an acquisition cost, as of now (customers won before the costs were recorded have none), `,
+        "each customer's CLV and CAC as on its page. Not tied to the period above.",
+      ),
+    ),
+    data: table({
+      caption: 'CLV and CAC by acquisition channel (active customers, now)',
+      columns: ['Channel', 'Customers', 'Σ CLV', 'Σ CAC', 'CLV ÷ CAC', 'Median CLV'],
+      rows: groups.map((g) => [
+        `${g.group ?? '(none)'}${g.currency !== currency ? ` (${g.currency})` : ''}`,
+        h('span', { class: 'number', dataset: { value: String(g.customers) } }, fmt.int(g.customers)),
+        h('span', { class: 'number', title: g.clv.formula, dataset: { value: g.clv.value } }, fmt.money(g.clv.value, g.currency)),
+        h('span', { class: 'number', title: g.cac.formula, dataset: { value: g.cac.value } }, fmt.money(g.cac.value, g.currency)),
+        h(
+          'span',
+          {
+            class: 'number figure-value',
+            title: ratioText(g),
+            dataset: { figure: 'clvToCac', group: g.group ?? '', value: String(g.clvToCac.value ?? '') },
+          },
+          ratio(g.clvToCac.value),
+        ),
+        h('span', { class: 'number', dataset: { value: g.clvPercentiles.p50 } }, fmt.money(g.clvPercentiles.p50, g.currency)),
+      ]),
+      className: 'economics-table clv-to-cac',
+    }),
+  });
+  /** @type {Array<{ currency: string, from: string, to: string, customers: number }>} */
+  const bins = clv.distribution.filter((/** @type {any} */ b) => b.currency === currency);
+  const binLabel = (/** @type {{ from: string, to: string }} */ b) =>
+    `${fmt.moneyShort(Number(b.from), currency)}–${fmt.moneyShort(Number(b.to), currency)}`;
+  const histogram = seriesBarChart({
+    title: 'CLV distribution (active customers)',
+    summary: bins.length
+      ? `${fmt.int(bins.reduce((s, b) => s + b.customers, 0))} active customers in 10 CLV ranges (each the same multiple of the one before when all CLVs are positive) from ${fmt.money(bins[0]?.from, currency)} to ${fmt.money(bins[bins.length - 1]?.to, currency)}.`
+      : 'No active customers.',
+    labels: bins.map(binLabel),
+    series: [
+      {
+        label: 'customers',
+        className: 's-g3',
+        values: bins.map((b) => ({
+          value: b.customers,
+          detail: `CLV ${fmt.money(b.from, currency)} to ${fmt.money(b.to, currency)}: ${fmt.int(b.customers)} customers`,
+        })),
+      },
+    ],
+    axisFormat: (v) => fmt.int(v),
+    className: 'economics clv-distribution',
+    notes: h(
+      'details',
+      { class: 'formula' },
+      h('summary', {}, 'How it is computed'),
+      h(
+        'p',
+        {},
+        `Each active customer's CLV = Σ_{t=1..${clv.rules.horizonMonths}} monthlyMargin × monthlySurvival^t ÷ (1 + ${clv.rules.annualDiscountRate})^(t/12), as on its page; `,
+        'the range from the lowest to the highest is cut into 10 parts, each the same multiple of the one before (a log scale: CLVs span orders of magnitude) when all are positive, else of equal width. Not tied to the period above.',
+      ),
+    ),
+    data: table({
+      caption: 'Active customers by CLV range',
+      columns: ['CLV from', 'CLV to', 'Customers'],
+      rows: bins.map((b) => [
+        h('span', { class: 'number', dataset: { value: b.from } }, fmt.money(b.from, currency)),
+        h('span', { class: 'number', dataset: { value: b.to } }, fmt.money(b.to, currency)),
+        h('span', { class: 'number', dataset: { value: String(b.customers) } }, fmt.int(b.customers)),
+      ]),
+      className: 'economics-table clv-distribution',
+    }),
+  });
+  place.append(
+    h('section', { class: 'card economics-figure', id: 'figure-clv-to-cac' }, ratioChart),
+    h('section', { class: 'card economics-figure', id: 'figure-clv-distribution' }, histogram),
   );
 }
