@@ -14,6 +14,7 @@ import { freePort } from '../support/net';
 import { dropQueueKeys } from '../support/test-app';
 import { TestDatabase, createTestDatabase } from '../support/test-database';
 import { Client } from 'pg';
+import type { Json } from '../support/json';
 
 const OPTIONS = { customers: 120, months: 6, seed: 7, asOf: new Date(Date.now() - 3_600_000), economics: true };
 
@@ -188,6 +189,17 @@ describe('npm run demo', () => {
       });
       expect(await res.json()).toEqual({ accepted: 1, duplicates: 0 });
       expect((await fetch(`http://127.0.0.1:${port}/docs/`)).status).toBe(200);
+      // The economics page and the survey figures have something to show on this first run.
+      const read = async (path: string): Promise<Json> =>
+        (await fetch(`http://127.0.0.1:${port}${path}`, { headers: { Authorization: `Bearer ${key}` } })).json();
+      const economics = await read('/v1/economics?by=channel');
+      expect(
+        economics.groups.some((g: { months: Array<{ cac: { value: string | null } }> }) => g.months.some((m) => m.cac.value !== null)),
+      ).toBe(true);
+      expect(economics.pooled.length).toBeGreaterThan(0);
+      const clv = await read('/v1/economics/clv?by=channel');
+      expect(clv.groups.some((g: { clvToCac: { value: number | null } }) => g.clvToCac.value !== null)).toBe(true);
+      expect((await read('/v1/metrics/summary')).satisfaction.overall.nps.responses).toBeGreaterThan(0);
       child.kill('SIGTERM');
       expect((await exited)[0]).toBe(0);
     } finally {
