@@ -192,8 +192,24 @@ describe('the Economics page in a real browser', () => {
     expect(await w.page.locator('#figure-csc svg rect.bar').count()).toBe(Math.min(period.groups.length, 6) * 4);
 
     await w.page.getByLabel('Group by').selectOption('cohort');
-    await expectFiguresOf(w.page, `/v1/economics?from=${from}&to=${to}&by=cohort`);
+    const cohorts = await expectFiguresOf(w.page, `/v1/economics?from=${from}&to=${to}&by=cohort`);
     expect(w.page.url()).toMatch(/from=.*to=.*by=cohort/);
+    // Many cohorts: the five with the most customers served are drawn, the rest as one series
+    // whose figure is that of their added inputs.
+    expect(cohorts.groups.length).toBeGreaterThan(6);
+    const served = (g: Json) => g.months.reduce((n: number, m: Json) => n + m.csc.inputs.customersServed, 0);
+    const rest = [...cohorts.groups].sort((a: Json, b: Json) => served(b) - served(a)).slice(5);
+    expect(await w.page.locator('#figure-csc .legend li').last().textContent()).toBe(`${rest.length} other groups`);
+    expect(await w.page.locator('#figure-csc svg rect.bar').count()).toBe(6 * 4);
+    const month = cohorts.groups[0].months[0].month;
+    const sum = (k: string) =>
+      rest.reduce((n: number, g: Json) => n + Number(g.months.find((m: Json) => m.month === month)?.csc.inputs[k] ?? 0), 0);
+    const usd = (x: number) => new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 0 }).format(x);
+    const otherTip = await w.page.locator('#figure-csc svg g.bars.s-other rect title').first().textContent();
+    expect(otherTip).toContain(`CSC ${usd(sum('serviceSpend') / sum('customersServed'))} = serviceSpend ÷ customersServed`);
+    expect(otherTip).toContain(
+      `service spend ${usd(sum('serviceSpend'))}, customers served ${sum('customersServed').toLocaleString('en-US')}`,
+    );
     // Back returns to the previous choice; reload keeps the current one.
     await w.page.goBack();
     await expectFiguresOf(w.page, `/v1/economics?from=${from}&to=${to}&by=channel`);
