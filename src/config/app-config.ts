@@ -9,6 +9,7 @@ import { byteSize, httpSchema } from './http-config.schema';
 import { economicsSchema } from './economics-config.schema';
 import { budgetsSchema } from './budgets-config.schema';
 import { gbmSchema } from './gbm-config.schema';
+import { lifecycleSchema } from './lifecycle-config.schema';
 
 const schema = z
   .object({
@@ -80,6 +81,7 @@ const schema = z
     reporting: reportingSchema,
     economics: economicsSchema,
     budgets: budgetsSchema,
+    lifecycle: lifecycleSchema,
     logging: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),

@@ -12,6 +12,7 @@ import { AcquisitionChannel1765100000000 } from '../../migrations/1765100000000-
 import { SurveyResponses1765200000000 } from '../../migrations/1765200000000-SurveyResponses';
 import { ModelKind1765500000000 } from '../../migrations/1765500000000-ModelKind';
 import { BudgetAlerts1765600000000 } from '../../migrations/1765600000000-BudgetAlerts';
+import { LifecycleStages1765700000000 } from '../../migrations/1765700000000-LifecycleStages';
 import { DigestOptOuts1765900000000 } from '../../migrations/1765900000000-DigestOptOuts';
 
 /** Every migration, oldest first. Listed explicitly so the built app needs no glob. */
@@ -30,5 +31,6 @@ export const MIGRATIONS = [
   SurveyResponses1765200000000,
   ModelKind1765500000000,
   BudgetAlerts1765600000000,
+  LifecycleStages1765700000000,
   DigestOptOuts1765900000000,
 ];

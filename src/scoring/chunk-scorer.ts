@@ -18,6 +18,7 @@ import { ScoringFailures } from './scoring-failures';
 import { ChunkRecord, RunRecord, ScoringRunsRepository } from './scoring-runs.repository';
 import { AlertCandidate, AlertEngine } from '../alerts/alert-engine';
 import { TierPolicy } from '../thresholds/tier-policy';
+import { checkLifecycleTiers } from './lifecycle-stage';
 
 /** The feature query's planner settings, for the scoring statement's transaction only. */
 const SET_LOCAL = Object.entries(FEATURE_SQL_SETTINGS)
@@ -52,7 +53,10 @@ export class ChunkScorer {
     private readonly alerts: AlertEngine,
     private readonly explainer: ScoreExplainer,
     private readonly failures: ScoringFailures,
-  ) {}
+  ) {
+    // At startup, not at the first run: a lifecycle tier that is not a tier would never match.
+    checkLifecycleTiers(config.lifecycle, policy.names);
+  }
 
   @JobHandler(JobName.ScoringChunk)
   async handleChunk({ runId, chunkNo }: JobPayloads[JobName.ScoringChunk]): Promise<JobOutcome> {
@@ -83,6 +87,7 @@ export class ChunkScorer {
         challenger,
         policy: this.policy,
         value: this.config.alerts.value,
+        lifecycle: this.config.lifecycle,
       });
     const outcome = await inTransaction(pgPool(this.dataSource), async (client) => {
       // Locked first: a second attempt at a chunk (its job handed out again after a worker
@@ -178,6 +183,7 @@ export class ChunkScorer {
       previousProbability: r.previousProbability,
       value: r.value,
       valueAtRisk: r.valueAtRisk,
+      lifecycle: { stage: r.stage, baseStage: r.baseStage },
       explain: once(() =>
         this.explainer.explainLoaded({
           modelId,

@@ -59,6 +59,15 @@ export class RunFinalizer {
       `UPDATE scoring_runs SET status = 'succeeded', finished_at = clock_timestamp(), distribution = $2, drift = $3 WHERE id = $1`,
       [runId, JSON.stringify(distribution), drift],
     );
+    // Churned customers are not scored, so no chunk gives them their last stage: a live run
+    // marks every stored score of a customer churned by its as-of (once: since is that run's as-of).
+    await db.query(
+      `UPDATE customer_scores s SET lifecycle_stage = 'churned', lifecycle_since = r.as_of
+         FROM scoring_runs r, customers c
+        WHERE r.id = $1 AND NOT r.backfill AND c.id = s.customer_id AND c.churned_at <= r.as_of
+          AND s.lifecycle_stage IS DISTINCT FROM 'churned' AND s.as_of <= r.as_of`,
+      [runId],
+    );
     if (await this.stormGuard.settle(db, runId)) this.storms.add(runId);
     this.logger.log(`Run ${runId} succeeded: ${count} customers scored${drift === null ? '' : `, drift (PSI) ${drift.toFixed(4)}`}`);
   }

@@ -24,6 +24,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { AlertsConfig } from '../config/alerting-config.schema';
+import type { LifecycleConfig } from '../config/lifecycle-config.schema';
 import { customerValueSql } from '../alerts/customer-value';
 import { FeatureScope, featureRowsSql } from '../features/features.repository';
 import { packedFeaturesSql } from '../features/feature-vector';
@@ -31,6 +32,7 @@ import { sigmoidSql } from '../model/model-sql';
 import { modelLogitSql, type ModelSpec } from '../model/model-spec';
 import type { TierPolicy } from '../thresholds/tier-policy';
 import { HISTOGRAM_BINS } from './drift';
+import { lifecycleSql } from './lifecycle-stage';
 
 export interface ScoreStatementInput {
   /** A backfill writes score history only: current scores stay as the live runs left them. */
@@ -41,6 +43,7 @@ export interface ScoreStatementInput {
   challenger: ModelSpec | null;
   policy: TierPolicy;
   value: AlertsConfig['value'];
+  lifecycle: LifecycleConfig;
 }
 
 /** How the statement begins: pg_stat_activity shows it. */
@@ -74,8 +77,11 @@ export function scoreStatement(input: ScoreStatementInput): { name: string; text
     return param(String(x), 'float8');
   };
 
-  const history = [`SELECT id, ${runId}, 'champion', ${modelId}, probability, tier, now() FROM scored`];
-  if (challenger) history.push(`SELECT id, ${runId}, 'challenger', ${challenger.id}, challenger, NULL, now() FROM scored`);
+  // The stage follows the champion's tier: challenger rows carry none.
+  const history = [`SELECT id, ${runId}, 'champion', ${modelId}, probability, tier, now(), stage FROM scored`];
+  if (challenger) history.push(`SELECT id, ${runId}, 'challenger', ${challenger.id}, challenger, NULL, now(), NULL FROM scored`);
+  const lifecycle = lifecycleSql(input.lifecycle, (k) => k);
+  const stage = lifecycle.stage('tier', 'base_stage');
 
   // The leading comment names the statement in pg_stat_activity (operators, the bench's sampler, tests).
   const text = `${SCORE_STATEMENT_TAG}
@@ -87,6 +93,7 @@ z AS (
     -- become previous_features in the upsert without passing through here)
     cs.as_of AS stored_as_of, cs.tier_runs AS stored_tier_runs, coalesce(cs.tier_since, cs.as_of) AS stored_tier_since,
     cs.model_id AS previous_model_id, cs.probability AS previous_probability, cs.tier AS previous_tier,
+    cs.lifecycle_stage AS stored_stage, coalesce(cs.lifecycle_since, cs.as_of) AS stored_stage_since,
     ${modelLogitSql(input.champion, (k) => `f.${k}`, centre)} AS logit,
     ${challenger ? modelLogitSql(challenger.spec, (k) => `f.${k}`, centre) : 'NULL::float8'} AS challenger_logit
   FROM f LEFT JOIN customer_scores cs ON cs.customer_id = f.id AND ${idFilter('cs.customer_id')}
@@ -96,7 +103,8 @@ z AS (
     ${challenger ? sigmoidSql('challenger_logit') : 'NULL::float8'} AS challenger
   FROM z OFFSET 0
 ), t AS (
-  SELECT p.*, ${input.policy.sql('probability', 'previous_tier', 'segment')} AS tier, ${customerValueSql(input.value, (k) => k)} AS value
+  SELECT p.*, ${input.policy.sql('probability', 'previous_tier', 'segment')} AS tier, ${customerValueSql(input.value, (k) => k)} AS value,
+    ${lifecycle.base} AS base_stage
   FROM p OFFSET 0
 ), scored AS (
   -- Only what the writes and the answer use: this is the step Postgres keeps in memory for them.
@@ -104,6 +112,9 @@ z AS (
     -- How long the customer has held its tier.
     CASE WHEN previous_tier = tier THEN stored_tier_runs + 1 ELSE 1 END AS tier_runs,
     CASE WHEN previous_tier = tier THEN stored_tier_since ELSE ${asOf} END AS tier_since,
+    -- The lifecycle stage (lifecycle-stage.ts) and since when it is held, as the tier's.
+    ${stage} AS stage, base_stage,
+    CASE WHEN stored_stage = ${stage} THEN stored_stage_since ELSE ${asOf} END AS stage_since,
     round((probability * value)::numeric, 4) AS value_at_risk,
     ${packedFeaturesSql()} AS features
   FROM t
@@ -111,31 +122,34 @@ z AS (
     run.backfill
       ? ''
       : ` upserted AS (
-  INSERT INTO customer_scores (customer_id, run_id, model_id, as_of, probability, tier, tier_runs, tier_since, value_at_risk, features, scored_at)
-  SELECT id, ${runId}, ${modelId}, ${asOf}, probability, tier, tier_runs, tier_since, value_at_risk, features, now() FROM scored
+  INSERT INTO customer_scores (customer_id, run_id, model_id, as_of, probability, tier, tier_runs, tier_since, value_at_risk, features, scored_at,
+    lifecycle_stage, lifecycle_since)
+  SELECT id, ${runId}, ${modelId}, ${asOf}, probability, tier, tier_runs, tier_since, value_at_risk, features, now(), stage, stage_since FROM scored
   ON CONFLICT (customer_id) DO UPDATE SET
     previous_run_id = customer_scores.run_id, previous_model_id = customer_scores.model_id,
     previous_probability = customer_scores.probability, previous_tier = customer_scores.tier, previous_features = customer_scores.features,
     run_id = excluded.run_id, model_id = excluded.model_id, as_of = excluded.as_of, probability = excluded.probability,
     tier = excluded.tier, tier_runs = excluded.tier_runs, tier_since = excluded.tier_since, value_at_risk = excluded.value_at_risk,
-    features = excluded.features, scored_at = excluded.scored_at
+    features = excluded.features, scored_at = excluded.scored_at,
+    lifecycle_stage = excluded.lifecycle_stage, lifecycle_since = excluded.lifecycle_since
   -- a later run has scored the customer already: its score stays current
   WHERE customer_scores.as_of <= excluded.as_of
 ),`
   } historied AS (
-  INSERT INTO score_history (customer_id, run_id, role, model_id, probability, tier, scored_at)
+  INSERT INTO score_history (customer_id, run_id, role, model_id, probability, tier, scored_at, lifecycle_stage)
   ${history.join('\n  UNION ALL ')}
 )
 -- Alert candidates: a tier now or before; customers a later run has scored are left to it
 -- (a backfill's are never used).
 SELECT 1, id::float8, probability, tier, tier_runs, date_part('epoch', tier_since) * 1000, previous_probability, previous_tier,
-       previous_model_id::float8, value, value_at_risk::text, features, NULL::int, NULL::int, NULL::float8
+       previous_model_id::float8, value, value_at_risk::text, features, NULL::int, NULL::int, NULL::float8, stage, base_stage
   FROM scored
  WHERE (tier IS NOT NULL OR previous_tier IS NOT NULL) AND (stored_as_of IS NULL OR stored_as_of <= ${asOf})
 UNION ALL
 -- The chunk's distribution: customers and Σ probability per (histogram bin, tier).
 SELECT 0, NULL, NULL, tier, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-       least(${HISTOGRAM_BINS - 1}, floor(probability * ${HISTOGRAM_BINS}))::int AS bin, count(*)::int, sum(probability)
+       least(${HISTOGRAM_BINS - 1}, floor(probability * ${HISTOGRAM_BINS}))::int AS bin, count(*)::int, sum(probability),
+       NULL, NULL
   FROM scored GROUP BY bin, tier`;
   return { name: `score-chunk-${createHash('sha1').update(text).digest('base64url').slice(0, 20)}`, text, values };
 }
@@ -153,6 +167,9 @@ export interface CandidateRow {
   value: number;
   valueAtRisk: string;
   features: Buffer;
+  /** The lifecycle stage now, and the one the customer would have without its tier (for playbook stages). */
+  stage: string;
+  baseStage: string;
 }
 
 /** The chunk's score distribution, for the run's histogram, mean and tier counts. */
@@ -181,6 +198,8 @@ export function readScoreResult(rows: unknown[][]): { candidates: CandidateRow[]
         value: r[9] as number,
         valueAtRisk: r[10] as string,
         features: r[11] as Buffer,
+        stage: r[15] as string,
+        baseStage: r[16] as string,
       });
     } else {
       parts.push({ tier: r[3] as string | null, bin: r[12] as number, n: r[13] as number, sum: r[14] as number });

@@ -183,6 +183,7 @@ describe('the score statement of runs with different book statistics', () => {
         challenger: null,
         policy: t.app.get(TierPolicy),
         value: t.config.alerts.value,
+        lifecycle: t.config.lifecycle,
       });
     const [one, two] = [statement(1, 0), statement(2, 0.5)];
     expect(two.name).toBe(one.name);
