@@ -21,6 +21,8 @@ export interface AlertCandidate {
   /** What the customer is worth (annual revenue or CLV), for expected savings. */
   value: number;
   valueAtRisk: string;
+  /** The customer's lifecycle stage, and the one it would have without its tier (playbook `stages`). */
+  lifecycle?: { stage: string; baseStage: string };
   /** The score's drivers and what changed since the score before, worked out on first use (only raised and escalated alerts need them). */
   explain(): { drivers: Driver[]; changes: Change[] };
 }
@@ -207,7 +209,14 @@ export class AlertEngine {
     const { drivers } = c.explain();
     const segment = bands ? valueSegmentOf(info.monthlyRevenue, bands) : 'mid';
     return rankActions(
-      { probability: c.probability, value: c.value, tier, valueSegment: segment, driverGroups: driverGroups(drivers) },
+      {
+        probability: c.probability,
+        value: c.value,
+        tier,
+        valueSegment: segment,
+        driverGroups: driverGroups(drivers),
+        stages: c.lifecycle ? [c.lifecycle.stage, c.lifecycle.baseStage] : [],
+      },
       this.config.playbooks.actions,
     );
   }

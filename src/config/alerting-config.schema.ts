@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LIFECYCLE_STAGES } from './lifecycle-config.schema';
 
 /** Schemas of the thresholds, alerts, email, delivery and playbooks sections of config/default.yaml. */
 
@@ -120,6 +121,11 @@ const playbookAction = z
     drivers: z.array(z.enum([...DRIVER_GROUPS, 'any'])).min(1),
     valueSegments: z.array(z.enum(VALUE_SEGMENTS)).min(1),
     tiers: z.array(tierName).min(1),
+    /** Lifecycle stages this action is for (its stage or, at risk, the stage beneath); `any` or left out: every stage. */
+    stages: z
+      .array(z.enum([...LIFECYCLE_STAGES, 'any']))
+      .min(1)
+      .optional(),
     /** Cost of taking the action, in the book's currency. */
     cost: z.number().min(0),
     /** Expected reduction of the churn probability, as a share (0.2 = saves 20 % of the risk). */

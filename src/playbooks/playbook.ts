@@ -19,6 +19,12 @@ export interface ActionContext {
   valueSegment: ValueSegment;
   /** Driver groups of the alert's top drivers. */
   driverGroups: DriverGroup[];
+  /**
+   * Lifecycle stages the customer counts as for actions keyed by stage: its stage and the one
+   * it would have without its tier (a new customer at risk still gets onboarding). Without
+   * any, only actions for every stage fit.
+   */
+  stages?: readonly string[];
 }
 
 /** Money to cents; keeps repeated additions and subtractions from drifting. */
@@ -26,10 +32,16 @@ function roundMoney(amount: number): number {
   return Math.round(amount * 100) / 100;
 }
 
-/** Whether an action is meant for this customer: its tier, its value segment and one of its drivers. */
+/**
+ * Whether an action is meant for this customer: its tier, its value segment, its lifecycle
+ * stage and one of its drivers. Every key must fit (none overrides another); which of the
+ * fitting actions come first is the expected saving's business (rankActions).
+ */
 function fits(ctx: ActionContext, action: PlaybookAction): boolean {
   if (!action.tiers.includes(ctx.tier)) return false;
   if (!action.valueSegments.includes(ctx.valueSegment)) return false;
+  const stages = action.stages ?? ['any'];
+  if (!stages.some((s) => s === 'any' || (ctx.stages ?? []).includes(s))) return false;
   return action.drivers.some((d) => d === 'any' || ctx.driverGroups.includes(d));
 }
 
