@@ -296,7 +296,7 @@ describe('at-risk list: filters, sorts, cursors, CSV and manager scoping', () =>
     const list = await walk('sort=valueAtRisk');
     const lines = res.text.trimEnd().split('\n');
     expect(lines[0]).toBe(
-      'customerId,name,segment,accountManagerEmail,tier,probability,previousProbability,change,valueAtRisk,currency,drivers,actions,alertId,alertStatus,scoredAt',
+      'customerId,name,segment,accountManagerEmail,tier,probability,previousProbability,change,valueAtRisk,currency,drivers,actions,alertId,alertStatus,scoredAt,stage',
     );
     expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(list.map((i) => i.customerId));
     const c1 = lines.find((l) => l.startsWith('c1,'))!;
@@ -320,6 +320,8 @@ describe('at-risk list: filters, sorts, cursors, CSV and manager scoping', () =>
         String(item.alert.id),
         'open',
         item.scoredAt,
+        // critical is one of lifecycle.atRiskTiers
+        'at_risk',
       ].join(','),
     );
     expect(lines.find((l) => l.startsWith('c4,'))).toContain(`,"'=HYPERLINK(""http://x"")",`);

@@ -29,6 +29,11 @@ const item = {
     }),
     scoredAt: dateTime,
     runId: { type: 'integer' },
+    stage: nullable({
+      type: 'string',
+      enum: ['new', 'growing', 'mature', 'declining', 'at_risk', 'churned'],
+      description: 'lifecycle stage of the score the snapshot copied; null for scores from before stages',
+    }),
   },
 };
 

@@ -4,6 +4,7 @@ import { DomainError } from '../../common/domain-error';
 import { FEATURE_KEYS } from '../../features/feature-catalog';
 import { driverGroupOf } from '../../playbooks/driver-groups';
 import { DRIVER_GROUPS } from '../../config/alerting-config.schema';
+import { LIFECYCLE_STAGES } from '../../config/lifecycle-config.schema';
 
 export const SORTS = ['risk', 'valueAtRisk', 'change'] as const;
 export type AtRiskSort = (typeof SORTS)[number];
@@ -35,6 +36,7 @@ export const atRiskQuerySchema = z
   .object({
     tier: list(20).optional(),
     segment: list(50).optional(),
+    stage: list(LIFECYCLE_STAGES.length).optional(),
     manager: z.string().trim().toLowerCase().email('expected an account manager email').max(320).optional(),
     driver: z.string().trim().max(100).optional(),
     sort: z.enum(SORTS).default('risk'),
@@ -62,6 +64,8 @@ export interface AtRiskFilter {
   managers: string[] | null;
   /** Any of the customer's drivers is one of these feature keys. */
   driverKeys: string[] | null;
+  /** The lifecycle stage the snapshot copied is one of these. */
+  stages?: string[] | null;
 }
 
 const GROUP_KEYS: ReadonlyMap<string, string[]> = new Map(
@@ -86,6 +90,12 @@ export function toFilter(q: AtRiskQuery, tiers: readonly string[], managerScope:
       errors: [{ field: 'tier', message: `expected one of ${tiers.join(', ')}` }],
     });
   }
+  const unknownStage = (q.stage ?? []).find((s) => !(LIFECYCLE_STAGES as readonly string[]).includes(s));
+  if (unknownStage !== undefined) {
+    throw new DomainError('validation_failed', `Invalid request: stage: unknown stage '${unknownStage}'`, {
+      errors: [{ field: 'stage', message: `expected one of ${LIFECYCLE_STAGES.join(', ')}` }],
+    });
+  }
   const managers = [managerScope, q.manager ?? null].filter((m): m is string => m !== null);
   return {
     tiers: q.tier ?? null,
@@ -93,12 +103,16 @@ export function toFilter(q: AtRiskQuery, tiers: readonly string[], managerScope:
     // A manager asking for someone else's customers gets none: both conditions hold.
     managers: managers.length === 0 ? null : [...new Set(managers)],
     driverKeys: q.driver ? driverKeysOf(q.driver) : null,
+    stages: q.stage ?? null,
   };
 }
 
 /** A short fingerprint of a filter and sort, carried in cursors so a cursor is only used with the list it came from. */
 export function filterFingerprint(filter: AtRiskFilter, sort: AtRiskSort): string {
   const norm = (v: string[] | null) => (v ? [...v].sort() : null);
-  const text = JSON.stringify([sort, norm(filter.tiers), norm(filter.segments), norm(filter.managers), norm(filter.driverKeys)]);
+  const parts = [sort, norm(filter.tiers), norm(filter.segments), norm(filter.managers), norm(filter.driverKeys)];
+  // Appended only when given, so the cursors of lists without it stay as they were.
+  if (filter.stages) parts.push(norm(filter.stages));
+  const text = JSON.stringify(parts);
   return createHash('sha256').update(text).digest('base64url').slice(0, 10);
 }

@@ -13,6 +13,11 @@ import { AtRiskService, pageJson } from './at-risk.service';
 const FILTER_DOCS = applyDecorators(
   ApiQuery({ name: 'tier', required: false, description: 'a tier, or several separated by commas (critical,high)' }),
   ApiQuery({ name: 'segment', required: false, description: 'a segment, or several separated by commas' }),
+  ApiQuery({
+    name: 'stage',
+    required: false,
+    description: 'a lifecycle stage (new, growing, mature, declining, at_risk, churned), or several separated by commas',
+  }),
   ApiQuery({ name: 'manager', required: false, description: "account manager's email (a manager key always sees only its own)" }),
   ApiQuery({
     name: 'driver',

@@ -72,6 +72,13 @@ export function entriesQuery(
         : `e.segment = ANY(${bind(filter.segments, 'text[]')})`,
     );
   }
+  if (filter.stages) {
+    where.push(
+      filter.stages.length === 1
+        ? `e.lifecycle_stage = ${bind(filter.stages[0]!, 'text')}`
+        : `e.lifecycle_stage = ANY(${bind(filter.stages, 'text[]')})`,
+    );
+  }
   // The driver keys are a literal, not a parameter: the list pages keep one generic plan
   // per text, and planned without its value, `?|` is guessed to keep 1 % of the rows, so
   // Postgres would sort a whole tier rather than walk its index in order (100 ms instead of
@@ -112,7 +119,7 @@ export function pageQuery(entries: string, sort: AtRiskSort): string {
     SELECT e.customer_id::float8, e.${col}::text, c.external_id, c.name, e.segment, c.account_manager_email, c.account_manager_name,
            e.tier, e.probability, e.previous_probability, e.value_at_risk::text, btrim(c.currency), e.drivers::text, a.actions::text,
            a.id::float8, a.status, a.tier, extract(epoch FROM a.raised_at)::float8 * 1000, extract(epoch FROM e.scored_at)::float8 * 1000,
-           e.run_id::float8
+           e.run_id::float8, e.lifecycle_stage
       FROM (${entries}) e ${LIVE_JOINS}
      ORDER BY e.${col} DESC, e.customer_id DESC`;
 }
@@ -138,6 +145,7 @@ type PageRow = [
   alertRaisedMs: number | null,
   scoredMs: number,
   runId: number,
+  stage: string | null,
 ];
 
 const str = (v: string | null) => (v === null ? 'null' : JSON.stringify(v));
@@ -160,7 +168,7 @@ function itemJson(r: PageRow, isoMs: (ms: number) => string): string {
   return (
     `{"customerId":${str(r[2])},"name":${str(r[3])},"segment":${str(r[4])},"accountManager":{"email":${str(r[5])},"name":${str(r[6])}},` +
     `"tier":${str(r[7])},"probability":${r[8]},"previousProbability":${r[9] ?? 'null'},"change":${change},"valueAtRisk":${str(r[10])},` +
-    `"currency":${str(r[11])},"drivers":${r[12]},"actions":${r[13] ?? '[]'},"alert":${alert},"scoredAt":${isoMs(r[18])},"runId":${r[19]}}`
+    `"currency":${str(r[11])},"drivers":${r[12]},"actions":${r[13] ?? '[]'},"alert":${alert},"scoredAt":${isoMs(r[18])},"runId":${r[19]},"stage":${str(r[20])}}`
   );
 }
 
@@ -181,6 +189,7 @@ export const CSV_HEADER = [
   'alertId',
   'alertStatus',
   'scoredAt',
+  'stage',
 ] as const;
 
 /**
@@ -206,6 +215,7 @@ const CSV_COLUMNS: Readonly<Record<(typeof CSV_HEADER)[number], string>> = {
   alertId: 'a.id',
   alertStatus: 'a.status',
   scoredAt: isoSql('e.scored_at'),
+  stage: 'e.lifecycle_stage',
 };
 
 /**

@@ -30,6 +30,7 @@ const ENTRY_COLUMNS = [
   'run_id',
   'model_id',
   'scored_at',
+  'lifecycle_stage',
 ];
 
 /**
@@ -175,7 +176,7 @@ export class SnapshotBuilder implements OnApplicationBootstrap, OnApplicationShu
       DECLARE at_risk_scores NO SCROLL CURSOR FOR
       SELECT s.customer_id::text, s.tier, c.segment, s.probability, s.previous_probability,
              COALESCE(s.probability - s.previous_probability, -2)::float8 AS change_key, s.value_at_risk::text,
-             s.run_id::text, s.model_id::float8, s.scored_at::text, s.features
+             s.run_id::text, s.model_id::float8, s.scored_at::text, s.features, s.lifecycle_stage
         FROM customer_scores s JOIN customers c ON c.id = s.customer_id
        WHERE s.tier IS NOT NULL AND c.status = 'active'`);
     const snapshot = String(id);
@@ -213,6 +214,7 @@ export class SnapshotBuilder implements OnApplicationBootstrap, OnApplicationShu
           r[7] as string,
           String(r[8]),
           r[9] as string,
+          r[11] as string | null,
         ]);
       });
       await copyChunks(client, table, ENTRY_COLUMNS, [Buffer.from(text)]);
