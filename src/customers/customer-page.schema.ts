@@ -130,5 +130,21 @@ export const CUSTOMER_PAGE_SCHEMA = {
       },
     },
     economics: nullable(CUSTOMER_ECONOMICS_SCHEMA),
+    lifecycle: nullable({
+      type: 'object',
+      description: 'lifecycle stage of the latest score (docs/economics.md "Lifecycle stages"); null before any score has one',
+      properties: {
+        stage: { type: 'string', enum: ['new', 'growing', 'mature', 'declining', 'at_risk', 'churned'] },
+        since: { ...dateTime, description: 'as-of instant of the first run that gave the stage' },
+        history: {
+          type: 'array',
+          description: 'stage spans, newest first: consecutive runs with the same stage merged; to is null for the current one',
+          items: {
+            type: 'object',
+            properties: { stage: { type: 'string' }, from: dateTime, to: nullable(dateTime) },
+          },
+        },
+      },
+    }),
   },
 };

@@ -14,6 +14,7 @@ import {
   SignalSummary,
   weeksSql,
 } from './customer-signals.sql';
+import { StageSpan, stageHistorySql } from './customer-lifecycle.sql';
 
 /** A customer's profile, latest score, score history, signal summary and alerts, as read by the customer page. */
 export interface CustomerPage {
@@ -48,6 +49,8 @@ export interface CustomerPage {
   history: HistoryEntry[];
   signals: SignalSummary;
   alerts: CustomerAlertView[];
+  /** The lifecycle stage of the latest score, since when, and its history; null before any score has one. */
+  lifecycle: { stage: string; since: string; history: StageSpan[] } | null;
 }
 
 const HISTORY_LIMIT = 100;
@@ -95,7 +98,8 @@ export class CustomerReadRepository {
 /** The page's one statement: $1 the customer's externalId, $2 the manager it must belong to (or null). */
 function pageSql({ weeks, alerts, complaints }: AppConfig['reporting']['customerPage']): string {
   return `SELECT c.*, s.probability, s.previous_probability, s.tier, s.features, s.previous_features, s.previous_model_id, s.previous_run_id, s.value_at_risk,
-              s.scored_at, s.as_of, s.run_id, s.model_id,
+              s.scored_at, s.as_of, s.run_id, s.model_id, s.lifecycle_stage, s.lifecycle_since,
+              CASE WHEN s.lifecycle_stage IS NOT NULL THEN ${stageHistorySql('c.id')} END AS stage_history,
               (SELECT a.actions FROM alerts a WHERE a.customer_id = c.id AND a.status IN ('open', 'acknowledged')) AS alert_actions,
               ${historySql('c.id', HISTORY_LIMIT)} AS history, ${weeksSql('c.id', weeks)} AS weeks,
               ${complaintsSql('c.id', complaints)} AS complaints, ${alertsSql('c.id', alerts)} AS alerts,
@@ -140,5 +144,7 @@ function toPage(r: QueryResultRow, explanation: Explanation | null): CustomerPag
     history: r.history,
     signals: { weeks: r.weeks, complaints: r.complaints, lastActivityAt: r.last_activity_at, lastPaymentAt: r.last_payment_at },
     alerts: r.alerts,
+    lifecycle:
+      r.lifecycle_stage === null ? null : { stage: r.lifecycle_stage, since: r.lifecycle_since.toISOString(), history: r.stage_history },
   };
 }
