@@ -234,5 +234,39 @@ export const METRICS_SUMMARY_SCHEMA = {
         },
       },
     },
+    lifecycle: {
+      type: 'object',
+      description: 'Lifecycle stages of the (scoped) book (docs/economics.md "Lifecycle stages")',
+      properties: {
+        byStage: {
+          type: 'object',
+          description: 'every stage, by the stage of each customer’s current score (customers without one are left out)',
+          additionalProperties: {
+            type: 'object',
+            properties: {
+              customers: integer(),
+              annualRevenue: money('Σ 12 × monthly revenue of the stage’s customers'),
+              cost: money(
+                'Σ cost-ledger amounts booked to those customers (customerId set) within the period, by the entries’ currency; pooled costs are not allocated here',
+              ),
+            },
+          },
+        },
+        transitions: {
+          type: 'array',
+          description:
+            'stage changes between consecutive succeeded live full runs whose later run’s as-of falls in the period, by month (UTC) of that as-of; a customer churned by the later run counts as a change to churned',
+          items: {
+            type: 'object',
+            properties: {
+              month: { type: 'string', example: '2026-11' },
+              from: { type: 'string' },
+              to: { type: 'string' },
+              customers: integer(),
+            },
+          },
+        },
+      },
+    },
   },
 };

@@ -16,6 +16,7 @@ import {
   satisfactionFigures,
 } from './metrics-mappers';
 import { MetricsRepository } from './metrics.repository';
+import { LifecycleFigures, LifecycleMetrics } from './lifecycle-metrics';
 import type { Period } from './period';
 
 const DAY_MS = 86_400_000;
@@ -31,6 +32,7 @@ export interface MetricsSummary {
   championChallenger: ReturnType<typeof championChallengerFigures> | null;
   runs: Array<ReturnType<typeof runFigures>>;
   satisfaction: SatisfactionFigures;
+  lifecycle: LifecycleFigures;
 }
 
 /**
@@ -46,11 +48,12 @@ export class MetricsSummaryService {
     private readonly pairs: ChampionChallengerRepository,
     private readonly registry: ModelRegistry,
     private readonly runs: ScoringRunsRepository,
+    private readonly lifecycle: LifecycleMetrics,
   ) {}
 
   async summary(managerEmail: string | null, period: Period): Promise<MetricsSummary> {
     const tiers = this.config.tiers.map((t) => t.name);
-    const [flows, atRisk, saved, tallies, models, runs, championChallenger, satisfaction] = await Promise.all([
+    const [flows, atRisk, saved, tallies, models, runs, championChallenger, satisfaction, lifecycle] = await Promise.all([
       this.metrics.customerFlows(managerEmail, period),
       this.metrics.atRisk(managerEmail, tiers),
       this.metrics.saved(managerEmail, period),
@@ -60,6 +63,7 @@ export class MetricsSummaryService {
       this.runs.list(RECENT_RUNS, null),
       this.championChallenger(managerEmail),
       this.metrics.satisfaction(managerEmail, period),
+      this.lifecycle.figures(managerEmail, period),
     ]);
     const customers = customerFigures(flows);
     // The book's currencies: those of its customers, so each money map names every one.
@@ -73,6 +77,7 @@ export class MetricsSummaryService {
       championChallenger,
       runs: runs.map(runFigures),
       satisfaction: satisfactionFigures(satisfaction),
+      lifecycle,
     };
   }
 
