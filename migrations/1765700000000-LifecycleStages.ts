@@ -11,6 +11,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * No CHECK on the values: on score_history it would read the whole table to validate;
  * only the score statement writes them, from the closed list of stages.
  * Nullable: scores from before this migration have no stage until the next run.
+ * - ix_customers_churned: a live run marks the scores of churned customers churned; the
+ *   churned customers come from this index (no scan of the book), their scores by primary key.
  */
 export class LifecycleStages1765700000000 implements MigrationInterface {
   name = 'LifecycleStages1765700000000';
@@ -19,9 +21,11 @@ export class LifecycleStages1765700000000 implements MigrationInterface {
     await q.query(`ALTER TABLE customer_scores ADD COLUMN lifecycle_stage text, ADD COLUMN lifecycle_since timestamptz`);
     await q.query(`ALTER TABLE score_history ADD COLUMN lifecycle_stage text`);
     await q.query(`ALTER TABLE at_risk_entries ADD COLUMN lifecycle_stage text`);
+    await q.query(`CREATE INDEX ix_customers_churned ON customers (churned_at, id) WHERE churned_at IS NOT NULL`);
   }
 
   public async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP INDEX ix_customers_churned`);
     await q.query(`ALTER TABLE at_risk_entries DROP COLUMN lifecycle_stage`);
     await q.query(`ALTER TABLE score_history DROP COLUMN lifecycle_stage`);
     await q.query(`ALTER TABLE customer_scores DROP COLUMN lifecycle_stage, DROP COLUMN lifecycle_since`);

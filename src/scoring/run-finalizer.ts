@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { PoolClient } from 'pg';
+import { ClientBase, PoolClient } from 'pg';
 import { AlertStormGuard } from '../alerts/alert-storm';
 import { HISTOGRAM_BINS, psi, ScoreDistribution, sumCounts } from './drift';
 
@@ -61,14 +61,23 @@ export class RunFinalizer {
     );
     // Churned customers are not scored, so no chunk gives them their last stage: a live run
     // marks every stored score of a customer churned by its as-of (once: since is that run's as-of).
-    await db.query(
-      `UPDATE customer_scores s SET lifecycle_stage = 'churned', lifecycle_since = r.as_of
-         FROM scoring_runs r, customers c
-        WHERE r.id = $1 AND NOT r.backfill AND c.id = s.customer_id AND c.churned_at <= r.as_of
-          AND s.lifecycle_stage IS DISTINCT FROM 'churned' AND s.as_of <= r.as_of`,
-      [runId],
-    );
+    const { rows: live } = await db.query<{ as_of: Date }>(`SELECT as_of FROM scoring_runs WHERE id = $1 AND NOT backfill`, [runId]);
+    if (live[0]) await markChurned(db, live[0].as_of);
     if (await this.stormGuard.settle(db, runId)) this.storms.add(runId);
     this.logger.log(`Run ${runId} succeeded: ${count} customers scored${drift === null ? '' : `, drift (PSI) ${drift.toFixed(4)}`}`);
   }
+}
+
+/**
+ * Marks the stored scores of customers churned by `asOf` churned, since `asOf` (the ones not
+ * marked yet). The churned customers come from their partial index as an array, so their
+ * scores are read by primary key: a join let Postgres scan every stored score of the book.
+ */
+export async function markChurned(db: ClientBase, asOf: Date): Promise<void> {
+  await db.query(
+    `UPDATE customer_scores s SET lifecycle_stage = 'churned', lifecycle_since = $1
+      WHERE s.customer_id = ANY(ARRAY(SELECT c.id FROM customers c WHERE c.churned_at <= $1))
+        AND s.lifecycle_stage IS DISTINCT FROM 'churned' AND s.as_of <= $1`,
+    [asOf],
+  );
 }
