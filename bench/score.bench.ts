@@ -26,6 +26,7 @@ import { chunkRanges, SqlTiming, timeFeatureSql } from './support/feature-sql-ti
 import { fmt, round, Service } from './support/proc';
 import { measureRun, printRun, RunResult, waitForOutboxDrained, waitForSnapshot, waitForVacuum } from './support/scoring-run';
 import { BOOK_VERSION } from './support/synthetic-book';
+import { timeStages } from './support/stage-timing';
 
 const DB_NAME = 'churnwatch_bench_score';
 const ADMIN_KEY = 'bench-score-admin-key-0123456789';
@@ -193,6 +194,17 @@ async function main(): Promise<void> {
     const whole: SqlTiming = await timeFeatureSql(db.url, last.asOf, [{}]);
     say(`  everyone in one statement: ${fmt(whole.seconds, 2)} s  (${fmt(whole.rows)} rows)`);
 
+    // Lifecycle stages (issue 14: ≤ 10 % over a run without them): the score statement of
+    // the last run's chunks with and without the stage rules, plus the churned mark.
+    const stages = await timeStages(db.url, config, last.asOf, ranges);
+    const stagesAdded = stages.withStagesSeconds - stages.withoutStagesSeconds + stages.churnedUpdateSeconds;
+    say(`\nlifecycle stages (as of run ${last.id}, the score statement of its ${stages.chunks} chunks, rolled back, fastest of 3 each)`);
+    say(
+      `  with stages ${fmt(stages.withStagesSeconds, 2)} s, without ${fmt(stages.withoutStagesSeconds, 2)} s, churned mark ${fmt(stages.churnedUpdateSeconds, 2)} s: ` +
+        `adds ${fmt(stagesAdded, 2)} s = ${fmt((100 * stagesAdded) / stages.withoutStagesSeconds, 1)} % of the statements without them, ` +
+        `${fmt((100 * stagesAdded) / last.wallSeconds, 1)} % of run ${last.id}'s wall (${fmt(last.wallSeconds, 1)} s; target <= 10 %)`,
+    );
+
     say("\nsummary (raw SQL: the run's chunks one by one, timed right after it)");
     say(
       `  ${'run'.padEnd(56)} ${'wall s'.padStart(8)} ${'cust/s'.padStart(8)} ${'worker MB'.padStart(10)} ${'raw SQL s'.padStart(10)} ${'wall/SQL'.padStart(9)}`,
@@ -234,6 +246,12 @@ async function main(): Promise<void> {
         })),
         rawSqlChunkedSeconds: round(chunked.seconds, 2),
         rawSqlOneStatementSeconds: round(whole.seconds, 2),
+        lifecycleStages: {
+          withSeconds: round(stages.withStagesSeconds, 2),
+          withoutSeconds: round(stages.withoutStagesSeconds, 2),
+          churnedUpdateSeconds: round(stages.churnedUpdateSeconds, 3),
+          addedShareOfRun: round(stagesAdded / last.wallSeconds, 3),
+        },
         wallOverRawSql: round(ratio, 2),
         slowestWallOverFastestRawSql: round(worst.wallSeconds / fastestRaw, 2),
         targetsMet: worst.wallSeconds <= TARGET_SECONDS && hwm <= TARGET_RSS_MB && ratio <= TARGET_RATIO,

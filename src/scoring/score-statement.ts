@@ -43,7 +43,8 @@ export interface ScoreStatementInput {
   challenger: ModelSpec | null;
   policy: TierPolicy;
   value: AlertsConfig['value'];
-  lifecycle: LifecycleConfig;
+  /** The lifecycle rules; null writes no stages (only for measuring what stages cost, bench:score). */
+  lifecycle: LifecycleConfig | null;
 }
 
 /** How the statement begins: pg_stat_activity shows it. */
@@ -80,8 +81,9 @@ export function scoreStatement(input: ScoreStatementInput): { name: string; text
   // The stage follows the champion's tier: challenger rows carry none.
   const history = [`SELECT id, ${runId}, 'champion', ${modelId}, probability, tier, now(), stage FROM scored`];
   if (challenger) history.push(`SELECT id, ${runId}, 'challenger', ${challenger.id}, challenger, NULL, now(), NULL FROM scored`);
-  const lifecycle = lifecycleSql(input.lifecycle, (k) => k);
+  const lifecycle = input.lifecycle ? lifecycleSql(input.lifecycle, (k) => k) : { base: 'NULL::text', stage: () => 'NULL::text' };
   const stage = lifecycle.stage('tier', 'base_stage');
+  const stageSince = input.lifecycle ? `CASE WHEN stored_stage = ${stage} THEN stored_stage_since ELSE ${asOf} END` : 'NULL::timestamptz';
 
   // The leading comment names the statement in pg_stat_activity (operators, the bench's sampler, tests).
   const text = `${SCORE_STATEMENT_TAG}
@@ -114,7 +116,7 @@ z AS (
     CASE WHEN previous_tier = tier THEN stored_tier_since ELSE ${asOf} END AS tier_since,
     -- The lifecycle stage (lifecycle-stage.ts) and since when it is held, as the tier's.
     ${stage} AS stage, base_stage,
-    CASE WHEN stored_stage = ${stage} THEN stored_stage_since ELSE ${asOf} END AS stage_since,
+    ${stageSince} AS stage_since,
     round((probability * value)::numeric, 4) AS value_at_risk,
     ${packedFeaturesSql()} AS features
   FROM t
