@@ -25,7 +25,7 @@ import type { Json } from '../support/json';
 
 /** The header row API.md documents for GET /v1/at-risk.csv. */
 const CSV_HEADER =
-  'customerId,name,segment,accountManagerEmail,tier,probability,previousProbability,change,valueAtRisk,currency,drivers,actions,alertId,alertStatus,scoredAt';
+  'customerId,name,segment,accountManagerEmail,tier,probability,previousProbability,change,valueAtRisk,currency,drivers,actions,alertId,alertStatus,scoredAt,stage';
 
 describe('the web dashboard in a real browser', () => {
   let book: DashboardBook;
