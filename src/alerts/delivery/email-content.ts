@@ -7,7 +7,7 @@ import { renderAlertEmail } from '../email/render-alert-email';
 import { renderDigestEmail } from '../email/render-digest-email';
 import { AckLinks } from './ack-links';
 import { UnsubscribeLinks } from './unsubscribe-links';
-import { escapeHtml, heading, htmlDocument, paragraph } from '../email/html';
+import { renderNoticeEmail } from '../email/notice-email';
 import { BudgetAlertRow, renderBudgetEmail } from '../email/render-budget-email';
 
 /** An outbox row as the sender sees it. */
@@ -129,15 +129,7 @@ export class EmailContent {
       '',
       `Runs: ${runs}`,
     ];
-    const html = htmlDocument(
-      subject,
-      heading(subject) +
-        lines
-          .filter((l) => l !== '')
-          .map((l) => paragraph(escapeHtml(l)))
-          .join(''),
-    );
-    return { subject, text: `${lines.join('\n')}\n`, html };
+    return renderNoticeEmail(subject, lines);
   }
 
   /** The email telling finance that a budget's actual or forecast reached a threshold (figures as of that check). */

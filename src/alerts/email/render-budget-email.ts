@@ -1,6 +1,6 @@
 import type { RenderedEmail } from './alert-email.types';
 import { money, oneLine } from './format';
-import { escapeHtml, heading, htmlDocument, paragraph } from './html';
+import { renderNoticeEmail } from './notice-email';
 
 /** A budget crossing as stored (budget_alerts), with the lower thresholds of the same kind reached before or with it. */
 export interface BudgetAlertRow {
@@ -58,13 +58,5 @@ export function renderBudgetEmail(b: BudgetAlertRow, budgetsUrl: string): Render
     '',
     `Budgets: ${budgetsUrl}`,
   ];
-  const html = htmlDocument(
-    subject,
-    heading(subject) +
-      lines
-        .filter((l) => l !== '')
-        .map((l) => paragraph(escapeHtml(l)))
-        .join(''),
-  );
-  return { subject, text: `${lines.join('\n')}\n`, html };
+  return renderNoticeEmail(subject, lines);
 }
