@@ -4,7 +4,7 @@
  * 'already' or 'closed'. No scripts, inline styles, one phone-width column.
  */
 import { capitalize, percent, utc } from './email/format';
-import { escapeHtml, htmlDocument, MUTED_COLOR, paragraph, tierBadge } from './email/html';
+import { confirmForm, escapeHtml, htmlDocument, MUTED_COLOR, paragraph, tierBadge } from './email/html';
 
 export type AckPageState =
   | { kind: 'confirm'; token: string; customerName: string; tier: string; probability: number; raisedAt: Date }
@@ -67,9 +67,6 @@ const text = (plain: string) => paragraph(escapeHtml(plain));
 
 /** The only way to acknowledge: a deliberate POST, which a link prefetcher does not send. */
 function confirmBody(state: Extract<AckPageState, { kind: 'confirm' }>): string {
-  const action = `/ack/${encodeURIComponent(state.token)}`;
-  const button =
-    'display:block;width:100%;min-height:48px;padding:12px 16px;border:0;border-radius:6px;background:#0b57d0;color:#ffffff;font-size:18px;font-weight:bold;cursor:pointer;';
   return [
     paragraph(tierBadge(state.tier), 'margin:0 0 8px;'),
     `<h2 style="margin:0 0 4px;font-size:20px;line-height:1.3;">${escapeHtml(state.customerName)}</h2>`,
@@ -78,8 +75,6 @@ function confirmBody(state: Extract<AckPageState, { kind: 'confirm' }>): string 
     ),
     paragraph(escapeHtml(`${capitalize(state.tier)} alert raised ${utc(state.raisedAt)}.`), `color:${MUTED_COLOR};`),
     paragraph(escapeHtml('Acknowledging records that you are handling this customer; an acknowledged alert is not escalated.')),
-    `<form method="post" action="${escapeHtml(action)}" style="margin:16px 0 0;">`,
-    `<button type="submit" style="${button}">Acknowledge</button>`,
-    '</form>',
+    confirmForm(`/ack/${encodeURIComponent(state.token)}`, 'Acknowledge'),
   ].join('\n');
 }

@@ -28,9 +28,8 @@ export class AckController {
     const found = await this.resolve(token);
     if ('kind' in found) return this.page(res, found);
     const a = found.alert;
-    if (a.acknowledgedAt)
-      return this.page(res, { kind: 'already', customerName: a.customerName, acknowledgedAt: new Date(a.acknowledgedAt) }, 409);
-    if (a.status === 'closed') return this.page(res, { kind: 'closed', customerName: a.customerName }, 409);
+    const finished = finishedState(a);
+    if (finished) return this.page(res, finished, 409);
     this.page(
       res,
       { kind: 'confirm', token, customerName: a.customerName, tier: a.tier, probability: a.probability, raisedAt: new Date(a.raisedAt) },
@@ -43,10 +42,8 @@ export class AckController {
     const found = await this.resolve(token);
     if ('kind' in found) return this.page(res, found);
     const a = found.alert;
-    // As the confirmation page: acknowledged before (then maybe closed by an outcome) says when; closed otherwise says so.
-    if (a.acknowledgedAt)
-      return this.page(res, { kind: 'already', customerName: a.customerName, acknowledgedAt: new Date(a.acknowledgedAt) }, 409);
-    if (a.status === 'closed') return this.page(res, { kind: 'closed', customerName: a.customerName }, 409);
+    const finished = finishedState(a);
+    if (finished) return this.page(res, finished, 409);
     const acknowledged = await this.alerts.acknowledge(a.id, 'email link', null).catch((err: unknown) => {
       // Closed by a run or an outcome in the meantime.
       if (err instanceof DomainError && err.code === 'conflict') return null;
@@ -77,4 +74,11 @@ export class AckController {
       .set({ 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' })
       .send(renderAckPage(pageState as AckPageState));
   }
+}
+
+/** Nothing left to acknowledge: acknowledged before (then maybe closed by an outcome) says when; closed otherwise says so. */
+function finishedState(a: AlertView): AckPageState | null {
+  if (a.acknowledgedAt) return { kind: 'already', customerName: a.customerName, acknowledgedAt: new Date(a.acknowledgedAt) };
+  if (a.status === 'closed') return { kind: 'closed', customerName: a.customerName };
+  return null;
 }

@@ -10,6 +10,7 @@ import { AckLinks } from './delivery/ack-links';
 import { UnsubscribeLinks } from './delivery/unsubscribe-links';
 import { UnsubscribeController } from './unsubscribe.controller';
 import { DigestOptOutsController } from './digest-opt-outs.controller';
+import { DigestOptOutsRepository } from './digest-opt-outs.repository';
 import { DeliverySender } from './delivery/delivery-sender';
 import { DigestService } from './delivery/digest.service';
 import { EmailContent } from './delivery/email-content';
@@ -26,6 +27,7 @@ import { OutboxDispatcher } from './delivery/outbox-dispatcher';
     AlertsService,
     AckLinks,
     UnsubscribeLinks,
+    DigestOptOutsRepository,
     EmailContent,
     MailTransport,
     DeliverySender,

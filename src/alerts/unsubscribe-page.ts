@@ -3,7 +3,7 @@
  * (mail scanners prefetch links); the POST stops the digest. Mail clients' own one-click
  * unsubscribe (RFC 8058) POSTs straight to the same address.
  */
-import { escapeHtml, htmlDocument, MUTED_COLOR, paragraph } from './email/html';
+import { confirmForm, escapeHtml, htmlDocument, MUTED_COLOR, paragraph } from './email/html';
 
 export type UnsubscribePageState =
   { kind: 'confirm'; token: string; recipient: string } | { kind: 'done'; recipient: string } | { kind: 'invalid' } | { kind: 'expired' };
@@ -49,12 +49,8 @@ function unreachable(state: never): never {
 const text = (plain: string) => paragraph(escapeHtml(plain));
 
 function confirmBody(state: Extract<UnsubscribePageState, { kind: 'confirm' }>): string {
-  const button =
-    'display:block;width:100%;min-height:48px;padding:12px 16px;border:0;border-radius:6px;background:#0b57d0;color:#ffffff;font-size:18px;font-weight:bold;cursor:pointer;';
   return [
     text(`The daily churn-risk digest for ${state.recipient} stops. ${KEPT}`),
-    `<form method="post" action="${escapeHtml(`/unsubscribe/${encodeURIComponent(state.token)}`)}" style="margin:16px 0 0;">`,
-    `<button type="submit" style="${button}">Stop the digest</button>`,
-    '</form>',
+    confirmForm(`/unsubscribe/${encodeURIComponent(state.token)}`, 'Stop the digest'),
   ].join('\n');
 }

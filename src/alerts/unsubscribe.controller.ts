@@ -1,9 +1,8 @@
 import { Controller, Get, Param, Post, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { DataSource } from 'typeorm';
 import { Public } from '../auth/auth.decorators';
-import { pgPool } from '../database/data-source';
+import { DigestOptOutsRepository } from './digest-opt-outs.repository';
 import { UnsubscribeLinks } from './delivery/unsubscribe-links';
 import { UnsubscribePageState, renderUnsubscribePage } from './unsubscribe-page';
 
@@ -18,7 +17,7 @@ import { UnsubscribePageState, renderUnsubscribePage } from './unsubscribe-page'
 export class UnsubscribeController {
   constructor(
     private readonly links: UnsubscribeLinks,
-    private readonly dataSource: DataSource,
+    private readonly optOuts: DigestOptOutsRepository,
   ) {}
 
   @Get(':token')
@@ -32,9 +31,7 @@ export class UnsubscribeController {
   async unsubscribe(@Param('token') token: string, @Res() res: Response): Promise<void> {
     const check = await this.links.verify(token);
     if (!check.ok) return this.page(res, { kind: check.reason }, check.reason === 'expired' ? 410 : 400);
-    await pgPool(this.dataSource).query(`INSERT INTO digest_opt_outs (recipient) VALUES ($1) ON CONFLICT (recipient) DO NOTHING`, [
-      check.claim,
-    ]);
+    await this.optOuts.add(check.claim);
     this.page(res, { kind: 'done', recipient: check.claim }, 200);
   }
 

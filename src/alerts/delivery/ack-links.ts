@@ -4,8 +4,7 @@ import { AppConfig } from '../../config/app-config';
 import { StoredSecret } from '../../database/stored-secret';
 import { signAckToken, verifyAckToken } from '../ack-token';
 
-/** The stored key of the signed links in emails (acknowledge and unsubscribe). */
-export const ACK_SECRET_NAME = 'ack-link-hmac';
+const ACK_SECRET_NAME = 'ack-link-hmac';
 
 /**
  * Signed acknowledge links. The key is CHURNWATCH_ACK_SECRET, or else one generated on
@@ -32,7 +31,8 @@ export class AckLinks {
     return verifyAckToken(token, await this.key(), now);
   }
 
-  private key(): Promise<string> {
+  /** The key of every signed link in emails (acknowledge and unsubscribe). */
+  key(): Promise<string> {
     return this.config.email.ackSecret ? Promise.resolve(this.config.email.ackSecret) : this.secret.get();
   }
 }

@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import { signToken, verifyToken, type TokenCheck } from '../../common/signed-token';
-import { StoredSecret } from '../../database/stored-secret';
-import { ACK_SECRET_NAME } from './ack-links';
+import { AckLinks } from './ack-links';
 
 /** Signed for this use only: an acknowledge token never passes as one, nor the reverse. */
 const PURPOSE = 'digest-unsubscribe:';
@@ -20,14 +18,10 @@ const MAX_TOKEN = 256;
  */
 @Injectable()
 export class UnsubscribeLinks {
-  private readonly secret: StoredSecret;
-
   constructor(
     private readonly config: AppConfig,
-    dataSource: DataSource,
-  ) {
-    this.secret = new StoredSecret(dataSource, ACK_SECRET_NAME);
-  }
+    private readonly ackLinks: AckLinks,
+  ) {}
 
   /** The link for `recipient`, or null for an address too long to sign into a link. */
   async url(recipient: string, now = new Date()): Promise<string | null> {
@@ -44,6 +38,6 @@ export class UnsubscribeLinks {
   }
 
   private key(): Promise<string> {
-    return this.config.email.ackSecret ? Promise.resolve(this.config.email.ackSecret) : this.secret.get();
+    return this.ackLinks.key();
   }
 }

@@ -96,3 +96,17 @@ export function htmlDocument(title: string, bodyHtml: string): string {
     '</html>',
   ].join('\n');
 }
+
+/**
+ * The one button of a page behind an emailed link (acknowledge, unsubscribe): a deliberate
+ * POST to `action`, which a mail scanner prefetching the link does not send.
+ */
+export function confirmForm(action: string, label: string): string {
+  const button =
+    'display:block;width:100%;min-height:48px;padding:12px 16px;border:0;border-radius:6px;background:#0b57d0;color:#ffffff;font-size:18px;font-weight:bold;cursor:pointer;';
+  return [
+    `<form method="post" action="${escapeHtml(action)}" style="margin:16px 0 0;">`,
+    `<button type="submit" style="${button}">${escapeHtml(label)}</button>`,
+    '</form>',
+  ].join('\n');
+}
